@@ -111,10 +111,8 @@ public final class BinlogFileReader implements AutoCloseable {
         long end = offset + size;
         BinlogDamage.Kind kind = kindFor(end, fileSize);
 
-        if (event.logPos() != end) {
-            throw damaged(kind, offset, event.type() + " has log_pos " + event.logPos() + " (expected: its end offset "
-                    + end + ")");
-        }
+        // The checksum is checked before the log_pos chain: a CRC mismatch covers a damaged header too and is
+        // the more precise diagnosis.
         if (fde == null) {
             if (event.type() != EventType.FORMAT_DESCRIPTION) {
                 throw damaged(BinlogDamage.Kind.CORRUPT, offset, "first event is " + event.type()
@@ -137,6 +135,10 @@ public final class BinlogFileReader implements AutoCloseable {
                         + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
                         + Integer.toHexString(EventChecksum.expected(event)));
             }
+        }
+        if (event.logPos() != end) {
+            throw damaged(kind, offset, event.type() + " has log_pos " + event.logPos() + " (expected: its end offset "
+                    + end + ")");
         }
         EventRole role;
         try {
