@@ -1,0 +1,210 @@
+package dev.binlogproxy.proxy.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A YAML mapping being read, with the dotted path of every key so that each error names it. Keys read are
+ * recorded; {@link #rejectUnknown()} refuses any key nobody asked for (a typo must not be silently ignored).
+ */
+final class Node {
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?i?b?)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
+
+    private final JsonNode json;
+    private final String path;
+    private final Set<String> read = new HashSet<>();
+
+    Node(JsonNode json, String path) {
+        this.json = json;
+        this.path = path;
+    }
+
+    String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    boolean has(String name) {
+        read.add(name);
+        JsonNode v = json.get(name);
+        return v != null && !v.isNull();
+    }
+
+    Node child(String name, boolean required) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new ConfigException(key(name), "missing (required section)");
+            }
+            return new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), key(name));
+        }
+        if (!v.isObject()) {
+            throw new ConfigException(key(name), "expected a mapping, got " + describe(v));
+        }
+        return new Node(v, key(name));
+    }
+
+    String string(String name, String def) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            if (def == null) {
+                throw new ConfigException(key(name), "missing (required)");
+            }
+            return def;
+        }
+        if (!v.isValueNode() || v.isBoolean()) {
+            throw new ConfigException(key(name), "expected a string, got " + describe(v));
+        }
+        String s = v.asText();
+        if (s.isEmpty()) {
+            throw new ConfigException(key(name), "empty");
+        }
+        return s;
+    }
+
+    String optionalString(String name) throws ConfigException {
+        return has(name) ? string(name, null) : null;
+    }
+
+    long integer(String name, long def, long min, long max) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            return def;
+        }
+        if (!v.isIntegralNumber()) {
+            throw new ConfigException(key(name), "expected an integer, got " + describe(v));
+        }
+        long n = v.asLong();
+        if (n < min || n > max) {
+            throw new ConfigException(key(name), n + " (expected: " + min + ".." + max + ")");
+        }
+        return n;
+    }
+
+    boolean bool(String name, boolean def) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            return def;
+        }
+        if (!v.isBoolean()) {
+            throw new ConfigException(key(name), "expected true or false, got " + describe(v));
+        }
+        return v.asBoolean();
+    }
+
+    <E extends Enum<E>> E enumValue(String name, Class<E> type, E def) throws ConfigException {
+        String s = string(name, def == null ? null : def.name().toLowerCase(Locale.ROOT));
+        String normal = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(normal)) {
+                return e;
+            }
+        }
+        StringBuilder allowed = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            allowed.append(allowed.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new ConfigException(key(name), "'" + s + "' (expected one of: " + allowed + ")");
+    }
+
+    /** Sizes: a number of bytes or with a unit: 512MB, 10GiB, 1T (binary multiples). */
+    long size(String name, long def) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            return def;
+        }
+        if (v.isIntegralNumber()) {
+            if (v.asLong() < 0) {
+                throw new ConfigException(key(name), v.asLong() + " (expected: >= 0)");
+            }
+            return v.asLong();
+        }
+        Matcher m = SIZE.matcher(v.asText().trim());
+        if (!v.isTextual() || !m.matches()) {
+            throw new ConfigException(key(name), "'" + v.asText() + "' (expected a size such as 500MB or 20GB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null || m.group(2).isEmpty() ? "b" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
+        int shift = switch (unit) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) {
+            throw new ConfigException(key(name), "'" + v.asText() + "' is too large");
+        }
+        return n << shift;
+    }
+
+    /** Durations: a number of seconds or with a unit: 250ms, 30s, 15m, 12h, 7d. */
+    Duration duration(String name, Duration def) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            return def;
+        }
+        if (v.isIntegralNumber()) {
+            if (v.asLong() < 0) {
+                throw new ConfigException(key(name), v.asLong() + " (expected: >= 0)");
+            }
+            return Duration.ofSeconds(v.asLong());
+        }
+        Matcher m = DURATION.matcher(v.asText().trim());
+        if (!v.isTextual() || !m.matches()) {
+            throw new ConfigException(key(name), "'" + v.asText() + "' (expected a duration such as 30s, 15m, 7d)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    Path path(String name, Path base, boolean required) throws ConfigException {
+        String s = required ? string(name, null) : optionalString(name);
+        if (s == null) {
+            return null;
+        }
+        Path p = Path.of(s);
+        return base != null && !p.isAbsolute() ? base.resolve(p).normalize() : p;
+    }
+
+    void rejectUnknown() throws ConfigException {
+        Iterator<String> names = json.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!read.contains(n)) {
+                throw new ConfigException(key(n), "unknown key");
+            }
+        }
+    }
+
+    private static String describe(JsonNode v) {
+        if (v.isObject()) {
+            return "a mapping";
+        }
+        if (v.isArray()) {
+            return "a list";
+        }
+        return "'" + v.asText() + "'";
+    }
+}

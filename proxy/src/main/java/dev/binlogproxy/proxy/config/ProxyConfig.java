@@ -1,0 +1,180 @@
+package dev.binlogproxy.proxy.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The configuration of {@code binlog-proxy run}, read from YAML. Every problem stops start-up with a
+ * {@link ConfigException} naming the key and the reason; unknown keys are errors (a misspelt key must not be
+ * silently ignored). Relative paths are resolved against the configuration file's directory. The reference is
+ * docs/configuration.md.
+ */
+public record ProxyConfig(Upstream upstream, Archive archive, Server server, Metrics metrics) {
+
+    public enum TlsMode { DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY }
+
+    public enum Durability { FSYNC, WRITE }
+
+    /**
+     * The master this proxy mirrors. {@code startFile}: the binlog file to start mirroring from when the archive is
+     * empty (null: the master's oldest file). Mirroring always starts at the beginning of a file, because the
+     * archive keeps whole, byte-identical files.
+     */
+    public record Upstream(String host, int port, String user, Secret password, long serverId, boolean semiSync,
+                           Duration heartbeat, Duration deadMasterTimeout, Duration connectTimeout,
+                           Duration reconnectInitialDelay, Duration reconnectMaxDelay, String startFile,
+                           TlsMode tlsMode, Path tlsCaFile) {
+    }
+
+    public record Retention(Duration maxAge, long maxTotalBytes, int maxFiles) {
+        public static final Retention KEEP_ALL = new Retention(null, 0, 0);
+
+        public boolean keepsAll() {
+            return maxAge == null && maxTotalBytes == 0 && maxFiles == 0;
+        }
+    }
+
+    public record Archive(Path dir, Durability durability, Retention retention) {
+    }
+
+    public record Server(String host, int port) {
+    }
+
+    /** port 0: no metrics endpoint. */
+    public record Metrics(String host, int port) {
+    }
+
+    public static ProxyConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base);
+    }
+
+    public static ProxyConfig parse(String yaml, Path base) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new ConfigException("(file)", "not valid YAML" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException("(file)", "expected a mapping with the sections upstream, archive, server, metrics");
+        }
+        Node top = new Node(root, "");
+        Upstream upstream = upstream(top.child("upstream", true), base);
+        Archive archive = archive(top.child("archive", true), base);
+        Node s = top.child("server", false);
+        Server server = new Server(s.string("host", "127.0.0.1"), (int) s.integer("port", 3307, 1, 65535));
+        s.rejectUnknown();
+        Node m = top.child("metrics", false);
+        Metrics metrics = new Metrics(m.string("host", "127.0.0.1"), (int) m.integer("port", 9104, 0, 65535));
+        m.rejectUnknown();
+        top.rejectUnknown();
+        return new ProxyConfig(upstream, archive, server, metrics);
+    }
+
+    private static Upstream upstream(Node u, Path base) throws ConfigException {
+        String host = u.string("host", null);
+        int port = (int) u.integer("port", 3306, 1, 65535);
+        String user = u.string("user", null);
+        Secret password = password(u, base);
+        if (!u.has("serverId")) {
+            throw new ConfigException(u.key("serverId"), "missing (required: this proxy's server_id, unique among "
+                    + "the master's replicas)");
+        }
+        long serverId = u.integer("serverId", 0, 1, 0xFFFF_FFFFL);
+        boolean semiSync = u.bool("semiSync", true);
+        Duration heartbeat = u.duration("heartbeat", Duration.ofSeconds(u.integer("heartbeatSeconds", 5, 1, 3600)));
+        if (heartbeat.isZero() || heartbeat.toSeconds() > 3600) {
+            throw new ConfigException(u.key("heartbeat"), heartbeat + " (expected: 1ms..1h)");
+        }
+        Duration dead = u.duration("deadMasterTimeout", heartbeat.multipliedBy(3));
+        if (dead.compareTo(heartbeat) <= 0) {
+            throw new ConfigException(u.key("deadMasterTimeout"), dead + " must be longer than the heartbeat period "
+                    + heartbeat);
+        }
+        Duration connect = u.duration("connectTimeout", Duration.ofSeconds(10));
+        Node r = u.child("reconnect", false);
+        Duration initial = r.duration("initialDelay", Duration.ofMillis(100));
+        Duration max = r.duration("maxDelay", Duration.ofSeconds(10));
+        if (max.compareTo(initial) < 0) {
+            throw new ConfigException(r.key("maxDelay"), max + " is shorter than initialDelay " + initial);
+        }
+        r.rejectUnknown();
+        Node start = u.child("start", false);
+        String startFile = start.optionalString("file");
+        if (start.has("position")) {
+            long pos = start.integer("position", 4, 4, 0xFFFF_FFFFL);
+            if (pos != 4) {
+                throw new ConfigException(start.key("position"), pos + ": the archive keeps whole byte-identical files, "
+                        + "so mirroring starts at position 4 of upstream.start.file");
+            }
+        }
+        start.rejectUnknown();
+        Node tls = u.child("tls", false);
+        TlsMode mode = tls.enumValue("mode", TlsMode.class, TlsMode.PREFERRED);
+        Path ca = tls.path("caFile", base, false);
+        if ((mode == TlsMode.VERIFY_CA || mode == TlsMode.VERIFY_IDENTITY) && ca == null) {
+            throw new ConfigException(tls.key("caFile"), "missing (required with mode " + mode.name().toLowerCase()
+                    .replace('_', '-') + ")");
+        }
+        if (ca != null && !Files.isReadable(ca)) {
+            throw new ConfigException(tls.key("caFile"), ca + " is not a readable file");
+        }
+        tls.rejectUnknown();
+        u.rejectUnknown();
+        return new Upstream(host, port, user, password, serverId, semiSync, heartbeat, dead, connect, initial, max,
+                startFile, mode, ca);
+    }
+
+    private static Secret password(Node u, Path base) throws ConfigException {
+        boolean inline = u.has("password");
+        boolean fromFile = u.has("passwordFile");
+        if (inline && fromFile) {
+            throw new ConfigException(u.key("password"), "give either password or passwordFile, not both");
+        }
+        if (fromFile) {
+            Path p = u.path("passwordFile", base, true);
+            try {
+                String s = Files.readString(p, StandardCharsets.UTF_8);
+                // a trailing newline from `echo secret > file` is not part of the password
+                return new Secret(s.endsWith("\n") ? s.substring(0, s.length() - (s.endsWith("\r\n") ? 2 : 1)) : s);
+            } catch (IOException e) {
+                throw new ConfigException(u.key("passwordFile"), "cannot read " + p + " (" + e.getClass().getSimpleName()
+                        + ")");
+            }
+        }
+        if (inline) {
+            // read as a raw value: an all-digit password is a number in YAML
+            return new Secret(u.string("password", null));
+        }
+        return new Secret("");
+    }
+
+    private static Archive archive(Node a, Path base) throws ConfigException {
+        Path dir = a.path("dir", base, true);
+        Durability durability = a.enumValue("durability", Durability.class, Durability.FSYNC);
+        Node r = a.child("retention", false);
+        Duration maxAge = r.has("maxAge") ? r.duration("maxAge", null) : null;
+        long maxSize = r.size("maxTotalSize", 0);
+        int maxFiles = (int) r.integer("maxFiles", 0, 0, Integer.MAX_VALUE);
+        r.rejectUnknown();
+        a.rejectUnknown();
+        return new Archive(dir, durability, new Retention(maxAge, maxSize, maxFiles));
+    }
+}

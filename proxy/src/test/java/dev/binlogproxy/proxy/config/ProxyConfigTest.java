@@ -1,0 +1,117 @@
+package dev.binlogproxy.proxy.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProxyConfigTest {
+    @TempDir
+    Path dir;
+
+    private static final String MINIMAL = """
+            upstream:
+              host: db1.example
+              user: repl
+              password: s3cret
+              serverId: 1001
+            archive:
+              dir: /var/lib/binlog-proxy
+            """;
+
+    private static ConfigException error(String yaml) {
+        return assertThrows(ConfigException.class, () -> ProxyConfig.parse(yaml, null));
+    }
+
+    @Test
+    void minimalConfigGetsProductionDefaults() throws Exception {
+        ProxyConfig c = ProxyConfig.parse(MINIMAL, null);
+        assertEquals(3306, c.upstream().port());
+        assertTrue(c.upstream().semiSync());
+        assertEquals(Duration.ofSeconds(5), c.upstream().heartbeat());
+        assertEquals(Duration.ofSeconds(15), c.upstream().deadMasterTimeout());
+        assertEquals(ProxyConfig.Durability.FSYNC, c.archive().durability());
+        assertTrue(c.archive().retention().keepsAll());
+        assertEquals(ProxyConfig.TlsMode.PREFERRED, c.upstream().tlsMode());
+        assertEquals(3307, c.server().port());
+        assertEquals(9104, c.metrics().port());
+        assertNull(c.upstream().startFile());
+    }
+
+    @Test
+    void fullConfigIsRead() throws Exception {
+        Path pw = dir.resolve("pw");
+        Files.writeString(pw, "from-file\n");
+        ProxyConfig c = ProxyConfig.parse("""
+                upstream:
+                  host: 10.0.0.1
+                  port: 3406
+                  user: repl
+                  passwordFile: pw
+                  serverId: 4294967295
+                  semiSync: false
+                  heartbeat: 250ms
+                  deadMasterTimeout: 2s
+                  reconnect: {initialDelay: 50ms, maxDelay: 30s}
+                  start: {file: mysql-bin.000042, position: 4}
+                  tls: {mode: required}
+                archive:
+                  dir: archive
+                  durability: write
+                  retention: {maxAge: 7d, maxTotalSize: 20GB, maxFiles: 500}
+                server: {host: 0.0.0.0, port: 6033}
+                metrics: {port: 0}
+                """, dir);
+        assertEquals("from-file", c.upstream().password().reveal());
+        assertEquals(4294967295L, c.upstream().serverId());
+        assertFalse(c.upstream().semiSync());
+        assertEquals(Duration.ofMillis(250), c.upstream().heartbeat());
+        assertEquals("mysql-bin.000042", c.upstream().startFile());
+        assertEquals(dir.resolve("archive"), c.archive().dir());
+        assertEquals(ProxyConfig.Durability.WRITE, c.archive().durability());
+        assertEquals(Duration.ofDays(7), c.archive().retention().maxAge());
+        assertEquals(20L << 30, c.archive().retention().maxTotalBytes());
+        assertEquals(500, c.archive().retention().maxFiles());
+        assertEquals(0, c.metrics().port());
+    }
+
+    @Test
+    void errorsNameTheKeyAndTheReason() {
+        assertEquals("upstream: missing (required section)", error("archive: {dir: /x}").getMessage());
+        assertEquals("upstream.port: 70000 (expected: 1..65535)",
+                error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  port: 70000")).getMessage());
+        assertEquals("upstream.prot: unknown key",
+                error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  prot: 3307")).getMessage());
+        assertEquals("archive.durability: 'sometimes' (expected one of: fsync, write)",
+                error(MINIMAL + "  durability: sometimes\n").getMessage());
+        assertTrue(error(MINIMAL.replace("  serverId: 1001\n", "")).getMessage()
+                .startsWith("upstream.serverId: missing"));
+        assertTrue(error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  start: {position: 120}"))
+                .getMessage().startsWith("upstream.start.position: 120: the archive keeps whole"));
+        assertTrue(error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  tls: {mode: verify-ca}"))
+                .getMessage().startsWith("upstream.tls.caFile: missing"));
+        assertTrue(error("upstream: [1, 2]\narchive: {dir: x}").getMessage().startsWith("upstream: expected a mapping"));
+        assertTrue(error("upstream: {host: a\n").getMessage().startsWith("(file): not valid YAML at line"));
+        assertTrue(error(MINIMAL + "  retention: {maxTotalSize: lots}\n").getMessage()
+                .startsWith("archive.retention.maxTotalSize: 'lots'"));
+    }
+
+    @Test
+    void passwordsNeverAppearInMessagesOrToString() throws Exception {
+        ProxyConfig c = ProxyConfig.parse(MINIMAL, null);
+        assertFalse(c.toString().contains("s3cret"), c.toString());
+        assertEquals("s3cret", c.upstream().password().reveal());
+        ConfigException both = error(MINIMAL.replace("password: s3cret", "password: s3cret\n  passwordFile: /nope"));
+        assertFalse(both.getMessage().contains("s3cret"));
+        ConfigException missing = error(MINIMAL.replace("password: s3cret", "passwordFile: /nonexistent/pw"));
+        assertTrue(missing.getMessage().startsWith("upstream.passwordFile: cannot read"), missing.getMessage());
+    }
+}
