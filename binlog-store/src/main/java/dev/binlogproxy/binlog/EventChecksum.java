@@ -22,19 +22,27 @@ public final class EventChecksum {
     /** CRC32 of {@code length} bytes of {@code buf} starting at absolute index {@code from}. */
     public static int crc32(ByteBuffer buf, int from, int length) {
         CRC32 crc = new CRC32();
-        crc.update(buf.duplicate().limit(from + length).position(from));
+        update(crc, buf, from, length);
         return (int) crc.getValue();
+    }
+
+    private static void update(CRC32 crc, ByteBuffer buf, int from, int length) {
+        if (buf.hasArray()) {
+            crc.update(buf.array(), buf.arrayOffset() + from, length);
+        } else {
+            crc.update(buf.duplicate().limit(from + length).position(from));
+        }
     }
 
     /** The CRC the event's trailer should hold (FDE rule included). */
     public static int expected(BinlogEvent event) {
-        ByteBuffer b = event.bytes();
+        ByteBuffer b = event.raw();
         int len = event.eventSize() - 4;
         if (event.typeCode() == EventType.FORMAT_DESCRIPTION.code() && event.hasFlag(EventFlags.BINLOG_IN_USE)) {
             CRC32 crc = new CRC32();
-            crc.update(b.duplicate().limit(BinlogEvent.FLAGS_OFFSET));
+            update(crc, b, 0, BinlogEvent.FLAGS_OFFSET);
             crc.update((byte) (event.flags() & ~EventFlags.BINLOG_IN_USE));
-            crc.update(b.duplicate().limit(len).position(BinlogEvent.FLAGS_OFFSET + 1));
+            update(crc, b, BinlogEvent.FLAGS_OFFSET + 1, len - BinlogEvent.FLAGS_OFFSET - 1);
             return (int) crc.getValue();
         }
         return crc32(b, 0, len);

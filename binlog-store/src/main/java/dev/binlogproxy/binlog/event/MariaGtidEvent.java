@@ -61,6 +61,16 @@ public record MariaGtidEvent(EventHeader header, long seqNo, long domainId, int 
                 in.rest());
     }
 
+    /** flags2 read in place (the boundary detector needs only the STANDALONE bit, for every group). */
+    public static int flags2Of(BinlogEvent event, ChecksumAlgorithm checksum) {
+        Events.requireType(event, EventType.MARIA_GTID);
+        if (event.eventSize() - checksum.trailerLength() - BinlogEvent.HEADER_LENGTH < 13) {
+            throw new dev.binlogproxy.binlog.MalformedEventException("MariaDB GTID body truncated: need 13 bytes for "
+                    + "seq_no, domain_id and flags2");
+        }
+        return Byte.toUnsignedInt(event.bytes().get(BinlogEvent.HEADER_LENGTH + 12));
+    }
+
     public MariaGtid gtid() {
         return new MariaGtid(domainId, header.serverId(), seqNo);
     }

@@ -7,6 +7,9 @@ import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventEncoder;
 import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+
+import java.nio.ByteBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -41,9 +44,34 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
         return new Query(EventHeader.of(event), thread, exec, error, status, db, in.rest());
     }
 
-    /** Reads only the statement text; cheaper than a full decode for boundary detection. */
-    public static String statementOf(BinlogEvent event, ChecksumAlgorithm checksum) {
-        return decode(event, checksum).sql();
+    private static final int POST_HEADER = 13;
+
+    /**
+     * The first {@code max} bytes of the statement as Latin-1, read in place without decoding the event: boundary
+     * detection only needs the leading ASCII keyword, and does it for every QUERY event of every stream.
+     */
+    public static String statementPrefix(BinlogEvent event, ChecksumAlgorithm checksum, int max) {
+        Events.requireType(event, EventType.QUERY);
+        ByteBuffer b = event.bytes();
+        int bodyStart = BinlogEvent.HEADER_LENGTH;
+        int bodyEnd = event.eventSize() - checksum.trailerLength();
+        if (bodyEnd - bodyStart < POST_HEADER) {
+            throw new MalformedEventException("QUERY body truncated: " + Math.max(0, bodyEnd - bodyStart)
+                    + " bytes, post-header needs " + POST_HEADER);
+        }
+        int dbLen = Byte.toUnsignedInt(b.get(bodyStart + 8));
+        int statusLen = Short.toUnsignedInt(b.getShort(bodyStart + 11));
+        int start = bodyStart + POST_HEADER + statusLen + dbLen + 1;
+        if (start > bodyEnd) {
+            throw new MalformedEventException("QUERY body truncated: status vars (" + statusLen + ") and db (" + dbLen
+                    + ") run past the body end");
+        }
+        int n = Math.min(max, bodyEnd - start);
+        char[] chars = new char[n];
+        for (int i = 0; i < n; i++) {
+            chars[i] = (char) (b.get(start + i) & 0xFF);
+        }
+        return new String(chars);
     }
 
     public String sql() {

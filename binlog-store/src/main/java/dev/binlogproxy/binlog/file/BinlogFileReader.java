@@ -92,24 +92,22 @@ public final class BinlogFileReader implements AutoCloseable {
         }
         long size = BinlogEvent.eventSizeOf(buf, buf.position());
         int type = Byte.toUnsignedInt(buf.get(buf.position() + 4));
-        long fileSize = channel.size();
         if (size < BinlogEvent.HEADER_LENGTH) {
-            throw damaged(kindFor(offset + BinlogEvent.HEADER_LENGTH, fileSize), offset, "event_size " + size
+            throw damaged(kindFor(offset + BinlogEvent.HEADER_LENGTH), offset, "event_size " + size
                     + " of type " + type + " (expected: >= " + BinlogEvent.HEADER_LENGTH + ")");
         }
         if (size > Integer.MAX_VALUE - 8) {
-            throw damaged(kindFor(offset + size, fileSize), offset, "event_size " + size + " of type " + type
+            throw damaged(kindFor(offset + size), offset, "event_size " + size + " of type " + type
                     + " (expected: <= " + (Integer.MAX_VALUE - 8) + ")");
         }
         if (!fill((int) size)) {
             throw damaged(BinlogDamage.Kind.TRUNCATED_TAIL, offset, "event of type " + type + " declares " + size
-                    + " bytes, only " + (fileSize - offset) + " left in the file");
+                    + " bytes, only " + (channel.size() - offset) + " left in the file");
         }
         byte[] copy = new byte[(int) size];
         buf.get(buf.position(), copy);
         BinlogEvent event = BinlogEvent.wrap(copy);
         long end = offset + size;
-        BinlogDamage.Kind kind = kindFor(end, fileSize);
 
         // The checksum is checked before the log_pos chain: a CRC mismatch covers a damaged header too and is
         // the more precise diagnosis.
@@ -121,30 +119,30 @@ public final class BinlogFileReader implements AutoCloseable {
             try {
                 fde = FormatDescription.decode(event);
             } catch (MalformedEventException e) {
-                throw damaged(kind, offset, e.getMessage());
+                throw damaged(kindFor(end), offset, e.getMessage());
             }
             if (!FormatDescription.checksumMatches(event)) {
-                throw damaged(kind, offset, "FORMAT_DESCRIPTION checksum mismatch");
+                throw damaged(kindFor(end), offset, "FORMAT_DESCRIPTION checksum mismatch");
             }
         } else {
             if (event.type() == EventType.FORMAT_DESCRIPTION) {
-                throw damaged(kind, offset, "second FORMAT_DESCRIPTION in one file");
+                throw damaged(kindFor(end), offset, "second FORMAT_DESCRIPTION in one file");
             }
             if (!EventChecksum.matches(event, fde.checksumAlgorithm())) {
-                throw damaged(kind, offset, event.type() + " checksum mismatch: stored 0x"
+                throw damaged(kindFor(end), offset, event.type() + " checksum mismatch: stored 0x"
                         + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
                         + Integer.toHexString(EventChecksum.expected(event)));
             }
         }
         if (event.logPos() != end) {
-            throw damaged(kind, offset, event.type() + " has log_pos " + event.logPos() + " (expected: its end offset "
+            throw damaged(kindFor(end), offset, event.type() + " has log_pos " + event.logPos() + " (expected: its end offset "
                     + end + ")");
         }
         EventRole role;
         try {
             role = tracker.accept(event);
         } catch (MalformedEventException e) {
-            throw damaged(kind, offset, e.getMessage());
+            throw damaged(kindFor(end), offset, e.getMessage());
         }
         FileEvent result = new FileEvent(offset, event, role);
         consume((int) size);
@@ -154,8 +152,12 @@ public final class BinlogFileReader implements AutoCloseable {
         return result;
     }
 
-    private BinlogDamage.Kind kindFor(long eventEnd, long fileSize) {
-        return eventEnd >= fileSize ? BinlogDamage.Kind.TRUNCATED_TAIL : BinlogDamage.Kind.CORRUPT;
+    /**
+     * Damage that reaches the end of the file is a torn tail; anything followed by more bytes is corruption. The
+     * file size is read only here, on the damage path: an fstat per event cost most of a scan's time.
+     */
+    private BinlogDamage.Kind kindFor(long eventEnd) throws IOException {
+        return eventEnd >= channel.size() ? BinlogDamage.Kind.TRUNCATED_TAIL : BinlogDamage.Kind.CORRUPT;
     }
 
     /** The file's FORMAT_DESCRIPTION, once the first event was read. */

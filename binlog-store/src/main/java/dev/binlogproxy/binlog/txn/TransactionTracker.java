@@ -29,6 +29,9 @@ import java.util.Locale;
 public final class TransactionTracker {
     private enum State { OUTSIDE, AFTER_GTID, IN_TRANSACTION, STANDALONE }
 
+    /** Enough of a statement for "ROLLBACK TO", "XA START", "COMMIT WORK" with some leading blanks. */
+    private static final int KEYWORD_PREFIX = 48;
+
     private BinlogFlavor flavor;
     private ChecksumAlgorithm checksum;
     private State state = State.OUTSIDE;
@@ -88,8 +91,8 @@ public final class TransactionTracker {
             }
             case MARIA_GTID -> {
                 requireOutside(event);
-                MariaGtidEvent gtid = MariaGtidEvent.decode(event, checksum);
-                state = gtid.isStandalone() ? State.STANDALONE : State.IN_TRANSACTION;
+                int flags2 = MariaGtidEvent.flags2Of(event, checksum);
+                state = (flags2 & MariaGtidEvent.FL_STANDALONE) != 0 ? State.STANDALONE : State.IN_TRANSACTION;
                 return EventRole.START;
             }
             case TRANSACTION_PAYLOAD -> {
@@ -115,8 +118,7 @@ public final class TransactionTracker {
     }
 
     private EventRole query(BinlogEvent event) {
-        String sql = Query.statementOf(event, checksum);
-        String keyword = leadingKeywords(sql);
+        String keyword = leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
         switch (state) {
             case OUTSIDE -> {
                 if (keyword.equals("BEGIN") || keyword.startsWith("XA START")) {
