@@ -1,33 +1,30 @@
 package dev.binlogproxy.proxy.cli;
 
-import dev.binlogproxy.binlog.EventType;
-import dev.binlogproxy.binlog.event.MariaGtidEvent;
-import dev.binlogproxy.binlog.file.BinlogFileDamagedException;
-import dev.binlogproxy.binlog.file.BinlogFileReader;
-import dev.binlogproxy.binlog.file.FileEvent;
-import dev.binlogproxy.testkit.BinaryLog;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The embedded default: starts a local demo master (MariaDB 10.11 from the test kit), writes a steady workload
- * into it and shows, every second, the master's binlog as this project's reader validates it while it grows.
- * The mirror (issue 3) and a replica behind the proxy (issue 4) join this demo as they land.
+ * The embedded default: a local demo master (MariaDB 10.11 from the test kit, semi-sync on), the proxy mirroring
+ * it into a temporary archive as its semi-sync replica, a steady workload, and every second the master's and the
+ * archive's positions and the master's semi-sync counters. A replica behind the proxy joins with the serve issue.
  */
-@Command(name = "demo", description = "Run the embedded demo: a local master, a workload and live binlog status.")
+@Command(name = "demo", description = "Run the embedded demo: a local master, the proxy mirroring it, live status.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: until Ctrl-C).")
     long seconds;
@@ -37,43 +34,49 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerOptions options = ServerOptions.mariadb().maxBinlogSize(1 << 20).build();
         System.out.println("demo: starting a local MariaDB master (test kit) ...");
+        ServerOptions options = ServerOptions.mariadb().semiSyncMaster(true).maxBinlogSize(1 << 20).build();
+        Path archiveDir = Files.createTempDirectory("binlog-proxy-demo-archive");
         try (DbServer master = DbServer.start(options)) {
-            System.out.printf("demo: master %s on 127.0.0.1:%d, datadir %s%n", master.version(), master.port(),
-                    master.dataDir());
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong committed = new AtomicLong();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
-            Thread writer = new Thread(() -> write(master, stop, committed), "demo-writer");
-            writer.setDaemon(true);
-            writer.start();
-            Map<String, Tail> tails = new LinkedHashMap<>();
-            Instant end = seconds > 0 ? Instant.now().plusSeconds(seconds) : Instant.MAX;
-            while (!stop.get() && Instant.now().isBefore(end)) {
-                Thread.sleep(1000);
-                long events = 0;
-                long txns = 0;
-                String last = "-";
-                for (BinaryLog log : master.showBinaryLogs()) {
-                    Tail t = tails.computeIfAbsent(log.name(), n -> new Tail(master.binlogFile(n)));
-                    t.advance();
-                    events += t.events;
-                    txns += t.transactions;
-                    if (t.lastGtid != null) {
-                        last = t.lastGtid;
-                    }
+            master.createReplicationUser("repl", "demo-pw");
+            String yaml = """
+                    upstream: {host: 127.0.0.1, port: %d, user: repl, password: demo-pw, serverId: 9100,
+                               semiSync: true, heartbeat: 1s}
+                    archive: {dir: '%s', durability: fsync}
+                    metrics: {port: 0}
+                    """.formatted(master.port(), archiveDir);
+            ProxyConfig cfg = ProxyConfig.parse(yaml, null);
+            System.out.printf("demo: master %s on 127.0.0.1:%d; proxy archive %s%n", master.version(), master.port(),
+                    archiveDir);
+            try (RunCommand.Running proxy = RunCommand.Running.start(cfg)) {
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicLong committed = new AtomicLong();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+                Thread writer = new Thread(() -> write(master, stop, committed), "demo-writer");
+                writer.setDaemon(true);
+                writer.start();
+                Instant end = seconds > 0 ? Instant.now().plusSeconds(seconds) : Instant.MAX;
+                while (!stop.get() && Instant.now().isBefore(end)) {
+                    Thread.sleep(1000);
+                    List<String> m = master.query("SHOW MASTER STATUS").get(0);
+                    BinlogPosition masterAt = new BinlogPosition(m.get(0), Long.parseLong(m.get(1)));
+                    String archiveAt = proxy.archive.resumePosition().map(BinlogPosition::toString).orElse("-");
+                    System.out.printf("%s  commits %7d | master %-26s | archive %-26s | semi-sync yes %6s no %3s"
+                                    + " | %d files | mirror %s%n",
+                            Instant.now().toString().substring(11, 19), committed.get(), masterAt, archiveAt,
+                            status(master, "Rpl_semi_sync_master_yes_tx"), status(master, "Rpl_semi_sync_master_no_tx"),
+                            proxy.archive.files().size(), proxy.mirror.state());
                 }
-                System.out.printf("%s  master commits %7d | binlog files %3d  events %8d  transactions %7d  "
-                                + "last GTID %-12s %s%n", Instant.now().toString().substring(11, 19), committed.get(),
-                        tails.size(), events, txns, last, tails.values().stream().anyMatch(t -> t.damage != null)
-                                ? "DAMAGED" : "valid");
+                stop.set(true);
+                writer.join(Duration.ofSeconds(5).toMillis());
+                System.out.println("demo: verify the archive with: bin/binlog-proxy verify --archive " + archiveDir);
+                return proxy.mirror.failure().isPresent() ? 1 : 0;
             }
-            stop.set(true);
-            writer.join(Duration.ofSeconds(5).toMillis());
-            tails.values().forEach(Tail::close);
-            return tails.values().stream().anyMatch(t -> t.damage != null) ? 1 : 0;
         }
+    }
+
+    private static String status(DbServer master, String name) {
+        return master.query("SHOW GLOBAL STATUS LIKE '" + name + "'").get(0).get(1);
     }
 
     private void write(DbServer master, AtomicBoolean stop, AtomicLong committed) {
@@ -99,59 +102,6 @@ final class DemoCommand implements Callable<Integer> {
         } catch (Exception e) {
             if (!stop.get()) {
                 System.err.println("demo: writer stopped: " + e);
-            }
-        }
-    }
-
-    /** Follows one growing binlog file with the validating reader. */
-    private static final class Tail {
-        private final java.nio.file.Path file;
-        private BinlogFileReader reader;
-        long events;
-        long transactions;
-        String lastGtid;
-        String damage;
-
-        Tail(java.nio.file.Path file) {
-            this.file = file;
-        }
-
-        void advance() {
-            if (damage != null) {
-                return;
-            }
-            try {
-                if (reader == null) {
-                    reader = BinlogFileReader.open(file);
-                }
-                for (FileEvent e = reader.next(); e != null; e = reader.next()) {
-                    events++;
-                    if (e.event().type() == EventType.MARIA_GTID) {
-                        lastGtid = MariaGtidEvent.decode(e.event(), reader.checksum()).gtid().toString();
-                    }
-                }
-                transactions = reader.completedTransactions();
-            } catch (BinlogFileDamagedException e) {
-                if (e.damage().kind() == dev.binlogproxy.binlog.file.BinlogDamage.Kind.TRUNCATED_TAIL) {
-                    // The master is mid-write: reopen next time and re-read up to the new end.
-                    close();
-                    reader = null;
-                    events = 0;
-                } else {
-                    damage = e.getMessage();
-                }
-            } catch (java.io.IOException e) {
-                damage = e.toString();
-            }
-        }
-
-        void close() {
-            try {
-                if (reader != null) {
-                    reader.close();
-                }
-            } catch (java.io.IOException ignored) {
-                // closing a read-only file
             }
         }
     }

@@ -1,0 +1,267 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.FormatDescription;
+import dev.binlogproxy.binlog.event.Rotate;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * Reads archived events in order from a position, the way a dump thread reads the master's binlog: whole events,
+ * only up to the end of the last complete transaction (never a partial one), from one file into the next after its
+ * ROTATE (or, for a file the master ended without one, once a newer file exists), and waiting for more at the end.
+ *
+ * <p>While a reader is in a file, purge leaves that file alone. One reader per downstream session; not
+ * thread-safe. Events are returned as copies the caller may keep.
+ */
+public final class ArchiveReader implements AutoCloseable {
+    private static final int READ_AHEAD = 64 * 1024;
+
+    private final Path dir;
+    private final Inventory inventory;
+    private String file;
+    private FileChannel channel;
+    private long position;
+    private FormatDescription fde;
+    private ChecksumAlgorithm checksum;
+    /** The file the ROTATE just returned names; the next call moves there. */
+    private String rotatedTo;
+    private ByteBuffer buf = ByteBuffer.allocate(READ_AHEAD).order(ByteOrder.LITTLE_ENDIAN);
+    /** File offset of buf's first byte; buf holds [bufStart, bufStart + buf.limit()). */
+    private long bufStart;
+    private boolean closed;
+
+    private ArchiveReader(Path dir, Inventory inventory) {
+        this.dir = dir;
+        this.inventory = inventory;
+    }
+
+    static ArchiveReader open(Path dir, Inventory inventory, BinlogPosition from) throws IOException, ArchiveException {
+        if (!inventory.register(from.file())) {
+            throw new ArchiveException("cannot read from " + from + ": " + from.file() + " is not in the archive"
+                    + describeRange(inventory));
+        }
+        ArchiveReader r = new ArchiveReader(dir, inventory);
+        r.file = from.file();
+        try {
+            r.enterFile();
+            r.checkBoundary(from.offset());
+            r.position = from.offset();
+            return r;
+        } catch (IOException | ArchiveException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** Where the next event will be read from. After a ROTATE this still names the old file, until the next call. */
+    public BinlogPosition position() {
+        return new BinlogPosition(file, position);
+    }
+
+    /** The FORMAT_DESCRIPTION of the file being read (a dump sends it first when it starts mid-file). */
+    public FormatDescription formatDescription() {
+        return fde;
+    }
+
+    /**
+     * The next event if a complete transaction has made it readable, else null (nothing new yet).
+     *
+     * @throws IOException if the archive closed or a file cannot be read
+     */
+    public BinlogEvent next() throws IOException {
+        if (closed) {
+            throw new IOException("reader closed");
+        }
+        if (inventory.isClosed()) {
+            throw new IOException("archive closed");
+        }
+        while (true) {
+            Inventory.FileView v = inventory.view(file);
+            if (v == null) {
+                throw new IOException(file + " left the archive while a reader was in it");
+            }
+            if (position < v.visibleEnd()) {
+                return read(v.visibleEnd());
+            }
+            String next = rotatedTo != null ? rotatedTo : (v.sealed() ? v.next() : null);
+            if (next == null || !inventory.contains(next)) {
+                return null;
+            }
+            moveTo(next);
+        }
+    }
+
+    /**
+     * Like {@link #next()}, but waits up to {@code timeout} for a complete transaction to arrive (a tailing
+     * reader). The writer's publication wakes it at once.
+     *
+     * @return the event, or null if none arrived in time
+     */
+    public BinlogEvent next(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long seen = inventory.generation();
+            BinlogEvent e = next();
+            if (e != null) {
+                return e;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            if (!inventory.await(seen, left)) {
+                throw new IOException("archive closed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        inventory.unregister(file);
+        closeChannel();
+    }
+
+    private BinlogEvent read(long limit) throws IOException {
+        ByteBuffer w = window(position, BinlogEvent.HEADER_LENGTH, limit);
+        long size = BinlogEvent.eventSizeOf(w, w.position());
+        if (size < BinlogEvent.HEADER_LENGTH || position + size > limit) {
+            // The writer publishes only whole events, so this is damage under the archive (or someone else's write).
+            throw new IOException(dir.resolve(file) + ": event at " + position + " declares " + size
+                    + " bytes, readable end is " + limit);
+        }
+        w = window(position, (int) size, limit);
+        byte[] copy = new byte[(int) size];
+        w.get(w.position(), copy);
+        BinlogEvent event = BinlogEvent.wrap(copy);
+        position += size;
+        if (event.type() == EventType.ROTATE) {
+            try {
+                rotatedTo = Rotate.decode(event, checksum).nextFile();
+            } catch (MalformedEventException e) {
+                throw new IOException(dir.resolve(file) + ": ROTATE at " + (position - size) + " does not decode: "
+                        + e.getMessage(), e);
+            }
+        }
+        return event;
+    }
+
+    /** buf positioned at {@code at} with at least {@code n} bytes, reading ahead up to {@code limit}. */
+    private ByteBuffer window(long at, int n, long limit) throws IOException {
+        if (at >= bufStart && at + n <= bufStart + buf.limit()) {
+            buf.position((int) (at - bufStart));
+            return buf;
+        }
+        int want = (int) Math.max(n, Math.min(READ_AHEAD, limit - at));
+        if (buf.capacity() < want) {
+            buf = ByteBuffer.allocate(want).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        buf.clear().limit(want);
+        Fsync.readFully(channel, buf, at);
+        buf.flip();
+        bufStart = at;
+        return buf;
+    }
+
+    private void moveTo(String next) throws IOException {
+        if (!inventory.register(next)) {
+            throw new IOException(next + " left the archive before the reader reached it");
+        }
+        inventory.unregister(file);
+        closeChannel();
+        file = next;
+        position = BinlogPosition.FIRST_EVENT_OFFSET;
+        rotatedTo = null;
+        enterFile();
+    }
+
+    private void enterFile() throws IOException {
+        channel = FileChannel.open(dir.resolve(file), StandardOpenOption.READ);
+        buf.clear().limit(0);
+        bufStart = 0;
+        // The FDE is synced before the file is listed, so it may be read before it is published. Read exactly it:
+        // the buffer must never hold bytes past the visible end, which a discarded transaction may still change.
+        long at = BinlogPosition.FIRST_EVENT_OFFSET;
+        ByteBuffer w = window(at, BinlogEvent.HEADER_LENGTH, at + BinlogEvent.HEADER_LENGTH);
+        long size = BinlogEvent.eventSizeOf(w, w.position());
+        if (size < BinlogEvent.HEADER_LENGTH || size > channel.size() - at) {
+            throw new IOException(dir.resolve(file) + ": no valid FORMAT_DESCRIPTION at 4 (event_size " + size + ")");
+        }
+        w = window(at, (int) size, at + size);
+        byte[] copy = new byte[(int) size];
+        w.get(w.position(), copy);
+        try {
+            fde = FormatDescription.decode(BinlogEvent.wrap(copy));
+        } catch (MalformedEventException e) {
+            throw new IOException(dir.resolve(file) + ": no valid FORMAT_DESCRIPTION at 4: " + e.getMessage(), e);
+        }
+        checksum = fde.checksumAlgorithm();
+    }
+
+    /**
+     * A position must be where an event starts: 4, the end of what is readable, or an offset whose event header
+     * chains (log_pos = offset + size) and whose checksum matches. The chance that the middle of an event passes
+     * both is negligible with CRC32; with checksums off, only the log_pos chain is checked.
+     */
+    private void checkBoundary(long at) throws IOException, ArchiveException {
+        long visible = inventory.visibleEnd(file);
+        if (at == BinlogPosition.FIRST_EVENT_OFFSET || at == visible) {
+            return;
+        }
+        if (at > visible) {
+            throw new ArchiveException("cannot read from " + file + ":" + at + ": the archive holds complete"
+                    + " transactions of " + file + " up to " + visible);
+        }
+        String why = null;
+        ByteBuffer w = window(at, BinlogEvent.HEADER_LENGTH, visible);
+        long size = BinlogEvent.eventSizeOf(w, w.position());
+        if (size < BinlogEvent.HEADER_LENGTH || at + size > visible) {
+            why = "the bytes there declare an event of " + size + " bytes";
+        } else {
+            w = window(at, (int) size, visible);
+            byte[] copy = new byte[(int) size];
+            w.get(w.position(), copy);
+            BinlogEvent e = BinlogEvent.wrap(copy);
+            if (e.logPos() != at + size) {
+                why = "the bytes there do not chain (log_pos " + e.logPos() + ", expected " + (at + size) + ")";
+            } else if (e.type() == EventType.FORMAT_DESCRIPTION || !EventChecksum.matches(e, checksum)) {
+                why = "the bytes there are not a valid event";
+            }
+        }
+        if (why != null) {
+            throw new ArchiveException("cannot read from " + file + ":" + at + ": not the start of an event ("
+                    + why + ")");
+        }
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only channel: nothing to lose
+            }
+            channel = null;
+        }
+    }
+
+    private static String describeRange(Inventory inventory) {
+        String oldest = inventory.oldest();
+        return oldest == null ? " (the archive is empty)" : " (it holds " + oldest + " to " + inventory.newest() + ")";
+    }
+}

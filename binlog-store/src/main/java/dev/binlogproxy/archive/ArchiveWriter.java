@@ -1,0 +1,650 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.EventFlags;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.FormatDescription;
+import dev.binlogproxy.binlog.event.Rotate;
+import dev.binlogproxy.binlog.file.BinlogFileReader;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.txn.EventRole;
+import dev.binlogproxy.binlog.txn.TransactionTracker;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Writes what the master's dump sends into the archive's files, byte for byte, refusing anything that would make
+ * a file differ from the master's. There is one writer per archive ({@link BinlogArchive#writer()}).
+ *
+ * <p>The calls follow the dump: for each file, {@link #startFile} (what the dump's fake ROTATE says), then
+ * {@link #appendFormatDescription} (the FDE the dump sends next), then {@link #append} for every further event;
+ * the file's real ROTATE, appended like any event, closes it, and the next file starts again with
+ * {@link #startFile}. After a disconnect, {@link #discardPartialTransaction()}, then resume from
+ * {@link BinlogArchive#resumePosition()}.
+ *
+ * <p>Every event is checked before anything is written: log_pos must be the event's end offset in the file, the
+ * checksum must match under the file's FDE, the body of GTID and ROTATE events must decode, and the event must fit
+ * the transaction boundaries so far. A refused event ({@link EventRejectedException}) leaves the file, the
+ * writer's state and the open transaction as they were.
+ *
+ * <p>Events are buffered and written at each transaction boundary (or when the buffer fills), so a partial
+ * transaction rarely reaches the file at all; when one does (a transaction larger than the buffer, or a crash),
+ * {@link #discardPartialTransaction()} or crash recovery cuts it.
+ *
+ * <p>Thread-safety: the methods are synchronized, but a transaction's events must arrive in order without another
+ * transaction's in between, so several appending threads must hold a lock of their own across a whole transaction.
+ * The upstream session is one thread and does that naturally.
+ */
+public final class ArchiveWriter {
+    private static final int BUFFER_SIZE = 256 * 1024;
+
+    private enum State {
+        /** Waiting for a file: after open, after a disconnect. */
+        IDLE,
+        /** startFile was called; the FDE comes next. */
+        AWAIT_FDE,
+        /** Appending events to {@link #file}. */
+        WRITING,
+        /** The file ended with a ROTATE; only startFile of the file it names may follow. */
+        ROTATED,
+        /** A write failed; the file may hold a torn event. Reopen the archive (recovery cuts it). */
+        FAILED
+    }
+
+    private final BinlogArchive archive;
+    private final Path dir;
+    private final Inventory inventory;
+    private final GroupCommit commit;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+
+    private State state = State.IDLE;
+    private IOException failure;
+    /** The file being written, verified or (in ROTATED) just closed. */
+    private String file;
+    private FileChannel channel;
+    /** startFile named a file the archive does not have yet: appendFormatDescription creates it. */
+    private boolean newFile;
+    private long startPosition;
+    private ChecksumAlgorithm checksum = ChecksumAlgorithm.OFF;
+    private TransactionTracker tracker = new TransactionTracker();
+    /** End of every byte accepted so far, written or still in the buffer. */
+    private long end;
+    /** End of the last complete transaction (or control event) accepted: where a cut leaves whole transactions. */
+    private long boundary;
+    /** File offset of the buffer's first byte; the buffer holds [bufferStart, end). */
+    private long bufferStart;
+    /**
+     * While {@code end < verifyLimit}, the file already holds these bytes (startFile at 4 of an archived file):
+     * incoming events are compared with them instead of written.
+     */
+    private long verifyLimit = -1;
+    /** The file being verified is not the newest: nothing may be appended after its end. */
+    private boolean verifyingSealed;
+    private String expectedNext;
+    private List<IndexEntry> pending = new ArrayList<>();
+    private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
+
+    ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
+        this.archive = archive;
+        this.dir = dir;
+        this.inventory = inventory;
+        this.commit = commit;
+        String newest = inventory.newest();
+        if (newest != null) {
+            file = newest;
+            end = boundary = inventory.visibleEnd(newest);
+            String rotatedTo = inventory.view(newest).rotatedTo();
+            if (rotatedTo != null) {
+                state = State.ROTATED;
+                expectedNext = rotatedTo;
+            }
+        }
+    }
+
+    /**
+     * Begins (or resumes) a file, as the dump's fake ROTATE announces it.
+     *
+     * @param position 4 for the start of a file: a file the archive does not have is created by the FDE that
+     *                 follows; one it has is compared byte by byte with what follows, and appending continues at its
+     *                 end. Above 4: the dump resumes mid-file; it must be the archive's newest file, archived up to
+     *                 exactly this position ({@link BinlogArchive#resumePosition()}).
+     * @throws ArchiveException if the file or position does not fit the archive
+     * @throws IllegalStateException if no upstream identity was recorded yet, or a transaction is still open
+     */
+    public synchronized void startFile(String name, long position) throws IOException, ArchiveException {
+        requireUsable();
+        UpstreamIdentity id = archive.identity().orElseThrow(() -> new IllegalStateException(
+                "no upstream identity recorded: call BinlogArchive.checkIdentity before writing"));
+        BinlogPosition at = new BinlogPosition(name, position);
+        if (!at.hasFileSequence() || !at.basename().equals(id.basename())) {
+            throw new ArchiveException("binlog file '" + name + "' does not belong to the archived master, whose"
+                    + " files are " + id.basename() + ".NNNNNN");
+        }
+        if (state == State.WRITING && end != boundary) {
+            throw new IllegalStateException("a transaction is open in " + file + " at " + boundary
+                    + ": call discardPartialTransaction() before starting over");
+        }
+        String newest = inventory.newest();
+        if (position == BinlogPosition.FIRST_EVENT_OFFSET) {
+            if (inventory.contains(name)) {
+                startVerifying(name, newest);
+                return;
+            }
+            if (state == State.ROTATED && !name.equals(expectedNext)) {
+                throw new ArchiveException(file + " ends with a ROTATE to " + expectedNext
+                        + ", but the dump continues with " + name);
+            }
+            if (newest != null && Inventory.FILE_ORDER.compare(name, newest) <= 0) {
+                throw new ArchiveException("cannot start " + name + ": it sorts before the archive's newest file "
+                        + newest + " (resume from " + archive.resumePosition().map(Object::toString).orElse("?")
+                        + ")");
+            }
+            if (Files.exists(dir.resolve(name))) {
+                throw new ArchiveException("cannot start " + name + ": a file of that name is in " + dir
+                        + " but not in the archive");
+            }
+            finishCurrentFile();
+            file = name;
+            newFile = true;
+            startPosition = position;
+            end = boundary = bufferStart = position;
+            state = State.AWAIT_FDE;
+            return;
+        }
+        if (!name.equals(newest)) {
+            throw new ArchiveException("cannot resume " + at + ": only the newest file"
+                    + (newest == null ? " (the archive is empty: start a file at position 4)" : ", " + newest + ",")
+                    + " can be resumed mid-file");
+        }
+        long archived = archivedEnd(name);
+        if (position != archived) {
+            throw new ArchiveException("cannot resume " + at + ": the archive holds " + name + " up to " + archived
+                    + " (the end of its last complete transaction); resume there");
+        }
+        if (!name.equals(file) || channel == null) {
+            finishCurrentFile();
+            file = name;
+            channel = FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        newFile = false;
+        verifyLimit = -1;
+        verifyingSealed = false;
+        startPosition = position;
+        end = boundary = bufferStart = position;
+        state = State.AWAIT_FDE;
+    }
+
+    /**
+     * How far the archive holds {@code name}: the writer's last boundary while it has the file (complete
+     * transactions may still wait for their sync), else what readers see.
+     */
+    private long archivedEnd(String name) {
+        long visible = inventory.visibleEnd(name);
+        return name.equals(file) && channel != null ? Math.max(boundary, visible) : visible;
+    }
+
+    private void startVerifying(String name, String newest) throws IOException {
+        finishCurrentFile();
+        boolean isNewest = name.equals(newest);
+        channel = isNewest
+                ? FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(dir.resolve(name), StandardOpenOption.READ);
+        file = name;
+        newFile = false;
+        startPosition = BinlogPosition.FIRST_EVENT_OFFSET;
+        end = boundary = bufferStart = startPosition;
+        verifyLimit = inventory.visibleEnd(name);
+        verifyingSealed = !isNewest;
+        state = State.AWAIT_FDE;
+    }
+
+    /**
+     * The FORMAT_DESCRIPTION that follows the fake ROTATE. For a new file it is written after the magic and the file
+     * is made durable (file, then directory) before anything else goes in. When the dump resumes mid-file the
+     * master sends it with log_pos 0 and it is not written (the file has its FDE): it must describe the same file.
+     *
+     * <p>A dump sends the FDE of the master's open file with LOG_EVENT_BINLOG_IN_USE_F cleared; the master clears it
+     * in its own copy when it closes the file. Should a server send it set, it is cleared here (and the CRC
+     * recomputed), so the archive never claims a file is open and equals the master's closed file.
+     */
+    public synchronized Appended appendFormatDescription(BinlogEvent event)
+            throws IOException, EventRejectedException {
+        requireUsable();
+        if (state != State.AWAIT_FDE) {
+            throw new IllegalStateException("FORMAT_DESCRIPTION out of place: " + describeState());
+        }
+        boolean atStart = startPosition == BinlogPosition.FIRST_EVENT_OFFSET;
+        BinlogPosition at = new BinlogPosition(file, startPosition);
+        if (event.type() != EventType.FORMAT_DESCRIPTION) {
+            throw new EventRejectedException(at, "expected FORMAT_DESCRIPTION after the start of " + file + ", got "
+                    + event);
+        }
+        FormatDescription fde;
+        try {
+            fde = FormatDescription.decode(event);
+        } catch (MalformedEventException e) {
+            throw new EventRejectedException(at, e.getMessage());
+        }
+        if (!FormatDescription.checksumMatches(event)) {
+            throw new EventRejectedException(at, "FORMAT_DESCRIPTION checksum mismatch");
+        }
+        UpstreamIdentity id = archive.identity().orElseThrow();
+        if (fde.flavor() != id.flavor()) {
+            throw new EventRejectedException(at, "FORMAT_DESCRIPTION of a " + fde.flavor() + " server ("
+                    + fde.serverVersion() + "), the archive mirrors " + id.flavor());
+        }
+        if (!atStart) {
+            return resumeWith(at, fde);
+        }
+        long fdeEnd = BinlogPosition.FIRST_EVENT_OFFSET + event.eventSize();
+        if (event.logPos() != fdeEnd) {
+            throw new EventRejectedException(at, "FORMAT_DESCRIPTION log_pos " + event.logPos() + " (expected: "
+                    + fdeEnd + ", its end offset)");
+        }
+        byte[] bytes = withInUseCleared(event, fde);
+        BinlogEvent stored = BinlogEvent.wrap(bytes);
+        if (verifyLimit >= 0) {
+            byte[] archived = readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) Math.min(bytes.length,
+                    Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
+            if (!Arrays.equals(archived, bytes) && !Arrays.equals(normalized(archived), bytes)) {
+                throw new EventRejectedException(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
+            }
+        } else {
+            create(bytes);
+        }
+        checksum = fde.checksumAlgorithm();
+        tracker = new TransactionTracker();
+        tracker.accept(stored);
+        end = boundary = bufferStart = fdeEnd;
+        state = State.WRITING;
+        BinlogPosition after = new BinlogPosition(file, fdeEnd);
+        if (verifyLimit >= 0) {
+            leaveVerifyingIfDone();
+            return new Appended(after, EventRole.CONTROL, false, CompletableFuture.completedFuture(after));
+        }
+        IndexEntry entry = IndexEntry.of(file, BinlogPosition.FIRST_EVENT_OFFSET, stored, EventRole.CONTROL, checksum);
+        return new Appended(after, EventRole.CONTROL, true, submit(List.of(entry)));
+    }
+
+    private Appended resumeWith(BinlogPosition at, FormatDescription sent) throws IOException, EventRejectedException {
+        BinlogEvent archivedEvent = readArchivedFde();
+        FormatDescription archived = FormatDescription.decode(archivedEvent);
+        if (!sent.serverVersion().equals(archived.serverVersion())
+                // a dump that starts mid-file sends the FDE with created 0 (and log_pos 0): only a real one compares
+                || (sent.createTimestamp() != 0 && sent.createTimestamp() != archived.createTimestamp())
+                || sent.checksumAlgorithm() != archived.checksumAlgorithm()
+                || !Arrays.equals(sent.postHeaderLengths(), archived.postHeaderLengths())) {
+            throw new EventRejectedException(at, "the master's FORMAT_DESCRIPTION (" + sent + ", created "
+                    + sent.createTimestamp() + ") is not the one archived in " + file + " (" + archived + ", created "
+                    + archived.createTimestamp() + ")");
+        }
+        checksum = archived.checksumAlgorithm();
+        tracker = new TransactionTracker();
+        tracker.accept(archivedEvent);
+        end = boundary = bufferStart = startPosition;
+        buffer.clear();
+        String rotatedTo = inventory.view(file).rotatedTo();
+        if (rotatedTo != null) {
+            closeChannel();
+            state = State.ROTATED;
+            expectedNext = rotatedTo;
+        } else {
+            state = State.WRITING;
+        }
+        return new Appended(at, EventRole.CONTROL, false, CompletableFuture.completedFuture(at));
+    }
+
+    /**
+     * Checks an event and, unless it is refused, adds it to the file.
+     *
+     * <p>Heartbeats and artificial events (what a dump sends that no file holds) are accepted and not written.
+     *
+     * @throws EventRejectedException if the event is corrupt or does not fit; nothing was written
+     * @throws IllegalStateException  if the dump's order was not followed (no startFile, FDE missing, event after
+     *                                the file's ROTATE)
+     */
+    public synchronized Appended append(BinlogEvent event) throws IOException, EventRejectedException {
+        requireUsable();
+        if (event.type() == EventType.HEARTBEAT || event.type() == EventType.HEARTBEAT_V2
+                || event.hasFlag(EventFlags.ARTIFICIAL)) {
+            return new Appended(currentPosition(), EventRole.CONTROL, false, null);
+        }
+        if (state != State.WRITING) {
+            throw new IllegalStateException("cannot append " + event.type() + ": " + describeState());
+        }
+        boolean verifying = verifyLimit >= 0;
+        BinlogPosition at = new BinlogPosition(file, end);
+        int size = event.eventSize();
+        long eventEnd = end + size;
+        if (!verifying && verifyingSealed) {
+            throw new EventRejectedException(at, file + " is a finished file of the archive (a newer file exists),"
+                    + " but the master's copy goes on");
+        }
+        if (event.logPos() != eventEnd) {
+            throw new EventRejectedException(at, event.type() + " has log_pos " + event.logPos() + " (expected: "
+                    + eventEnd + ", its end offset in " + file + ")");
+        }
+        if (event.type() == EventType.FORMAT_DESCRIPTION) {
+            throw new EventRejectedException(at, "FORMAT_DESCRIPTION in the middle of " + file);
+        }
+        if (!EventChecksum.matches(event, checksum)) {
+            throw new EventRejectedException(at, event.type() + " checksum mismatch: stored 0x"
+                    + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
+                    + Integer.toHexString(EventChecksum.expected(event)));
+        }
+        IndexEntry probe;
+        String rotateTo = null;
+        try {
+            probe = IndexEntry.of(file, end, event, EventRole.INSIDE, checksum);
+            if (event.type() == EventType.ROTATE) {
+                rotateTo = Rotate.decode(event, checksum).nextFile();
+                BinlogPosition.startOf(rotateTo);
+            }
+        } catch (MalformedEventException | IllegalArgumentException e) {
+            throw new EventRejectedException(at, e.getMessage());
+        }
+        if (verifying) {
+            byte[] archived = readArchived(end, (int) Math.min(size, verifyLimit - end));
+            if (!Arrays.equals(archived, event.toByteArray())) {
+                throw new EventRejectedException(at, event.type() + " differs from the bytes archived in " + file
+                        + " at " + end + (eventEnd > verifyLimit ? " (the archived file ends at " + verifyLimit + ")"
+                        : ""));
+            }
+        }
+        EventRole role;
+        try {
+            // The tracker changes nothing when it refuses an event, so a refused event leaves the open
+            // transaction as it was.
+            role = tracker.accept(event);
+        } catch (MalformedEventException e) {
+            throw new EventRejectedException(at, e.getMessage());
+        }
+        if (!verifying) {
+            write(event);
+            pending.add(new IndexEntry(probe.file(), probe.offset(), probe.length(), probe.typeCode(),
+                    probe.timestamp(), role, probe.mysqlGtid(), probe.mariaGtid()));
+        }
+        end = eventEnd;
+        BinlogPosition after = new BinlogPosition(file, end);
+        if (!role.isBoundaryAfter()) {
+            return new Appended(after, role, !verifying, null);
+        }
+        boundary = end;
+        CompletableFuture<BinlogPosition> durable;
+        if (verifying) {
+            leaveVerifyingIfDone();
+            durable = CompletableFuture.completedFuture(after);
+        } else {
+            flush();
+            durable = submit(pending);
+            pending = new ArrayList<>();
+        }
+        if (rotateTo != null) {
+            closeAfterRotate(rotateTo);
+        }
+        return new Appended(after, role, !verifying, durable);
+    }
+
+    /**
+     * After a disconnect: cuts the file back to the end of the last complete transaction appended (a partial
+     * transaction is never kept or served) and syncs the cut. Complete transactions still waiting for their sync
+     * are kept and still acknowledged. The next call must be {@link #startFile} at {@link BinlogArchive#resumePosition()}.
+     */
+    public synchronized void discardPartialTransaction() throws IOException {
+        requireUsable();
+        if (state == State.WRITING) {
+            cutToBoundary();
+        }
+        if (state == State.WRITING || state == State.AWAIT_FDE) {
+            // Back to what the archive itself says: after a file closed by its ROTATE, only that next file fits.
+            String newest = inventory.newest();
+            String rotatedTo = newest == null ? null : inventory.view(newest).rotatedTo();
+            if (rotatedTo != null) {
+                finishCurrentFile();
+                file = newest;
+                state = State.ROTATED;
+            } else {
+                state = State.IDLE;
+            }
+            expectedNext = rotatedTo;
+        }
+    }
+
+    private void cutToBoundary() throws IOException {
+        buffer.clear();
+        if (channel != null && verifyLimit < 0 && channel.size() > boundary) {
+            // Only a transaction larger than the buffer reaches the file before its end.
+            channel.truncate(boundary);
+            channel.force(true);
+        }
+        bufferStart = end = boundary;
+        pending = new ArrayList<>();
+        tracker.reset();
+    }
+
+    /** Where the archive ends for the upstream: after the last complete transaction appended. */
+    synchronized Optional<BinlogPosition> resumePosition() {
+        if (state == State.ROTATED) {
+            return Optional.of(BinlogPosition.startOf(expectedNext));
+        }
+        String newest = inventory.newest();
+        if (newest == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new BinlogPosition(newest, archivedEnd(newest)));
+    }
+
+    /** Flushes what is complete, drops a partial transaction, waits for pending commits, releases the file. */
+    synchronized void close() throws IOException {
+        if (state == State.FAILED) {
+            closeChannel();
+            return;
+        }
+        if (state == State.WRITING && end != boundary) {
+            cutToBoundary();
+        }
+        finishCurrentFile();
+    }
+
+    // ---- internals ----
+
+    private void create(byte[] fdeBytes) throws IOException {
+        Path path = dir.resolve(file);
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            ByteBuffer head = ByteBuffer.allocate(BinlogFileReader.MAGIC.length + fdeBytes.length);
+            head.put(BinlogFileReader.MAGIC).put(fdeBytes).flip();
+            Fsync.writeFully(ch, head, 0);
+            // The file and its name are durable before anything in it can be acknowledged; a crash before this
+            // leaves a file without a whole FDE, which recovery deletes.
+            ch.force(false);
+            Fsync.directory(dir);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        channel = ch;
+        inventory.addFile(file, BinlogPosition.FIRST_EVENT_OFFSET);
+        newFile = false;
+    }
+
+    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) {
+        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
+        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f));
+        lastCommit = f;
+        return f;
+    }
+
+    private void closeAfterRotate(String next) throws IOException {
+        // The commit thread syncs this channel for the commits already queued: wait for them before closing it.
+        awaitLastCommit();
+        closeChannel();
+        verifyLimit = -1;
+        verifyingSealed = false;
+        inventory.rotated(file, next);
+        expectedNext = next;
+        state = State.ROTATED;
+    }
+
+    private void finishCurrentFile() throws IOException {
+        verifyLimit = -1;
+        verifyingSealed = false;
+        if (channel == null) {
+            return;
+        }
+        awaitLastCommit();
+        closeChannel();
+    }
+
+    private void awaitLastCommit() throws IOException {
+        try {
+            lastCommit.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the archive's last commit", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    private void closeChannel() throws IOException {
+        if (channel != null) {
+            FileChannel ch = channel;
+            channel = null;
+            ch.close();
+        }
+    }
+
+    private void leaveVerifyingIfDone() {
+        if (end >= verifyLimit) {
+            verifyLimit = -1;
+            bufferStart = end;
+            buffer.clear();
+        }
+    }
+
+    private void write(BinlogEvent event) throws IOException {
+        ByteBuffer src = event.bytes();
+        try {
+            if (src.remaining() > buffer.remaining()) {
+                flush();
+            }
+            if (src.remaining() > buffer.capacity()) {
+                Fsync.writeFully(channel, src, bufferStart);
+                bufferStart += event.eventSize();
+            } else {
+                buffer.put(src);
+            }
+        } catch (IOException e) {
+            throw fail(e);
+        }
+    }
+
+    private void flush() throws IOException {
+        if (buffer.position() == 0) {
+            return;
+        }
+        buffer.flip();
+        int n = buffer.remaining();
+        try {
+            Fsync.writeFully(channel, buffer, bufferStart);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        bufferStart += n;
+        buffer.clear();
+    }
+
+    private IOException fail(IOException e) {
+        state = State.FAILED;
+        failure = new IOException("writing " + file + " failed at " + bufferStart
+                + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
+        return failure;
+    }
+
+    private void requireUsable() throws IOException {
+        if (state == State.FAILED) {
+            throw failure;
+        }
+        IOException syncFailure = commit.failure();
+        if (syncFailure != null) {
+            throw syncFailure;
+        }
+    }
+
+    private byte[] readArchived(long at, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        Fsync.readFully(channel, b, at);
+        return b.array();
+    }
+
+    private BinlogEvent readArchivedFde() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
+        Fsync.readFully(channel, header, BinlogPosition.FIRST_EVENT_OFFSET);
+        long size = BinlogEvent.eventSizeOf(header, 0);
+        return BinlogEvent.wrap(readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) size));
+    }
+
+    private static byte[] withInUseCleared(BinlogEvent event, FormatDescription fde) {
+        byte[] bytes = event.toByteArray();
+        if (event.hasFlag(EventFlags.BINLOG_IN_USE)) {
+            bytes[BinlogEvent.FLAGS_OFFSET] &= (byte) ~EventFlags.BINLOG_IN_USE;
+            if (fde.checksumAware()) {
+                EventChecksum.writeTrailer(bytes, 0, bytes.length);
+            }
+        }
+        return bytes;
+    }
+
+    /** An archived FDE copied from a master's open file has IN_USE set; compare it as the master will close it. */
+    private static byte[] normalized(byte[] archivedFde) {
+        try {
+            BinlogEvent e = BinlogEvent.wrap(archivedFde);
+            return withInUseCleared(e, FormatDescription.decode(e));
+        } catch (MalformedEventException e) {
+            return archivedFde;
+        }
+    }
+
+    private BinlogPosition currentPosition() {
+        if (state == State.ROTATED) {
+            return BinlogPosition.startOf(expectedNext);
+        }
+        if (file != null && end >= BinlogPosition.FIRST_EVENT_OFFSET) {
+            return new BinlogPosition(file, end);
+        }
+        return file != null ? BinlogPosition.startOf(file) : null;
+    }
+
+    private String describeState() {
+        return switch (state) {
+            case IDLE -> "no file started (call startFile with the dump's fake ROTATE)";
+            case AWAIT_FDE -> file + " was started; its FORMAT_DESCRIPTION must come next";
+            case WRITING -> "writing " + file + " at " + end;
+            case ROTATED -> file + " ended with a ROTATE to " + expectedNext + "; call startFile(" + expectedNext
+                    + ", 4)";
+            case FAILED -> "the writer failed: " + failure.getMessage();
+        };
+    }
+
+    // ---- for tests ----
+
+    synchronized long bufferedBytes() {
+        return buffer.position();
+    }
+}

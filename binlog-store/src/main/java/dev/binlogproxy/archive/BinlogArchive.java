@@ -1,0 +1,288 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.position.MariaGtid;
+import dev.binlogproxy.binlog.position.MySqlGtid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The store of record for the binlog files a proxy mirrors from its master: a directory holding those files under
+ * the master's names, byte-identical to the master's copies (point {@code mysqlbinlog} at it), plus
+ * {@code archive.properties} (which master), {@code archive.lock}, and {@code index/} (a Chronicle Queue event
+ * index, rebuilt from the files whenever it disagrees with them).
+ *
+ * <p>{@link #open} recovers first: it validates the newest file, cuts a torn tail or an unfinished transaction,
+ * refuses to open on corruption with valid data after it, and checks the index against the files. A transaction
+ * whose durable future completed in {@link Durability#FSYNC} mode survives kill -9 and power loss.
+ *
+ * <p>Only complete transactions are ever visible: readers ({@link #openReader}) stop at the end of the last
+ * transaction that was committed (synced, in FSYNC mode), and the lookups return only such positions.
+ *
+ * <p>One process per directory (an OS file lock enforces it). Thread-safe.
+ */
+public final class BinlogArchive implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BinlogArchive.class);
+    static final String LOCK_FILE = "archive.lock";
+
+    private final Path dir;
+    private final Durability durability;
+    private final FileChannel lockChannel;
+    private final Inventory inventory;
+    private final IndexJournal index;
+    private final GroupCommit commit;
+    private final ArchiveWriter writer;
+    private final Recovery.Result recovery;
+    private volatile UpstreamIdentity identity;
+    private boolean closed;
+
+    private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, UpstreamIdentity identity,
+                          Inventory inventory, IndexJournal index, Recovery.Result recovery) {
+        this.dir = dir;
+        this.durability = durability;
+        this.lockChannel = lockChannel;
+        this.identity = identity;
+        this.inventory = inventory;
+        this.index = index;
+        this.recovery = recovery;
+        this.commit = new GroupCommit(durability, inventory, index, "archive-commit-" + dir.getFileName());
+        this.writer = new ArchiveWriter(this, dir, inventory, commit);
+    }
+
+    /** Opens (creating it if needed) the archive in {@code dir} with {@link Durability#FSYNC}. */
+    public static BinlogArchive open(Path dir) throws IOException, ArchiveException {
+        return open(dir, Durability.FSYNC);
+    }
+
+    /**
+     * Opens (creating it if needed) the archive in {@code dir}, recovering from whatever ended the last run.
+     *
+     * @throws ArchiveDamagedException if the newest file is corrupt in a way recovery must not repair
+     * @throws ArchiveException        if another process has the archive open
+     */
+    public static BinlogArchive open(Path dir, Durability durability) throws IOException, ArchiveException {
+        Path abs = dir.toAbsolutePath();
+        Files.createDirectories(abs);
+        FileChannel lockChannel = FileChannel.open(abs.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        IndexJournal index = null;
+        try {
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new ArchiveException("archive " + abs + " is open in another process (or twice in this one)");
+            }
+            Optional<UpstreamIdentity> id = IdentityFile.read(abs);
+            Recovery.Result recovery = Recovery.run(abs, id.map(UpstreamIdentity::basename).orElse(null));
+            Inventory inventory = new Inventory(abs);
+            for (Recovery.Recovered f : recovery.files()) {
+                inventory.load(f.name(), f.end(), f.rotatedTo());
+            }
+            index = IndexJournal.open(abs, inventory);
+            return new BinlogArchive(abs, durability, lockChannel, id.orElse(null), inventory, index, recovery);
+        } catch (IOException | ArchiveException | RuntimeException e) {
+            if (index != null) {
+                index.close();
+            }
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    /** The master this archive mirrors, once recorded. */
+    public Optional<UpstreamIdentity> identity() {
+        return Optional.ofNullable(identity);
+    }
+
+    /**
+     * Records the upstream on first use, afterwards refuses any other: call it after every handshake, before
+     * writing.
+     *
+     * @throws UpstreamMismatchException if the archive mirrors another master, or holds files of another basename
+     */
+    public synchronized void checkIdentity(UpstreamIdentity upstream) throws IOException, UpstreamMismatchException {
+        if (identity != null) {
+            Optional<String> why = IdentityFile.mismatch(identity, upstream);
+            if (why.isPresent()) {
+                throw new UpstreamMismatchException("upstream " + upstream + " is not the master archived in " + dir
+                        + ": " + why.get() + ". Use a fresh archive directory for another master.");
+            }
+            return;
+        }
+        for (ArchivedFile f : inventory.list()) {
+            if (!BinlogPosition.startOf(f.name()).basename().equals(upstream.basename())) {
+                throw new UpstreamMismatchException("upstream " + upstream + " does not fit archive " + dir
+                        + ": it holds " + f.name());
+            }
+        }
+        IdentityFile.write(dir, upstream);
+        identity = upstream;
+    }
+
+    /** The archive's one writer, for the upstream session. */
+    public ArchiveWriter writer() {
+        return writer;
+    }
+
+    /**
+     * Where the upstream dump must resume: after the last complete transaction archived (the start of the next
+     * file if the newest ends with its ROTATE). Empty for an empty archive.
+     */
+    public Optional<BinlogPosition> resumePosition() {
+        return writer.resumePosition();
+    }
+
+    /** The archived files, oldest first, with their readable sizes. */
+    public List<ArchivedFile> files() {
+        return inventory.list();
+    }
+
+    /**
+     * A reader positioned at {@code from}, which must be the start of an event (4, or the end of an event) within
+     * the readable part of an archived file.
+     */
+    public ArchiveReader openReader(BinlogPosition from) throws IOException, ArchiveException {
+        requireOpen();
+        return ArchiveReader.open(dir, inventory, from);
+    }
+
+    /** Where the transaction with this GTID starts (its GTID event), if a readable file holds it. */
+    public Optional<BinlogPosition> findTransaction(MySqlGtid gtid) throws IOException {
+        return find(s -> s.mayHold(gtid), e -> gtid.equals(e.mysqlGtid()));
+    }
+
+    /** Where the transaction with this MariaDB GTID starts (its GTID event), if a readable file holds it. */
+    public Optional<BinlogPosition> findTransaction(MariaGtid gtid) throws IOException {
+        return find(s -> s.mayHold(gtid), e -> gtid.equals(e.mariaGtid()));
+    }
+
+    /**
+     * Where the first transaction (in log order) whose first event is timestamped at or after {@code time} starts.
+     * Event timestamps have whole seconds; a time with a fraction rounds up.
+     */
+    public Optional<BinlogPosition> findFirstTransactionAt(Instant time) throws IOException {
+        long seconds = time.getEpochSecond() + (time.getNano() > 0 ? 1 : 0);
+        return find(s -> s.maxStartTimestamp >= seconds, e -> e.startsTransaction() && e.timestamp() >= seconds);
+    }
+
+    private Optional<BinlogPosition> find(Predicate<IndexCatalog.FileStats> mayHold, Predicate<IndexEntry> match)
+            throws IOException {
+        requireOpen();
+        List<Inventory.FileView> files = inventory.views();
+        if (index.available()) {
+            try {
+                return index.find(files, mayHold, match).map(e -> new BinlogPosition(e.file(), e.offset()));
+            } catch (Exception e) { // Chronicle may throw checked exceptions undeclared
+                LOG.warn("index journal lookup failed, scanning the files instead", e);
+            }
+        }
+        for (Inventory.FileView f : files) {
+            IndexEntry[] found = new IndexEntry[1];
+            try {
+                FileScan.entries(dir, f.name(), 0, f.visibleEnd(), e -> {
+                    if (match.test(e)) {
+                        found[0] = e;
+                        return false;
+                    }
+                    return true;
+                });
+            } catch (NoSuchFileException purged) {
+                continue;
+            }
+            if (found[0] != null) {
+                return Optional.of(new BinlogPosition(found[0].file(), found[0].offset()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in).
+     *
+     * @return the names deleted
+     */
+    public List<String> purge(RetentionPolicy policy) throws IOException {
+        return purge(policy, Instant.now());
+    }
+
+    List<String> purge(RetentionPolicy policy, Instant now) throws IOException {
+        requireOpen();
+        List<String> deleted = inventory.purge(policy, now);
+        deleted.forEach(index::forget);
+        if (!deleted.isEmpty()) {
+            LOG.info("archive {}: purged {}", dir, deleted);
+        }
+        return deleted;
+    }
+
+    /** Validates every file and checks the index journal against them. Reads the whole archive. */
+    public VerifyReport verify() throws IOException {
+        requireOpen();
+        return new Verifier(dir, inventory, index).run();
+    }
+
+    /**
+     * Drops a partial transaction, waits until every committed one is durable and published, and releases the
+     * directory. Readers are woken and fail from then on.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writer.close();
+        } finally {
+            commit.close();
+            inventory.close();
+            index.close();
+            lockChannel.close();
+        }
+    }
+
+    private void requireOpen() throws IOException {
+        if (inventory.isClosed()) {
+            throw new IOException("archive " + dir + " is closed");
+        }
+    }
+
+    // ---- for tests ----
+
+    GroupCommit commits() {
+        return commit;
+    }
+
+    IndexJournal index() {
+        return index;
+    }
+
+    Recovery.Result recovery() {
+        return recovery;
+    }
+}

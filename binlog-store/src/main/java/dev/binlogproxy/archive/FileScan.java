@@ -1,0 +1,57 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.file.BinlogDamage;
+import dev.binlogproxy.binlog.file.BinlogFileDamagedException;
+import dev.binlogproxy.binlog.file.BinlogFileReader;
+import dev.binlogproxy.binlog.file.FileEvent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Index entries straight from a binlog file: what the journal is rebuilt from, checked against, and what lookups
+ * fall back to when the journal is unavailable. Always walks from the start of the file, because transaction
+ * roles depend on everything before (BinlogFileReader cannot start mid-file, and should not).
+ */
+final class FileScan {
+    /** Receives entries in file order; returns false to stop. */
+    interface Sink {
+        boolean accept(IndexEntry entry) throws IOException;
+    }
+
+    private FileScan() {
+    }
+
+    /**
+     * Feeds the entries of the events that start at or after {@code from} and end at or before {@code limit}.
+     *
+     * @return the damage that stopped the walk early, if any (a valid file returns empty)
+     */
+    static Optional<BinlogDamage> entries(Path dir, String file, long from, long limit, Sink sink) throws IOException {
+        Path path = dir.resolve(file);
+        try (BinlogFileReader reader = BinlogFileReader.open(path)) {
+            for (FileEvent fe = reader.next(); fe != null; fe = reader.next()) {
+                if (fe.endOffset() > limit) {
+                    break;
+                }
+                if (fe.offset() < from) {
+                    continue;
+                }
+                IndexEntry entry;
+                try {
+                    entry = IndexEntry.of(file, fe.offset(), fe.event(), fe.role(), reader.checksum());
+                } catch (MalformedEventException e) {
+                    return Optional.of(new BinlogDamage(BinlogDamage.Kind.CORRUPT, fe.offset(), e.getMessage()));
+                }
+                if (!sink.accept(entry)) {
+                    break;
+                }
+            }
+            return Optional.empty();
+        } catch (BinlogFileDamagedException e) {
+            return Optional.of(e.damage());
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one thread that turns written transactions into acknowledged, indexed, visible ones, in order.
+ *
+ * <p>Each round takes every commit submitted so far; in {@link Durability#FSYNC} it runs one
+ * {@code force(false)} (fdatasync) per file touched, which covers all of them (group commit: while one sync runs,
+ * the next batch gathers), then appends their index entries, publishes the new visible ends and completes their
+ * futures. Completing last means a completed future implies the transaction is durable, indexed and readable.
+ *
+ * <p>An fsync error fails the batch and every later commit: after a failed fsync the kernel may have dropped the
+ * dirty pages, so retrying could report durable what is not. The archive must be reopened (recovery then works
+ * from what is really on disk).
+ */
+final class GroupCommit implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+
+    /** A transaction boundary written to {@code channel}, waiting for its sync. */
+    record Commit(FileChannel channel, String file, long end, List<IndexEntry> entries,
+                  CompletableFuture<BinlogPosition> future) {
+    }
+
+    private final Durability durability;
+    private final Inventory inventory;
+    private final IndexJournal index;
+    private final Thread thread;
+    private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+    private List<Commit> queue = new ArrayList<>();
+    private boolean stopping;
+    private volatile IOException failure;
+
+    GroupCommit(Durability durability, Inventory inventory, IndexJournal index, String name) {
+        this.durability = durability;
+        this.inventory = inventory;
+        this.index = index;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Queues a commit; its future completes when the round that takes it is done. */
+    void submit(Commit c) {
+        IOException failed = failure;
+        if (failed != null) {
+            c.future().completeExceptionally(failed);
+            return;
+        }
+        synchronized (this) {
+            if (stopping) {
+                c.future().completeExceptionally(new IOException("archive closed"));
+                return;
+            }
+            queue.add(c);
+            notifyAll();
+        }
+    }
+
+    /** The fsync error that stopped commits, if any. */
+    IOException failure() {
+        return failure;
+    }
+
+    long syncCount() {
+        return syncs.get();
+    }
+
+    long commitCount() {
+        return commits.get();
+    }
+
+    private void run() {
+        index.prepareAppender();
+        try {
+            while (true) {
+                List<Commit> batch;
+                synchronized (this) {
+                    while (queue.isEmpty() && !stopping) {
+                        wait();
+                    }
+                    if (queue.isEmpty()) {
+                        return;
+                    }
+                    batch = queue;
+                    queue = new ArrayList<>();
+                }
+                try {
+                    process(batch);
+                } catch (RuntimeException | Error e) {
+                    // Never leave a future hanging: a bug here must fail commits, not stall the upstream.
+                    failure = new IOException("archive commit thread failed; reopen the archive", e);
+                    LOG.error("archive commit thread failed", e);
+                    for (Commit c : batch) {
+                        c.future().completeExceptionally(failure);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            index.closeAppender();
+        }
+    }
+
+    private void process(List<Commit> batch) {
+        if (failure == null && durability == Durability.FSYNC) {
+            Set<FileChannel> channels = new LinkedHashSet<>();
+            for (Commit c : batch) {
+                channels.add(c.channel());
+            }
+            try {
+                for (FileChannel ch : channels) {
+                    ch.force(false);
+                    syncs.incrementAndGet();
+                }
+            } catch (IOException e) {
+                failure = new IOException("fsync of the archive failed; nothing after the last acknowledged"
+                        + " transaction is acknowledged any more, reopen the archive", e);
+                LOG.error("archive fsync failed", e);
+            }
+        }
+        IOException failed = failure;
+        if (failed != null) {
+            for (Commit c : batch) {
+                c.future().completeExceptionally(failed);
+            }
+            return;
+        }
+        List<IndexEntry> entries = new ArrayList<>();
+        Map<String, Long> ends = new LinkedHashMap<>();
+        for (Commit c : batch) {
+            entries.addAll(c.entries());
+            ends.merge(c.file(), c.end(), Math::max);
+        }
+        index.append(entries);
+        ends.forEach(inventory::publish);
+        commits.addAndGet(batch.size());
+        for (Commit c : batch) {
+            c.future().complete(new BinlogPosition(c.file(), c.end()));
+        }
+    }
+
+    /** Processes what was submitted, then stops the thread. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            stopping = true;
+            notifyAll();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,456 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.file.BinlogDamage;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The event index journal, a Chronicle Queue under {@code <archive>/index}: one entry per archived event, appended
+ * (by the commit thread) after the event's transaction is in the file and before readers may see it.
+ *
+ * <p>Never the authority (design.md, "Chronicle Queue: measured here": its sync does not cover its header, index
+ * pages or directory, so after a power loss it can be ahead of, behind, or disagree with the files). On open its
+ * last entry is compared with the files: behind is caught up from the files, anything else (ahead, pointing at
+ * bytes that are not that event, unreadable) deletes and rebuilds it from the files. If an append fails at
+ * run time the journal is switched off: the archive keeps working, lookups scan the files instead, and the next
+ * open rebuilds it.
+ *
+ * <p>Chronicle appenders are confined to one thread: the commit thread appends; open-time catch-up and rebuild use
+ * their own appender on the opening thread before the commit thread starts. Lookups use short-lived tailers.
+ */
+final class IndexJournal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IndexJournal.class);
+    static final String DIR_NAME = "index";
+    /**
+     * How long Chronicle waits for a header another appender left unfinished before taking it over. Only this
+     * process appends, so an unfinished header at open is a dead writer's: no reason to wait Chronicle's default
+     * seconds.
+     */
+    private static final long HEADER_TIMEOUT_MS = 500;
+    private static final String METADATA_FILE = "metadata.cq4t";
+
+    /** What open found. */
+    enum Outcome { IN_SYNC, CAUGHT_UP, REBUILT }
+
+    private final Path archiveDir;
+    private final Path dir;
+    private final IndexCatalog catalog = new IndexCatalog();
+    private final Object buildLock = new Object();
+    private ChronicleQueue queue;
+    private ExcerptAppender appender;
+    private volatile RuntimeException failure;
+    private Outcome outcome;
+    private String outcomeReason = "";
+
+    private IndexJournal(Path archiveDir) {
+        this.archiveDir = archiveDir;
+        this.dir = archiveDir.resolve(DIR_NAME);
+    }
+
+    /**
+     * Opens the journal and brings it in line with the (already recovered) files.
+     *
+     * @throws ArchiveException if Chronicle cannot write a queue in this JVM at all (on JDK 17: the flags of
+     *                          binlog-store/pom.xml's chronicle.jvm.flags are missing; without some, Chronicle
+     *                          silently opens queues read-only). A launcher mistake is reported at open, not left
+     *                          to degrade every lookup into a scan of the files.
+     */
+    static IndexJournal open(Path archiveDir, Inventory files) throws ArchiveException {
+        IndexJournal j = new IndexJournal(archiveDir);
+        try {
+            j.openQueue();
+        } catch (LinkageError | AssertionError e) {
+            // Chronicle's class initialisation fails this way without --add-opens java.base/java.lang.reflect.
+            throw unusable(e);
+        }
+        try {
+            j.reconcile(files);
+        } catch (Exception e) {
+            // The journal is a convenience: the archive opens without it (recovery has already read the files).
+            j.disable(e);
+        }
+        return j;
+    }
+
+    private static ArchiveException unusable(Throwable e) {
+        return new ArchiveException("Chronicle Queue (the archive's index journal) cannot write in this JVM: " + e
+                + ". On JDK 17 start the JVM with the flags of binlog-store/pom.xml (chronicle.jvm.flags): "
+                + "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED "
+                + "--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED "
+                + "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED "
+                + "--add-exports=java.base/jdk.internal.util=ALL-UNNAMED "
+                + "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", e);
+    }
+
+    /**
+     * Builds the queue and proves it writable with a metadata excerpt (readers of entries never see those); if that
+     * fails, once more from an empty directory.
+     */
+    private void openQueue() throws ArchiveException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (attempt == 0) {
+                    // metadata.cq4t is Chronicle's own bookkeeping (roll cycle, cycle range, a table-store lock);
+                    // Chronicle recreates it from the cycle files (checked). A garbled one made the build wait 10 s
+                    // for a lock no one holds; the archive lock keeps every other process out, so start afresh.
+                    Files.deleteIfExists(dir.resolve(METADATA_FILE));
+                } else {
+                    deleteRecursively(dir);
+                }
+                queue = build(dir);
+                try (ExcerptAppender a = queue.createAppender(); DocumentContext dc = a.writingDocument(true)) {
+                    dc.wire().bytes().writeUnsignedByte(0);
+                }
+                return;
+            } catch (Exception e) { // Chronicle also throws checked exceptions undeclared
+                if (queue != null) {
+                    queue.close();
+                    queue = null;
+                }
+                if (attempt > 0) {
+                    throw unusable(e); // even a fresh, empty queue cannot be written
+                }
+                LOG.warn("index journal {} does not open or take writes ({}); rebuilding it from the files", dir,
+                        e.toString());
+                outcomeReason = "journal does not open or take writes: " + e;
+            }
+        }
+    }
+
+    Outcome outcome() {
+        return outcome;
+    }
+
+    String outcomeReason() {
+        return outcomeReason;
+    }
+
+    boolean available() {
+        return failure == null;
+    }
+
+    RuntimeException failure() {
+        return failure;
+    }
+
+    private void reconcile(Inventory files) throws IOException {
+        if (!outcomeReason.isEmpty()) {
+            rebuild(files, outcomeReason);
+            return;
+        }
+        IndexEntry last;
+        try {
+            last = readLast();
+        } catch (Exception e) {
+            // Chronicle also throws checked exceptions undeclared (StreamCorruptedException for a bad header).
+            rebuild(files, "journal unreadable: " + e);
+            return;
+        }
+        String newest = files.newest();
+        if (last == null) {
+            if (newest == null) {
+                outcome = Outcome.IN_SYNC;
+            } else {
+                catchUp(files, files.oldest(), 0, "journal empty");
+            }
+            return;
+        }
+        Inventory.FileView lastFile = files.view(last.file());
+        if (lastFile == null) {
+            if (newest != null && Inventory.FILE_ORDER.compare(last.file(), newest) > 0) {
+                rebuild(files, "journal ends in " + last.file() + ", after the newest file " + newest);
+            } else if (newest != null && Inventory.FILE_ORDER.compare(last.file(), files.oldest()) < 0) {
+                // Everything it indexed was purged; the files present were never indexed.
+                catchUp(files, files.oldest(), 0, "journal ends in purged file " + last.file());
+            } else if (newest == null) {
+                rebuild(files, "journal indexes " + last.file() + " but the archive has no files");
+            } else {
+                rebuild(files, "journal ends in " + last.file() + ", which is not in the archive");
+            }
+            return;
+        }
+        if (last.end() > lastFile.visibleEnd()) {
+            rebuild(files, "journal ends at " + last.file() + ":" + last.end() + ", beyond the file's end "
+                    + lastFile.visibleEnd());
+            return;
+        }
+        Optional<String> disagreement = checkAgainstFile(last);
+        if (disagreement.isPresent()) {
+            rebuild(files, "journal's last entry disagrees with the file: " + disagreement.get());
+            return;
+        }
+        if (last.file().equals(newest) && last.end() == lastFile.visibleEnd()) {
+            outcome = Outcome.IN_SYNC;
+            return;
+        }
+        catchUp(files, last.file(), last.end(), "journal ends at " + last.file() + ":" + last.end());
+    }
+
+    /** Whether the event at the entry's offset is the event the entry describes (type, size, log_pos chain). */
+    private Optional<String> checkAgainstFile(IndexEntry e) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(archiveDir.resolve(e.file()), StandardOpenOption.READ)) {
+            if (ch.size() < e.end()) {
+                return Optional.of("file is " + ch.size() + " bytes, entry ends at " + e.end());
+            }
+            Fsync.readFully(ch, header, e.offset());
+        }
+        int type = Byte.toUnsignedInt(header.get(4));
+        long size = Integer.toUnsignedLong(header.getInt(9));
+        long logPos = Integer.toUnsignedLong(header.getInt(13));
+        if (type != e.typeCode() || size != e.length() || logPos != e.end()) {
+            return Optional.of(e.file() + ":" + e.offset() + " holds type " + type + " size " + size + " log_pos "
+                    + logPos + ", entry says type " + e.typeCode() + " size " + e.length());
+        }
+        return Optional.empty();
+    }
+
+    private void rebuild(Inventory files, String reason) throws IOException {
+        LOG.warn("rebuilding the index journal {} from the binlog files: {}", dir, reason);
+        if (queue != null) {
+            queue.close();
+            queue = null;
+        }
+        deleteRecursively(dir);
+        catalog.clear();
+        queue = build(dir);
+        String oldest = files.oldest();
+        if (oldest != null) {
+            appendFromFiles(files, oldest, 0);
+        }
+        outcome = Outcome.REBUILT;
+        outcomeReason = reason;
+    }
+
+    private void catchUp(Inventory files, String fromFile, long fromOffset, String reason) throws IOException {
+        LOG.info("index journal {} is behind the files ({}); catching up from {}:{}", dir, reason, fromFile,
+                fromOffset);
+        appendFromFiles(files, fromFile, fromOffset);
+        outcome = Outcome.CAUGHT_UP;
+        outcomeReason = reason;
+    }
+
+    private void appendFromFiles(Inventory files, String fromFile, long fromOffset) throws IOException {
+        try (ExcerptAppender a = queue.createAppender()) {
+            for (Inventory.FileView f : files.views()) {
+                if (Inventory.FILE_ORDER.compare(f.name(), fromFile) < 0) {
+                    continue;
+                }
+                long from = f.name().equals(fromFile) ? fromOffset : 0;
+                Optional<BinlogDamage> damage = FileScan.entries(archiveDir, f.name(), from, f.visibleEnd(), e -> {
+                    write(a, e);
+                    return true;
+                });
+                // Recovery validated the newest file; an older damaged file is indexed up to the damage and left
+                // for verify() to report.
+                damage.ifPresent(d -> LOG.error("{} is damaged ({}); indexed up to offset {}", f.name(), d, d.offset()));
+            }
+        }
+    }
+
+    private static void write(ExcerptAppender a, IndexEntry e) {
+        try (DocumentContext dc = a.writingDocument()) {
+            try {
+                e.writeTo(dc.wire().bytes());
+            } catch (RuntimeException ex) {
+                dc.rollbackOnClose();
+                throw ex;
+            }
+        }
+    }
+
+    /**
+     * Creates the commit thread's appender up front, so a queue Chronicle could only open read-only (the JDK 17
+     * flags missing) is reported when the archive opens, not at the first commit. Commit thread only.
+     */
+    void prepareAppender() {
+        if (failure != null || appender != null) {
+            return;
+        }
+        try {
+            appender = queue.createAppender();
+        } catch (Exception e) {
+            disable(e);
+        }
+    }
+
+    private void disable(Exception e) {
+        failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        LOG.error("index journal {} cannot be written ({}); lookups fall back to scanning the files until the archive"
+                + " is reopened, which rebuilds it. On JDK 17 Chronicle needs the JVM flags listed in"
+                + " binlog-store/pom.xml (chronicle.jvm.flags).", dir, e.toString(), e);
+    }
+
+    /** Appends a committed batch. Commit thread only. A failure switches the journal off, never the archive. */
+    void append(List<IndexEntry> entries) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            if (appender == null) {
+                appender = queue.createAppender();
+            }
+            boolean cataloged = catalog.isBuilt();
+            for (IndexEntry e : entries) {
+                write(appender, e);
+                if (cataloged) {
+                    catalog.add(e, appender.lastIndexAppended());
+                }
+            }
+        } catch (Exception e) {
+            disable(e);
+        }
+    }
+
+    /** Releases the commit thread's appender; called by that thread when it stops. */
+    void closeAppender() {
+        if (appender != null) {
+            try {
+                appender.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the index appender", e);
+            }
+            appender = null;
+        }
+    }
+
+    /** The last entry, or null if the journal is empty. */
+    IndexEntry readLast() {
+        try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd();
+             DocumentContext dc = t.readingDocument()) {
+            return dc.isPresent() ? IndexEntry.readFrom(dc.wire().bytes()) : null;
+        }
+    }
+
+    /** Reads the journal from its first entry, in order. Use it on one thread and close it. */
+    final class Cursor implements AutoCloseable {
+        private final ExcerptTailer tailer = queue.createTailer();
+
+        /** The next entry, or null at the end. */
+        IndexEntry next() {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                return dc.isPresent() ? IndexEntry.readFrom(dc.wire().bytes()) : null;
+            }
+        }
+
+        @Override
+        public void close() {
+            tailer.close();
+        }
+    }
+
+    Cursor cursor() {
+        return new Cursor();
+    }
+
+    /**
+     * The first entry, in file order, that {@code match} accepts, looking only in the files whose summary
+     * {@code mayHold} accepts and only at events readers may see.
+     */
+    Optional<IndexEntry> find(List<Inventory.FileView> files, Predicate<IndexCatalog.FileStats> mayHold,
+                              Predicate<IndexEntry> match) {
+        IndexCatalog c = catalog();
+        try (ExcerptTailer t = queue.createTailer()) {
+            for (Inventory.FileView f : files) {
+                IndexCatalog.FileStats s = c.stats(f.name());
+                if (s == null || !mayHold.test(s) || !t.moveToIndex(s.firstIndex)) {
+                    continue;
+                }
+                while (true) {
+                    try (DocumentContext dc = t.readingDocument()) {
+                        if (!dc.isPresent() || dc.index() > s.lastIndex) {
+                            break;
+                        }
+                        IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
+                        if (e.file().equals(f.name()) && e.end() <= f.visibleEnd() && match.test(e)) {
+                            return Optional.of(e);
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    void forget(String file) {
+        catalog.forget(file);
+    }
+
+    /**
+     * The per-file summary, built on first use by one scan of the journal (so opening a large archive stays fast).
+     * The commit thread adds to the catalog only once it is built; entries it appended during the scan are picked
+     * up by reading on with the same tailer after the catalog is marked built. Adding twice is harmless.
+     */
+    private IndexCatalog catalog() {
+        if (catalog.isBuilt()) {
+            return catalog;
+        }
+        synchronized (buildLock) {
+            if (!catalog.isBuilt()) {
+                try (ExcerptTailer t = queue.createTailer()) {
+                    drainInto(t);
+                    catalog.markBuilt();
+                    drainInto(t);
+                }
+            }
+        }
+        return catalog;
+    }
+
+    private void drainInto(ExcerptTailer t) {
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return;
+                }
+                catalog.add(IndexEntry.readFrom(dc.wire().bytes()), dc.index());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (queue != null) {
+            queue.close();
+        }
+    }
+
+    private static ChronicleQueue build(Path dir) {
+        return SingleChronicleQueueBuilder.single(dir.toFile())
+                .rollCycle(LargeRollCycles.LARGE_DAILY)
+                .timeoutMS(HEADER_TIMEOUT_MS)
+                .build();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

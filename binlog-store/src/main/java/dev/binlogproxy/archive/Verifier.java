@@ -1,0 +1,138 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.file.BinlogDamage;
+import dev.binlogproxy.binlog.file.BinlogFileSummary;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks a live archive: every file with {@link BinlogFileSummary}, then the index journal against the files,
+ * entry by entry, in one pass over both. Tolerates what a running writer leaves: in the newest file, anything past
+ * what readers may see (a transaction being written, or complete and waiting for its sync).
+ */
+final class Verifier {
+    private final Path dir;
+    private final Inventory inventory;
+    private final IndexJournal index;
+
+    Verifier(Path dir, Inventory inventory, IndexJournal index) {
+        this.dir = dir;
+        this.inventory = inventory;
+        this.index = index;
+    }
+
+    VerifyReport run() throws IOException {
+        List<Inventory.FileView> views = inventory.views();
+        List<VerifyReport.FileCheck> checks = new ArrayList<>();
+        List<String> fileProblems = new ArrayList<>();
+        for (int i = 0; i < views.size(); i++) {
+            Inventory.FileView v = views.get(i);
+            Path path = dir.resolve(v.name());
+            if (!Files.exists(path)) {
+                continue; // purged meanwhile
+            }
+            BinlogFileSummary s = BinlogFileSummary.scan(path);
+            checks.add(new VerifyReport.FileCheck(v.name(), s));
+            boolean newest = i == views.size() - 1;
+            checkFile(v, s, newest, fileProblems);
+        }
+        List<String> indexProblems = new ArrayList<>();
+        long compared = 0;
+        if (!index.available()) {
+            indexProblems.add("index journal unavailable since an append failed (" + index.failure()
+                    + "); reopening the archive rebuilds it");
+        } else {
+            compared = compareIndex(views, indexProblems);
+        }
+        return new VerifyReport(checks, fileProblems, compared, indexProblems);
+    }
+
+    private static void checkFile(Inventory.FileView v, BinlogFileSummary s, boolean newest, List<String> problems) {
+        Optional<BinlogDamage> damage = s.damage();
+        if (newest) {
+            // A running writer may be past what readers see; only what readers may see must be whole.
+            if (damage.isPresent() && damage.get().offset() < v.visibleEnd()) {
+                problems.add(v.name() + ": " + damage.get());
+            } else if (s.lastBoundary() < v.visibleEnd()) {
+                problems.add(v.name() + ": readable up to " + v.visibleEnd() + " but its last complete transaction"
+                        + " ends at " + s.lastBoundary());
+            }
+            return;
+        }
+        if (damage.isPresent()) {
+            problems.add(v.name() + ": " + damage.get());
+            return;
+        }
+        if (s.endsInTransaction()) {
+            problems.add(v.name() + ": a finished file that ends inside a transaction (at " + s.lastBoundary() + ")");
+        }
+        if (s.rotate().isPresent() && v.next() != null && !s.rotate().get().nextFile().equals(v.next())) {
+            problems.add(v.name() + ": its ROTATE names " + s.rotate().get().nextFile() + " but the next file is "
+                    + v.next());
+        }
+    }
+
+    /** Walks the journal and the files in step; stops at the first disagreement. */
+    private long compareIndex(List<Inventory.FileView> views, List<String> problems) throws IOException {
+        if (views.isEmpty()) {
+            return 0;
+        }
+        String oldest = views.get(0).name();
+        Inventory.FileView newest = views.get(views.size() - 1);
+        long[] compared = {0};
+        try (IndexJournal.Cursor cursor = index.cursor()) {
+            for (Inventory.FileView v : views) {
+                if (!problems.isEmpty() || !Files.exists(dir.resolve(v.name()))) {
+                    break;
+                }
+                FileScan.entries(dir, v.name(), 0, v.visibleEnd(), fromFile -> {
+                    IndexEntry fromIndex = nextRelevant(cursor, oldest);
+                    if (fromIndex == null) {
+                        problems.add("index journal ends before " + fromFile.file() + ":" + fromFile.offset());
+                        return false;
+                    }
+                    if (!fromIndex.equals(fromFile)) {
+                        problems.add("index journal entry " + (compared[0] + 1) + " is " + fromIndex
+                                + " but the file has " + fromFile);
+                        return false;
+                    }
+                    compared[0]++;
+                    return true;
+                });
+            }
+            if (problems.isEmpty()) {
+                IndexEntry extra = nextRelevant(cursor, oldest);
+                // Entries of the newest file past its visible end: appended by the commit thread, about to be published.
+                // So are entries of files the writer started since the snapshot.
+                while (extra != null && (extra.file().equals(newest.name()) && extra.offset() >= newest.visibleEnd()
+                        || Inventory.FILE_ORDER.compare(extra.file(), newest.name()) > 0
+                        && inventory.contains(extra.file()))) {
+                    extra = nextRelevant(cursor, oldest);
+                }
+                if (extra != null) {
+                    problems.add("index journal goes on past the files: " + extra);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) { // Chronicle may throw checked exceptions undeclared
+            problems.add("index journal unreadable: " + e);
+        }
+        return compared[0];
+    }
+
+    /** The next entry that is not about a purged file. */
+    private static IndexEntry nextRelevant(IndexJournal.Cursor cursor, String oldest) {
+        while (true) {
+            IndexEntry e = cursor.next();
+            if (e == null || Inventory.FILE_ORDER.compare(e.file(), oldest) >= 0) {
+                return e;
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/**
+ * The archive: the store of record for the binlog files a proxy mirrors from its master.
+ *
+ * <h2>On disk</h2>
+ * <pre>
+ * &lt;dir&gt;/mysql-bin.000001 ...   the master's files, same names, byte-identical (mysqlbinlog reads them as they are)
+ * &lt;dir&gt;/archive.properties      which master (flavor, server_uuid, server_id, basename); replaced atomically
+ * &lt;dir&gt;/archive.lock            an OS lock: one process per archive
+ * &lt;dir&gt;/index/                  Chronicle Queue event index journal; rebuilt from the files whenever it disagrees
+ * </pre>
+ *
+ * <h2>Public API</h2>
+ * {@link dev.binlogproxy.archive.BinlogArchive} (open, identity, resume position, readers, lookups, purge, verify),
+ * {@link dev.binlogproxy.archive.ArchiveWriter} (what the upstream dump delivers),
+ * {@link dev.binlogproxy.archive.ArchiveReader} (what downstream sessions serve), and their small value types.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>The files are the authority. The index journal and every in-memory structure can be rebuilt from them.</li>
+ *   <li>A transaction is visible (readers, lookups) and acknowledged (its durable future) only when it is whole
+ *       and, in {@code FSYNC} mode, synced; visibility, the index and acks advance together on one commit thread,
+ *       in order. Readers never see bytes a disconnect or a crash could still take back.</li>
+ *   <li>Nothing corrupt is ever written: every event is checked (log_pos chain, CRC, boundaries) before it is.</li>
+ *   <li>Recovery cuts only what cannot have been acknowledged (a torn or unfinished tail of the newest file) and
+ *       refuses to touch anything else.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * The upstream session calls the writer; one commit thread per archive syncs, indexes, publishes and completes
+ * futures; any number of reader threads read files directly and wait on the inventory's condition, which the commit
+ * thread signals.
+ */
+package dev.binlogproxy.archive;

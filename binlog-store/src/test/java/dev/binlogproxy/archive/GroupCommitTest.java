@@ -1,0 +1,143 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One fdatasync covers every transaction appended while the previous one ran. */
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A real transaction (GTID, BEGIN, TABLE_MAP, WRITE_ROWS, XID from the MySQL fixture) re-addressed to any
+     * offset: the archive checks chains and CRCs, not GTID uniqueness.
+     */
+    static final class Transactions {
+        private final List<byte[]> template = new ArrayList<>();
+        final byte[] file = Dump.bytes(Dump.MYSQL_GTID, Dump.FILE1);
+        final List<Dump.Positioned> events = Dump.events(file);
+
+        Transactions() {
+            for (Dump.Positioned p : events.subList(6, 11)) {
+                template.add(p.event().toByteArray());
+            }
+        }
+
+        /** The file's FDE and PREVIOUS_GTIDS, so the transactions have a file to go into. */
+        void startFile(ArchiveWriter w, String name) throws Exception {
+            w.startFile(name, 4);
+            w.appendFormatDescription(events.get(0).event());
+            w.append(events.get(1).event()).durable().get();
+        }
+
+        /** Appends one transaction at the writer's end; returns the commit's future. */
+        CompletableFuture<BinlogPosition> append(ArchiveWriter w, long end) throws Exception {
+            long at = end;
+            Appended last = null;
+            for (byte[] t : template) {
+                byte[] e = t.clone();
+                at += e.length;
+                ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).putInt(13, (int) at);
+                EventChecksum.writeTrailer(e, 0, e.length);
+                last = w.append(BinlogEvent.wrap(e));
+            }
+            return last.durable();
+        }
+
+        int size() {
+            return template.stream().mapToInt(b -> b.length).sum();
+        }
+    }
+
+    @Test
+    void concurrentCommittersShareSyncs() throws Exception {
+        Transactions tx = new Transactions();
+        int threads = 8;
+        int perThread = 150;
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
+            ArchiveWriter w = a.writer();
+            tx.startFile(w, Dump.FILE1);
+            long syncsBefore = a.commits().syncCount();
+            long commitsBefore = a.commits().commitCount();
+            ReentrantLock txLock = new ReentrantLock();
+            long[] end = {a.resumePosition().orElseThrow().offset()};
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        CompletableFuture<BinlogPosition> f;
+                        txLock.lock();
+                        try {
+                            f = tx.append(w, end[0]);
+                            end[0] += tx.size();
+                        } finally {
+                            txLock.unlock();
+                        }
+                        f.get(); // like a session waiting for its semi-sync ack
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            pool.shutdown();
+            long syncs = a.commits().syncCount() - syncsBefore;
+            long commits = a.commits().commitCount() - commitsBefore;
+            assertEquals(threads * perThread, commits);
+            assertTrue(syncs < commits / 2, syncs + " syncs for " + commits + " commits");
+            assertEquals(end[0], a.files().get(0).size());
+            assertTrue(a.verify().ok());
+        }
+    }
+
+    @Test
+    void aSingleCommitterGetsOneSyncPerTransaction() throws Exception {
+        Transactions tx = new Transactions();
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
+            ArchiveWriter w = a.writer();
+            tx.startFile(w, Dump.FILE1);
+            long end = a.resumePosition().orElseThrow().offset();
+            long syncsBefore = a.commits().syncCount();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(end + tx.size(), tx.append(w, end).get().offset());
+                end += tx.size();
+            }
+            assertEquals(20, a.commits().syncCount() - syncsBefore);
+        }
+    }
+
+    @Test
+    void writeDurabilityNeverSyncs() throws Exception {
+        Transactions tx = new Transactions();
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            ArchiveWriter w = a.writer();
+            tx.startFile(w, Dump.FILE1);
+            long end = a.resumePosition().orElseThrow().offset();
+            for (int i = 0; i < 20; i++) {
+                tx.append(w, end).get();
+                end += tx.size();
+            }
+            assertEquals(0, a.commits().syncCount());
+            assertEquals(end, a.files().get(0).size());
+        }
+    }
+}

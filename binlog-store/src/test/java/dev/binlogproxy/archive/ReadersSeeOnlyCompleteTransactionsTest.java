@@ -1,0 +1,158 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReadersSeeOnlyCompleteTransactionsTest {
+    @TempDir
+    Path dir;
+
+    private final byte[] f1 = Dump.bytes(Dump.MYSQL_GTID, Dump.FILE1);
+    private final List<Dump.Positioned> events = Dump.events(f1);
+
+    @ParameterizedTest
+    @EnumSource(Durability.class)
+    void aReaderStopsAtTheLastCompleteTransaction(Durability durability) throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, durability)) {
+            ArchiveWriter w = a.writer();
+            w.startFile(Dump.FILE1, 4);
+            w.appendFormatDescription(events.get(0).event()).durable().get();
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE1))) {
+                assertEquals(events.get(0).event(), r.next());
+                long readTo = events.get(0).end();
+                long lastBoundary = readTo;
+                for (Dump.Positioned p : events.subList(1, events.size())) {
+                    Appended ap = w.append(p.event());
+                    if (ap.durable() != null) {
+                        ap.durable().get();
+                        lastBoundary = ap.end().offset();
+                    }
+                    // Whatever is readable now ends exactly at the last boundary: never inside a transaction.
+                    for (BinlogEvent e = r.next(); e != null; e = r.next()) {
+                        readTo += e.eventSize();
+                        assertEquals(readTo, e.logPos());
+                    }
+                    assertEquals(lastBoundary, r.position().offset(), "after " + p.event());
+                }
+                assertEquals(f1.length, r.position().offset());
+            }
+        }
+    }
+
+    @Test
+    void aTailingReaderIsWokenByALaterCommit() throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
+            ArchiveWriter w = a.writer();
+            w.startFile(Dump.FILE1, 4);
+            w.appendFormatDescription(events.get(0).event());
+            w.append(events.get(1).event()).durable().get();
+            try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, events.get(1).end()))) {
+                CompletableFuture<BinlogEvent> got = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return r.next(Duration.ofSeconds(20));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(100);
+                assertTrue(!got.isDone(), "nothing to read yet");
+                // GTID + DDL: a whole transaction; the reader wakes as soon as it is committed.
+                w.append(events.get(2).event());
+                long t0 = System.nanoTime();
+                Appended end = w.append(events.get(3).event());
+                BinlogEvent first = got.get(10, TimeUnit.SECONDS);
+                long wokeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertEquals(new BinlogPosition(Dump.FILE1, events.get(3).end()), end.durable().get());
+                assertEquals(events.get(2).event(), first);
+                assertEquals(events.get(3).event(), r.next());
+                assertTrue(wokeMs < 5_000, "woken after " + wokeMs + " ms");
+            }
+        }
+    }
+
+    @Test
+    void aTailingReaderFollowsTheRotateIntoTheNextFile() throws Exception {
+        byte[] f2 = Dump.archived(Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2));
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
+            Dump.feedFile(a.writer(), Dump.FILE1, f1);
+            try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, events.get(events.size() - 2).end()))) {
+                BinlogEvent rotate = r.next(Duration.ofSeconds(10));
+                assertEquals(EventType.ROTATE, rotate.type());
+                assertNull(r.next(Duration.ofMillis(50)), "mysql-bin.000002 does not exist yet");
+                CompletableFuture<BinlogEvent> got = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return r.next(Duration.ofSeconds(20));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Dump.feedFile(a.writer(), Dump.FILE2, f2);
+                BinlogEvent fde = got.get(10, TimeUnit.SECONDS);
+                assertEquals(EventType.FORMAT_DESCRIPTION, fde.type());
+                assertEquals(new BinlogPosition(Dump.FILE2, 4 + fde.eventSize()), r.position());
+                assertEquals(Dump.FILE2, r.position().file());
+                assertNotNull(r.formatDescription());
+            }
+        }
+    }
+
+    @Test
+    void positionsMustBeEventStarts() throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            Dump.feedFile(a.writer(), Dump.FILE1, f1).get(events.size() - 1).durable().get();
+            // Every event end is a valid start, inside a transaction too (as for a master).
+            for (Dump.Positioned p : events) {
+                try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, p.end()))) {
+                    assertEquals(p.end(), r.position().offset());
+                }
+            }
+            for (long bad : new long[] {5, events.get(3).offset() + 1, events.get(9).offset() + 19}) {
+                ArchiveException e = assertThrows(ArchiveException.class,
+                        () -> a.openReader(new BinlogPosition(Dump.FILE1, bad)));
+                assertTrue(e.getMessage().contains("not the start of an event"), e.getMessage());
+            }
+            ArchiveException beyond = assertThrows(ArchiveException.class,
+                    () -> a.openReader(new BinlogPosition(Dump.FILE1, f1.length + 100)));
+            assertTrue(beyond.getMessage().contains("up to " + f1.length), beyond.getMessage());
+            assertThrows(ArchiveException.class, () -> a.openReader(BinlogPosition.startOf("mysql-bin.000009")));
+        }
+    }
+
+    @Test
+    void readersFailOnceTheArchiveCloses() throws Exception {
+        BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE);
+        Dump.feedFile(a.writer(), Dump.FILE1, f1);
+        ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE1));
+        CompletableFuture<Object> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                while (r.next(Duration.ofSeconds(20)) != null) {
+                    // drain
+                }
+                return "timed out";
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        Thread.sleep(100);
+        a.close();
+        assertTrue(waiting.get(10, TimeUnit.SECONDS) instanceof java.io.IOException);
+        r.close();
+    }
+}

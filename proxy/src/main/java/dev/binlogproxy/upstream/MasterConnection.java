@@ -1,0 +1,199 @@
+package dev.binlogproxy.upstream;
+
+import dev.binlogproxy.proxy.config.ProxyConfig.TlsMode;
+import dev.binlogproxy.protocol.Capabilities;
+import dev.binlogproxy.protocol.ErrorCodes;
+import dev.binlogproxy.protocol.MySqlProtocolException;
+import dev.binlogproxy.protocol.Packet;
+import dev.binlogproxy.protocol.auth.AuthStep;
+import dev.binlogproxy.protocol.auth.Authenticator;
+import dev.binlogproxy.protocol.packet.ComQuery;
+import dev.binlogproxy.protocol.packet.ErrPacket;
+import dev.binlogproxy.protocol.packet.HandshakeV10;
+import dev.binlogproxy.protocol.packet.OkPacket;
+import dev.binlogproxy.protocol.packet.ResultSetReader;
+import dev.binlogproxy.protocol.packet.TextResultSet;
+import dev.binlogproxy.protocol.packet.WireMessage;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An authenticated command connection to the master: login (with TLS per the configured mode), then queries and
+ * commands one at a time, then the dump. Blocking; used by the session thread only.
+ */
+final class MasterConnection implements AutoCloseable {
+    /** Large enough for any event a master can send (max_allowed_packet tops out at 1 GB). */
+    static final int MAX_PACKET = 1 << 30;
+
+    private final PacketChannel channel;
+    private final HandshakeV10 greeting;
+    private final long capabilities;
+    private final boolean tls;
+    private final Duration timeout;
+
+    private MasterConnection(PacketChannel channel, HandshakeV10 greeting, long capabilities, boolean tls,
+                             Duration timeout) {
+        this.channel = channel;
+        this.greeting = greeting;
+        this.capabilities = capabilities;
+        this.tls = tls;
+        this.timeout = timeout;
+    }
+
+    static MasterConnection open(EventLoopGroup group, UpstreamSettings s) throws IOException {
+        PacketChannel ch = PacketChannel.connect(group, s.host(), s.port(), s.connectTimeout(), MAX_PACKET);
+        try {
+            Packet first = take(ch, s.connectTimeout());
+            HandshakeV10 greeting;
+            int seq = first.sequenceId();
+            try {
+                if (first.firstByte() == ErrPacket.HEADER) {
+                    throw ErrPacket.decode(first.payload()).toException();
+                }
+                greeting = HandshakeV10.decode(first.payload().duplicate());
+            } finally {
+                first.release();
+            }
+            boolean serverTls = greeting.hasCapability(Capabilities.CLIENT_SSL);
+            boolean useTls = switch (s.tlsMode()) {
+                case DISABLED -> false;
+                case PREFERRED -> serverTls;
+                default -> true; // REQUIRED and VERIFY_*: the authenticator refuses a server without TLS
+            };
+            Authenticator auth = Authenticator.builder(s.user(), s.password().reveal())
+                    .capabilities(Capabilities.REPLICA_CLIENT_DEFAULT)
+                    .tls(useTls)
+                    // Without TLS, caching_sha2_password's full path needs the server's RSA key; asking for it
+                    // is what MySQL replicas do with GET_MASTER_PUBLIC_KEY=1.
+                    .allowPublicKeyRetrieval(true)
+                    .connectAttribute("program_name", "binlog-proxy")
+                    .build();
+            AuthStep step = auth.start(seq, greeting);
+            while (!(step instanceof AuthStep.Success)) {
+                if (step instanceof AuthStep.StartTls t) {
+                    ch.send(t.sequenceId(), t.payload());
+                    ch.startTls(sslContext(s), s.host(), s.port(), s.connectTimeout());
+                    step = auth.tlsEstablished();
+                } else if (step instanceof AuthStep.Send send) {
+                    ch.send(send.sequenceId(), send.payload());
+                    step = AuthStep.AWAIT;
+                } else {
+                    Packet p = take(ch, s.connectTimeout());
+                    try {
+                        step = auth.handle(p.sequenceId(), p.payload());
+                    } finally {
+                        p.release();
+                    }
+                }
+            }
+            return new MasterConnection(ch, greeting, auth.clientCapabilities(), useTls, s.connectTimeout());
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static SslContext sslContext(UpstreamSettings s) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forClient();
+        if (s.tlsMode() == TlsMode.VERIFY_CA || s.tlsMode() == TlsMode.VERIFY_IDENTITY) {
+            b.trustManager(s.tlsCaFile().toFile());
+            if (s.tlsMode() == TlsMode.VERIFY_IDENTITY) {
+                b.endpointIdentificationAlgorithm("HTTPS");
+            }
+        } else {
+            // PREFERRED/REQUIRED encrypt without verifying, like the mysql client's --ssl-mode of the same names
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+        }
+        return b.build();
+    }
+
+    private static Packet take(PacketChannel ch, Duration timeout) throws IOException {
+        try {
+            return ch.take(timeout);
+        } catch (TimeoutException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    HandshakeV10 greeting() {
+        return greeting;
+    }
+
+    boolean usesTls() {
+        return tls;
+    }
+
+    /** Runs a statement and returns its result set (empty for statements without one). */
+    TextResultSet query(String sql) throws IOException {
+        channel.send(0, new ComQuery(sql).toByteArray());
+        ResultSetReader reader = new ResultSetReader(capabilities);
+        while (true) {
+            Packet p = take(channel, timeout);
+            try {
+                var done = reader.accept(p.payload());
+                if (done.isPresent()) {
+                    return done.get();
+                }
+            } finally {
+                p.release();
+            }
+        }
+    }
+
+    /** The first column of the first row, or null; a 1193 (unknown variable) also gives null. */
+    String queryValueOrNull(String sql) throws IOException {
+        try {
+            TextResultSet rs = query(sql);
+            return rs.rows().isEmpty() ? null : rs.rows().get(0).get(0);
+        } catch (MySqlProtocolException e) {
+            if (e.errorCode() == ErrorCodes.ER_UNKNOWN_SYSTEM_VARIABLE) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends a command whose answer is OK (or ERR, thrown). */
+    void command(WireMessage message) throws IOException {
+        channel.send(0, message.toByteArray());
+        Packet p = take(channel, timeout);
+        try {
+            if (p.firstByte() == ErrPacket.HEADER) {
+                throw ErrPacket.decode(p.payload()).toException();
+            }
+            OkPacket.decode(p.payload(), capabilities);
+        } finally {
+            p.release();
+        }
+    }
+
+    /** Sends a command that is answered by a stream (the dump): nothing is read here. */
+    void send(WireMessage message) throws IOException {
+        channel.send(0, message.toByteArray());
+    }
+
+    Packet next(Duration timeout) throws IOException, TimeoutException {
+        return channel.take(timeout);
+    }
+
+    /** A new command at sequence 0, sent from any thread without waiting (semi-sync acks). */
+    void sendAsync(WireMessage message) {
+        channel.sendAsync(0, message.toByteArray());
+    }
+
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.binlogproxy.upstream;
+
+import dev.binlogproxy.archive.Appended;
+import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/** Where the dump goes: the archive, seen from the upstream session. */
+interface MirrorSink {
+    /** The position after the last complete archived transaction; empty for an empty archive. */
+    Optional<BinlogPosition> resumePosition() throws IOException, ArchiveException;
+
+    /** Refuses (UpstreamMismatchException) a master that is not the one the archive mirrors. */
+    void checkIdentity(MasterInfo master) throws IOException, ArchiveException;
+
+    /** The dump's fake rotate: the events that follow belong to {@code file}, starting at {@code position}. */
+    void startFile(String file, long position) throws IOException, ArchiveException;
+
+    void formatDescription(BinlogEvent fde) throws IOException, ArchiveException;
+
+    /** Validates and appends one event; a corrupt one is refused with nothing written. */
+    Appended append(BinlogEvent event) throws IOException, ArchiveException;
+
+    /** After a disconnect: drop a partial transaction so it is never served or kept. */
+    void discardPartialTransaction() throws IOException, ArchiveException;
+}
