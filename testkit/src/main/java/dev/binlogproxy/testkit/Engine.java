@@ -81,8 +81,23 @@ abstract class Engine {
      * CHANGE MASTER TO for this flavor's replica. {@code logFile} null lets the master start from its first binlog
      * when not using GTIDs.
      */
-    abstract String changeMasterSql(String host, int port, String user, String password, boolean useGtid,
-                                    String logFile);
+    final String changeMasterSql(String host, int port, String user, String password, boolean useGtid,
+                                 String logFile) {
+        StringBuilder sql = new StringBuilder("CHANGE MASTER TO MASTER_HOST=").append(quote(host))
+                .append(", MASTER_PORT=").append(port)
+                .append(", MASTER_USER=").append(quote(user))
+                .append(", MASTER_PASSWORD=").append(quote(password))
+                // The default 60 s between reconnects would stall every test that restarts a master or proxy.
+                .append(", MASTER_CONNECT_RETRY=1")
+                .append(positioningOptions(useGtid));
+        if (!useGtid && logFile != null) {
+            sql.append(", MASTER_LOG_FILE=").append(quote(logFile)).append(", MASTER_LOG_POS=4");
+        }
+        return sql.toString();
+    }
+
+    /** The flavor's CHANGE MASTER options for GTID or file/position replication, each with a leading comma. */
+    abstract String positioningOptions(boolean useGtid);
 
     /** What a replica of {@code master} must have applied to be caught up with the master as it is now. */
     abstract ReplicationTarget currentTarget(DbServer master);

@@ -160,22 +160,8 @@ final class MariadbEngine extends Engine {
     }
 
     @Override
-    String changeMasterSql(String host, int port, String user, String password, boolean useGtid, String logFile) {
-        StringBuilder sql = new StringBuilder("CHANGE MASTER TO MASTER_HOST=").append(quote(host))
-                .append(", MASTER_PORT=").append(port)
-                .append(", MASTER_USER=").append(quote(user))
-                .append(", MASTER_PASSWORD=").append(quote(password))
-                // The default 60 s between reconnects would stall every test that restarts a master or proxy.
-                .append(", MASTER_CONNECT_RETRY=1");
-        if (useGtid) {
-            sql.append(", MASTER_USE_GTID=slave_pos");
-        } else {
-            sql.append(", MASTER_USE_GTID=no");
-            if (logFile != null) {
-                sql.append(", MASTER_LOG_FILE=").append(quote(logFile)).append(", MASTER_LOG_POS=4");
-            }
-        }
-        return sql.toString();
+    String positioningOptions(boolean useGtid) {
+        return ", MASTER_USE_GTID=" + (useGtid ? "slave_pos" : "no");
     }
 
     /**

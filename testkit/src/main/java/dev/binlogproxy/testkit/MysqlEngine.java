@@ -197,24 +197,9 @@ final class MysqlEngine extends Engine {
     }
 
     @Override
-    String changeMasterSql(String host, int port, String user, String password, boolean useGtid, String logFile) {
-        StringBuilder sql = new StringBuilder("CHANGE MASTER TO MASTER_HOST=").append(quote(host))
-                .append(", MASTER_PORT=").append(port)
-                .append(", MASTER_USER=").append(quote(user))
-                .append(", MASTER_PASSWORD=").append(quote(password))
-                // The default 60 s between reconnects would stall every test that restarts a master or proxy.
-                .append(", MASTER_CONNECT_RETRY=1")
-                // caching_sha2_password over plain TCP needs the master's RSA key for the first login.
-                .append(", GET_MASTER_PUBLIC_KEY=1");
-        if (useGtid) {
-            sql.append(", MASTER_AUTO_POSITION=1");
-        } else {
-            sql.append(", MASTER_AUTO_POSITION=0");
-            if (logFile != null) {
-                sql.append(", MASTER_LOG_FILE=").append(quote(logFile)).append(", MASTER_LOG_POS=4");
-            }
-        }
-        return sql.toString();
+    String positioningOptions(boolean useGtid) {
+        // caching_sha2_password over plain TCP needs the master's RSA key for the first login.
+        return ", GET_MASTER_PUBLIC_KEY=1, MASTER_AUTO_POSITION=" + (useGtid ? 1 : 0);
     }
 
     @Override
