@@ -2,7 +2,6 @@ package dev.binlogproxy.binlog;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * A lazy, read-only view over the raw bytes of one binlog event (v4 header + body + optional checksum trailer).
@@ -150,13 +149,4 @@ public final class BinlogEvent {
                 + serverId() + " flags=0x" + Integer.toHexString(flags());
     }
 
-    /** For diagnostics: the first bytes in hex. */
-    public String hexPrefix(int max) {
-        byte[] all = toByteArray();
-        return HexFormatHolder.HEX.formatHex(Arrays.copyOf(all, Math.min(max, all.length)));
-    }
-
-    private static final class HexFormatHolder {
-        static final java.util.HexFormat HEX = java.util.HexFormat.of();
-    }
 }

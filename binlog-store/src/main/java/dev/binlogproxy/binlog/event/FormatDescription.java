@@ -27,7 +27,6 @@ public record FormatDescription(EventHeader header, int binlogVersion, String se
                                 int headerLength, byte[] postHeaderLengths, boolean checksumAware,
                                 ChecksumAlgorithm checksumAlgorithm) {
     static final int SERVER_VERSION_LENGTH = 50;
-    private static final int FIXED_BODY = 2 + SERVER_VERSION_LENGTH + 4 + 1;
 
     public FormatDescription {
         postHeaderLengths = postHeaderLengths.clone();
@@ -145,11 +144,6 @@ public record FormatDescription(EventHeader header, int binlogVersion, String se
             out.u8(checksumAlgorithm.code());
         }
         return EventEncoder.encode(header, out.toByteArray(), checksumAware);
-    }
-
-    /** Body length without the trailing algorithm/CRC, for sanity checks. */
-    static int fixedBodyLength() {
-        return FIXED_BODY;
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class BinlogFileReader implements AutoCloseable {
     private void readMagic() throws IOException, BinlogFileDamagedException {
         long size = channel.size();
         if (!fill(4)) {
-            throw damaged(size == 0 ? BinlogDamage.Kind.TRUNCATED_TAIL : BinlogDamage.Kind.TRUNCATED_TAIL, 0,
+            throw damaged(BinlogDamage.Kind.TRUNCATED_TAIL, 0,
                     "file has " + size + " bytes, shorter than the 4-byte binlog magic");
         }
         for (int i = 0; i < 4; i++) {
