@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,14 +72,14 @@ final class DumpSession {
             } catch (UpstreamMismatchException e) {
                 throw new UpstreamException("refusing master " + settings.address() + ": " + e.getMessage(), e);
             }
-            boolean resumed = sink.resumePosition().isPresent();
-            BinlogPosition start = startPosition(master);
+            Optional<BinlogPosition> resume = sink.resumePosition();
+            BinlogPosition start = startPosition(master, resume);
             conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
             // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
             // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
             int flags = master.flavor() == BinlogFlavor.MARIADB ? ComBinlogDump.MARIADB_SEND_ANNOTATE_ROWS_EVENT : 0;
             conn.send(new ComBinlogDump(start.offset(), flags, settings.serverId(), start.file()));
-            if (master.semiSync() && resumed) {
+            if (master.semiSync() && resume.isPresent()) {
                 // Everything before the resume position is durable in the archive, but a previous session may have
                 // died before acknowledging its last transaction: the dump starts after it, so the master would
                 // never flag it again and its committing client would wait out the semi-sync timeout. The ack
@@ -156,8 +157,7 @@ final class DumpSession {
         return new MasterInfo(flavor, version, serverId, uuid, checksum, semiSync, logs);
     }
 
-    private BinlogPosition startPosition(MasterInfo master) throws IOException, ArchiveException, UpstreamException {
-        var resume = sink.resumePosition();
+    private BinlogPosition startPosition(MasterInfo master, Optional<BinlogPosition> resume) throws UpstreamException {
         if (resume.isPresent()) {
             BinlogPosition p = resume.get();
             if (!master.hasBinlog(p.file())) {
