@@ -19,6 +19,10 @@ final class Node {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?i?b?)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
 
+    /** A number and the unit written after it ("" for none). */
+    private record Amount(long number, String unit) {
+    }
+
     private final JsonNode json;
     private final String path;
     private final Set<String> read = new HashSet<>();
@@ -119,25 +123,42 @@ final class Node {
         throw new ConfigException(key(name), "'" + s + "' (expected one of: " + allowed + ")");
     }
 
-    /** Sizes: a number of bytes or with a unit: 512MB, 10GiB, 1T (binary multiples). */
-    long size(String name, long def) throws ConfigException {
+    /**
+     * A value given as a bare non-negative integer or as digits with a unit matching {@code pattern} (group 1 the
+     * digits, group 2 the unit). Returns null when absent; the digits are checked to fit a long, so an oversized
+     * value is a ConfigException naming the key rather than a NumberFormatException.
+     */
+    private Amount numberWithUnit(String name, Pattern pattern, String example) throws ConfigException {
         read.add(name);
         JsonNode v = json.get(name);
         if (v == null || v.isNull()) {
-            return def;
+            return null;
         }
         if (v.isIntegralNumber()) {
-            if (v.asLong() < 0) {
-                throw new ConfigException(key(name), v.asLong() + " (expected: >= 0)");
+            if (!v.canConvertToLong() || v.asLong() < 0) {
+                throw new ConfigException(key(name), v.asText() + " (expected: 0.." + Long.MAX_VALUE + ")");
             }
-            return v.asLong();
+            return new Amount(v.asLong(), "");
         }
-        Matcher m = SIZE.matcher(v.asText().trim());
+        Matcher m = pattern.matcher(v.asText().trim());
         if (!v.isTextual() || !m.matches()) {
-            throw new ConfigException(key(name), "'" + v.asText() + "' (expected a size such as 500MB or 20GB)");
+            throw new ConfigException(key(name), "'" + v.asText() + "' (expected " + example + ")");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null || m.group(2).isEmpty() ? "b" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
+        try {
+            return new Amount(Long.parseLong(m.group(1)), m.group(2) == null ? "" : m.group(2));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key(name), "'" + v.asText() + "' is too large");
+        }
+    }
+
+    /** Sizes: a number of bytes or with a unit: 512MB, 10GiB, 1T (binary multiples). */
+    long size(String name, long def) throws ConfigException {
+        Amount a = numberWithUnit(name, SIZE, "a size such as 500MB or 20GB");
+        if (a == null) {
+            return def;
+        }
+        long n = a.number();
+        String unit = a.unit().isEmpty() ? "b" : a.unit().substring(0, 1).toLowerCase(Locale.ROOT);
         int shift = switch (unit) {
             case "k" -> 10;
             case "m" -> 20;
@@ -146,37 +167,30 @@ final class Node {
             default -> 0;
         };
         if (n > (Long.MAX_VALUE >> shift)) {
-            throw new ConfigException(key(name), "'" + v.asText() + "' is too large");
+            throw new ConfigException(key(name), "'" + n + a.unit() + "' is too large");
         }
         return n << shift;
     }
 
     /** Durations: a number of seconds or with a unit: 250ms, 30s, 15m, 12h, 7d. */
     Duration duration(String name, Duration def) throws ConfigException {
-        read.add(name);
-        JsonNode v = json.get(name);
-        if (v == null || v.isNull()) {
+        Amount a = numberWithUnit(name, DURATION, "a duration such as 30s, 15m, 7d");
+        if (a == null) {
             return def;
         }
-        if (v.isIntegralNumber()) {
-            if (v.asLong() < 0) {
-                throw new ConfigException(key(name), v.asLong() + " (expected: >= 0)");
-            }
-            return Duration.ofSeconds(v.asLong());
+        long n = a.number();
+        String unit = a.unit().isEmpty() ? "s" : a.unit().toLowerCase(Locale.ROOT);
+        try {
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (ArithmeticException e) {
+            throw new ConfigException(key(name), "'" + n + unit + "' is too large");
         }
-        Matcher m = DURATION.matcher(v.asText().trim());
-        if (!v.isTextual() || !m.matches()) {
-            throw new ConfigException(key(name), "'" + v.asText() + "' (expected a duration such as 30s, 15m, 7d)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 
     Path path(String name, Path base, boolean required) throws ConfigException {

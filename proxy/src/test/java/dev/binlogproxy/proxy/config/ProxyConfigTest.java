@@ -102,6 +102,13 @@ class ProxyConfigTest {
         assertTrue(error("upstream: {host: a\n").getMessage().startsWith("(file): not valid YAML at line"));
         assertTrue(error(MINIMAL + "  retention: {maxTotalSize: lots}\n").getMessage()
                 .startsWith("archive.retention.maxTotalSize: 'lots'"));
+        // numbers beyond a long, or durations beyond Duration, are config errors naming the key, not crashes
+        assertTrue(error(MINIMAL + "  retention: {maxTotalSize: 99999999999999999999GB}\n").getMessage()
+                .startsWith("archive.retention.maxTotalSize: '99999999999999999999GB' is too large"));
+        assertTrue(error(MINIMAL + "  retention: {maxTotalSize: 99999999999999999999}\n").getMessage()
+                .startsWith("archive.retention.maxTotalSize: 99999999999999999999 (expected: 0.."));
+        assertTrue(error(MINIMAL + "  retention: {maxAge: 9223372036854775807d}\n").getMessage()
+                .startsWith("archive.retention.maxAge: '9223372036854775807d' is too large"));
     }
 
     @Test
