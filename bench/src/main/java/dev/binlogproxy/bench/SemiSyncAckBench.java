@@ -138,6 +138,6 @@ public final class SemiSyncAckBench {
     }
 
     private static long status(DbServer master, String name) {
-        return Long.parseLong(master.query("SHOW GLOBAL STATUS LIKE '" + name + "'").get(0).get(1));
+        return Long.parseLong(master.globalStatus(name));
     }
 }

@@ -50,8 +50,8 @@ final class MirrorHarness {
 
     /** The master's current end: SHOW MASTER STATUS. */
     static BinlogPosition masterEnd(DbServer master) {
-        List<List<String>> rows = master.query("SHOW MASTER STATUS");
-        return new BinlogPosition(rows.get(0).get(0), Long.parseLong(rows.get(0).get(1)));
+        var at = master.masterStatus();
+        return new BinlogPosition(at.file(), at.position());
     }
 
     static void awaitCaughtUp(BinlogArchive archive, DbServer master, MirrorService mirror, Duration timeout)
@@ -106,10 +106,10 @@ final class MirrorHarness {
     }
 
     static long status(DbServer master, String variable) {
-        return Long.parseLong(master.query("SHOW GLOBAL STATUS LIKE '" + variable + "'").get(0).get(1));
+        return Long.parseLong(master.globalStatus(variable));
     }
 
     static String statusText(DbServer master, String variable) {
-        return master.query("SHOW GLOBAL STATUS LIKE '" + variable + "'").get(0).get(1);
+        return master.globalStatus(variable);
     }
 }

@@ -484,6 +484,24 @@ public final class DbServer implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
     // Binlogs
 
+    /** {@code SHOW MASTER STATUS}: the current binlog file and end position. */
+    public MasterStatus masterStatus() {
+        List<List<String>> rows = query("SHOW MASTER STATUS");
+        if (rows.isEmpty()) {
+            throw new TestkitException(this + " has no binary log (SHOW MASTER STATUS is empty)");
+        }
+        return new MasterStatus(rows.get(0).get(0), Long.parseLong(rows.get(0).get(1)));
+    }
+
+    /** One {@code SHOW GLOBAL STATUS} value, e.g. Rpl_semi_sync_master_yes_tx. */
+    public String globalStatus(String name) {
+        List<List<String>> rows = query("SHOW GLOBAL STATUS LIKE '" + name.replace("'", "''") + "'");
+        if (rows.isEmpty()) {
+            throw new TestkitException(this + " has no status variable " + name);
+        }
+        return rows.get(0).get(1);
+    }
+
     /** {@code SHOW BINARY LOGS}, oldest first. */
     public List<BinaryLog> showBinaryLogs() {
         List<BinaryLog> logs = new ArrayList<>();

@@ -114,12 +114,9 @@ abstract class Engine {
      * snapshot. Binlog names of one master share the base name and a zero-padded number, so they compare as strings.
      */
     static ReplicationTarget filePositionTarget(DbServer master) {
-        List<List<String>> rows = master.query("SHOW MASTER STATUS");
-        if (rows.isEmpty()) {
-            throw new TestkitException(master + " has no binary log (SHOW MASTER STATUS is empty)");
-        }
-        String file = rows.get(0).get(0);
-        long position = Long.parseLong(rows.get(0).get(1));
+        MasterStatus at = master.masterStatus();
+        String file = at.file();
+        long position = at.position();
         return new ReplicationTarget() {
             @Override
             public boolean reachedBy(DbServer replica, Map<String, String> status) {

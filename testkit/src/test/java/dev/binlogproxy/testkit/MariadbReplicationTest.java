@@ -49,6 +49,6 @@ class MariadbReplicationTest {
     }
 
     private static String status(DbServer server, String variable) {
-        return server.query("SHOW GLOBAL STATUS LIKE '" + variable + "'").get(0).get(1);
+        return server.globalStatus(variable);
     }
 }

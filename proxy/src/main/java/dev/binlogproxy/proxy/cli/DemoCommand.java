@@ -14,7 +14,6 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,13 +57,13 @@ final class DemoCommand implements Callable<Integer> {
                 Instant end = seconds > 0 ? Instant.now().plusSeconds(seconds) : Instant.MAX;
                 while (!stop.get() && Instant.now().isBefore(end)) {
                     Thread.sleep(1000);
-                    List<String> m = master.query("SHOW MASTER STATUS").get(0);
-                    BinlogPosition masterAt = new BinlogPosition(m.get(0), Long.parseLong(m.get(1)));
+                    var masterAt = master.masterStatus();
                     String archiveAt = proxy.archive.resumePosition().map(BinlogPosition::toString).orElse("-");
                     System.out.printf("%s  commits %7d | master %-26s | archive %-26s | semi-sync yes %6s no %3s"
                                     + " | %d files | mirror %s%n",
                             Instant.now().toString().substring(11, 19), committed.get(), masterAt, archiveAt,
-                            status(master, "Rpl_semi_sync_master_yes_tx"), status(master, "Rpl_semi_sync_master_no_tx"),
+                            master.globalStatus("Rpl_semi_sync_master_yes_tx"),
+                            master.globalStatus("Rpl_semi_sync_master_no_tx"),
                             proxy.archive.files().size(), proxy.mirror.state());
                 }
                 stop.set(true);
@@ -73,10 +72,6 @@ final class DemoCommand implements Callable<Integer> {
                 return proxy.mirror.failure().isPresent() ? 1 : 0;
             }
         }
-    }
-
-    private static String status(DbServer master, String name) {
-        return master.query("SHOW GLOBAL STATUS LIKE '" + name + "'").get(0).get(1);
     }
 
     private void write(DbServer master, AtomicBoolean stop, AtomicLong committed) {
