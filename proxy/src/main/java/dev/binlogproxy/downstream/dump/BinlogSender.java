@@ -76,6 +76,7 @@ public final class BinlogSender {
     private StartResolver.Start start;
     private MySqlSkip mysqlSkip;
     private MariaSkip mariaSkip;
+    private boolean firstFileFde = true;
     private FileChannel regionChannel;
     private String regionFile;
 
@@ -154,14 +155,19 @@ public final class BinlogSender {
         currentPos = position;
         send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
         if (firstFde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 && request.clientChecksum() == null) {
-            throw DumpRefusedException.fatal("Slave can not handle replication events with the checksum that master"
-                    + " is configured to log; " + coordinates(file, position, 4, 4));
+            long fdeEnd = BinlogPosition.FIRST_EVENT_OFFSET + firstFde.encode().length;
+            String why = "Slave can not handle replication events with the checksum that master is configured to log; ";
+            // The two masters word where they stopped differently: MySQL names the file the client asked for
+            // (empty for a GTID dump) and the FDE's end; MariaDB the file it opened, 4, and the FDE's end.
+            throw DumpRefusedException.fatal(why + (request.flavor() == BinlogFlavor.MYSQL
+                    ? coordinates(requestedFile(), position, file, fdeEnd, fdeEnd)
+                    : coordinates(file, 4, file, 4, fdeEnd)));
         }
         heartbeatV2 = request.flavor() == BinlogFlavor.MYSQL && (request.flags() & DumpRequest.FLAG_0X02) != 0
                 && versionAtLeast(firstFde.serverVersion(), HEARTBEAT_V2_SINCE);
         if (position > BinlogPosition.FIRST_EVENT_OFFSET) {
             enterFormatDescription(firstFde);
-            send(FakeEvents.formatDescription(firstFde, true));
+            send(FakeEvents.formatDescription(firstFde, true, true));
             try {
                 reader = archive.openReader(new BinlogPosition(file, position));
             } catch (ArchiveException notABoundary) {
@@ -241,7 +247,12 @@ public final class BinlogSender {
             }
             enterFormatDescription(f);
             currentPos = e.end();
-            send(FakeEvents.formatDescription(f, false));
+            // Seen on both: a GTID dump that has transactions to skip clears create_timestamp of the first FDE,
+            // as a dump from past 4 does (an empty MySQL set or a MariaDB state with nothing to skip keeps it).
+            boolean gtidStart = firstFileFde && ((start.mysqlExecuted() != null && !start.mysqlExecuted().isEmpty())
+                    || start.mariaSkip() != null);
+            firstFileFde = false;
+            send(FakeEvents.formatDescription(f, false, gtidStart));
             return;
         }
         EventRole role = role(e);
@@ -363,8 +374,16 @@ public final class BinlogSender {
 
     /** The tail MySQL and MariaDB put on binlog read errors (file names without the directory). */
     static String coordinates(String file, long first, long lastEvent, long lastByte) {
-        return "the first event '" + file + "' at " + first + ", the last event read from '" + file + "' at "
+        return coordinates(file, first, file, lastEvent, lastByte);
+    }
+
+    static String coordinates(String firstFile, long first, String file, long lastEvent, long lastByte) {
+        return "the first event '" + firstFile + "' at " + first + ", the last event read from '" + file + "' at "
                 + lastEvent + ", the last byte read from '" + file + "' at " + lastByte + ".";
+    }
+
+    private String requestedFile() {
+        return request.start() instanceof StartPoint.FilePosition fp ? fp.file() : "";
     }
 
     static boolean versionAtLeast(String serverVersion, int[] min) {

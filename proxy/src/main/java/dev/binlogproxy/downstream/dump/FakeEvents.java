@@ -72,15 +72,18 @@ final class FakeEvents {
      * The file's FORMAT_DESCRIPTION as a dump sends it: IN_USE cleared (the file may still be open); when the dump
      * starts past position 4 also log_pos 0 (so the replica does not take it as its position) and
      * create_timestamp 0 (a non-zero one tells a replica the master restarted, and it drops its temporary
-     * tables). The CRC is recomputed in the one place that does it.
+     * tables). GTID dumps (both flavors) clear create_timestamp in the first file too, even from 4. The CRC is
+     * recomputed in the one place that does it.
      */
-    static byte[] formatDescription(FormatDescription fde, boolean midFile) {
+    static byte[] formatDescription(FormatDescription fde, boolean midFile, boolean clearCreated) {
         byte[] b = fde.encode();
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         int flags = Short.toUnsignedInt(bb.getShort(BinlogEvent.FLAGS_OFFSET)) & ~EventFlags.BINLOG_IN_USE;
         bb.putShort(BinlogEvent.FLAGS_OFFSET, (short) flags);
         if (midFile) {
             bb.putInt(13, 0);
+        }
+        if (midFile || clearCreated) {
             bb.putInt(FDE_CREATED_OFFSET, 0);
         }
         if (fde.checksumAware()) {
