@@ -48,6 +48,11 @@ public final class BinlogSender {
      * bench/ZeroCopyDumpBench and docs/results.md.
      */
     static final int REGION_THRESHOLD = 64 * 1024;
+    /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
+    private static final int MARIA_CAPABILITY_ANNOTATE = 1;
+    private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
+    private static final int MARIA_CAPABILITY_BINLOG_CHECKPOINT = 3;
+    private static final int MARIA_CAPABILITY_GTID = 4;
     /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
@@ -275,6 +280,14 @@ public final class BinlogSender {
         if (dropped(e, type)) {
             return;
         }
+        byte[] replaced = request.flavor() == BinlogFlavor.MARIADB ? forOldMariaReplica(e, type) : null;
+        if (replaced != null) {
+            out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
+            eventsSent.increment();
+            bytesSent.increment(replaced.length);
+            lastSentNanos = System.nanoTime();
+            return;
+        }
         boolean ack = request.semiSync() && (role == EventRole.END || role == EventRole.COMPLETE)
                 && reader.atVisibleEnd();
         if (e.isRegion()) {
@@ -304,10 +317,66 @@ public final class BinlogSender {
         if (request.flavor() != BinlogFlavor.MARIADB) {
             return false;
         }
-        if (type == EventType.MARIA_ANNOTATE_ROWS.code() && (request.flags() & DumpRequest.FLAG_0X02) == 0) {
+        if (request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0) {
             return true;
         }
-        return request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0;
+        int cap = request.mariadbSlaveCapability();
+        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
+            // Seen on 10.11: asked for (flag 0x02) -> sent, whatever the capability; else dropped for a replica
+            // that tolerates holes, sent as is to one that only knows the type, replaced for one that does not.
+            return (request.flags() & DumpRequest.FLAG_0X02) == 0 && cap >= MARIA_CAPABILITY_TOLERATE_HOLES;
+        }
+        return cap >= MARIA_CAPABILITY_TOLERATE_HOLES && needsStandIn(e, type, cap);
+    }
+
+    /** Whether a replica of this capability cannot take the event as it is (GTID groups aside, see below). */
+    private boolean needsStandIn(ArchiveReader.Entry e, int type, int cap) {
+        if (type == EventType.MARIA_GTID_LIST.code()) {
+            return cap < MARIA_CAPABILITY_GTID;
+        }
+        if (type == EventType.MARIA_BINLOG_CHECKPOINT.code()) {
+            return cap < MARIA_CAPABILITY_BINLOG_CHECKPOINT;
+        }
+        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
+            return cap < MARIA_CAPABILITY_ANNOTATE && (request.flags() & DumpRequest.FLAG_0X02) == 0;
+        }
+        if (type == EventType.MARIA_GTID.code() && cap < MARIA_CAPABILITY_GTID) {
+            return (MariaGtidEvent.flags2Of(e.event(), fde.checksumAlgorithm()) & MariaGtidEvent.FL_STANDALONE) != 0;
+        }
+        return false;
+    }
+
+    /**
+     * What MariaDB sends a replica with a low @mariadb_slave_capability instead of events it cannot handle (same
+     * size, so positions hold; seen on 10.11): a GTID that opens a BEGIN group becomes a BEGIN query; below
+     * capability 2 (holes not tolerated) GTID_LIST, BINLOG_CHECKPOINT, standalone GTIDs and unasked ANNOTATE_ROWS
+     * become dummy events (from 2 on they are left out, see {@link #dropped}). Null: send the event as it is.
+     */
+    private byte[] forOldMariaReplica(ArchiveReader.Entry e, int type) throws IOException {
+        int cap = request.mariadbSlaveCapability();
+        if (cap >= MARIA_CAPABILITY_GTID) {
+            return null;
+        }
+        ChecksumAlgorithm alg = fde.checksumAlgorithm();
+        if (needsStandIn(e, type, cap)) {
+            byte[] header = e.header() != null ? e.header()
+                    : java.util.Arrays.copyOf(e.event().toByteArray(), BinlogEvent.HEADER_LENGTH);
+            byte[] d = FakeEvents.dummy(header, e.size(), alg);
+            if (d == null) {
+                throw DumpRefusedException.fatal("Failed to replace binlog event with a dummy event: event too"
+                        + " short.");
+            }
+            return d;
+        }
+        if (type == EventType.MARIA_GTID.code()) {
+            byte[] begin = FakeEvents.beginInsteadOfGtid(e.event(), alg);
+            if (begin == null) {
+                throw DumpRefusedException.fatal("Failed to replace GTID event with backwards-compatible event:"
+                        + " corrupt event.");
+            }
+            return begin;
+        }
+        return null;
     }
 
     private void enterFormatDescription(FormatDescription f) {
