@@ -43,11 +43,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BinlogSender {
     /**
-     * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a copy
-     * into a heap buffer costs less than the extra write and the file-region bookkeeping: see
-     * bench/ZeroCopyDumpBench and docs/results.md.
+     * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a
+     * copied event is cheaper: it shares the reader's 64 KiB pread and the channel's writev with its neighbours,
+     * where a region costs two system calls of its own. Measured by bench ZeroCopyDumpBenchmark (interleaved
+     * rounds, loopback): region/copy 0.6 at 4 KiB, about 1.0-1.2 (noise) at 16-64 KiB, 1.5 at 128 KiB, 1.85 at
+     * 256 KiB, 2.5 at 1 MiB, 4 at 17 MiB (docs/results.md).
      */
-    static final int REGION_THRESHOLD = 64 * 1024;
+    static final int REGION_THRESHOLD = 128 * 1024;
     /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
     private static final int MARIA_CAPABILITY_ANNOTATE = 1;
     private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
@@ -295,7 +297,8 @@ public final class BinlogSender {
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
             regionBytes.increment(e.size());
         } else {
-            out.event(Unpooled.wrappedBuffer(e.event().toByteArray()), request.semiSync(), ack);
+            // the reader's copy is the only one: a read-only view of it goes to the channel
+            out.event(Unpooled.wrappedBuffer(e.event().bytes()), request.semiSync(), ack);
         }
         eventsSent.increment();
         bytesSent.increment(e.size());
