@@ -23,7 +23,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
@@ -123,7 +122,9 @@ public final class BinlogSender {
                     out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
                 }
             }
-        } catch (InterruptedException | ClosedByInterruptException e) {
+        } catch (InterruptedException | IOException e) {
+            // stop() interrupts: whatever was blocked (the archive wait, a file read, the output's backpressure
+            // wait) fails, and that is the stop, not an error
             if (!stopped) {
                 throw e;
             }
