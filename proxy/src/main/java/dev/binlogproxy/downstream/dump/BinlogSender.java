@@ -12,6 +12,7 @@ import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.MariaGtidEvent;
 import dev.binlogproxy.binlog.event.MySqlGtidEvent;
+import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MySqlGtid;
 import dev.binlogproxy.binlog.txn.EventRole;
@@ -75,6 +76,9 @@ public final class BinlogSender {
     private ChecksumAlgorithm fakeChecksum;
     private FormatDescription fde;
     private boolean heartbeatV2;
+    /** The file the entries come from. */
+    private String entryFile;
+    /** Where the replica stands: what a heartbeat names. */
     private String currentFile;
     private long currentPos;
     private long lastSentNanos;
@@ -159,6 +163,7 @@ public final class BinlogSender {
             // purged between resolving and opening
             throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
         }
+        entryFile = file;
         currentFile = file;
         currentPos = position;
         send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
@@ -237,9 +242,10 @@ public final class BinlogSender {
     }
 
     private void handle(ArchiveReader.Entry e) throws IOException {
-        if (!e.file().equals(currentFile)) {
+        if (!e.file().equals(entryFile)) {
             // Into the next file, after its predecessor's ROTATE (or its end, for a file its master left without).
             closeRegionChannel(true);
+            entryFile = e.file();
             currentFile = e.file();
             currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
             send(FakeEvents.rotate(masterServerId, e.file(), BinlogPosition.FIRST_EVENT_OFFSET, fakeChecksum));
@@ -304,6 +310,17 @@ public final class BinlogSender {
         eventsSent.increment();
         bytesSent.increment(e.size());
         lastSentNanos = System.nanoTime();
+        if (type == EventType.ROTATE.code()) {
+            // The replica now stands at the start of the next file; a heartbeat naming the old one would be
+            // "inconsistent heartbeat event content" to a MySQL replica, which stops on it.
+            try {
+                Rotate r = Rotate.decode(e.event(), fde.checksumAlgorithm());
+                currentFile = r.nextFile();
+                currentPos = r.position();
+            } catch (MalformedEventException bad) {
+                throw new IOException(e.file() + ":" + e.offset() + ": bad ROTATE: " + bad.getMessage(), bad);
+            }
+        }
     }
 
     /** Where the event stands in its transaction (for the semi-sync flag); a dump that starts mid-transaction is tolerated. */

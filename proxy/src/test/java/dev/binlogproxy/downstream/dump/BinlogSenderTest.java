@@ -483,6 +483,38 @@ class BinlogSenderTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void afterARotateHeartbeatsNameTheNextFileEvenBeforeItExists(String scenario) throws Exception {
+        ChecksumAlgorithm alg = fileChecksum(scenario);
+        long id = Archives.serverId(scenario);
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
+            a.checkIdentity(Archives.identity(scenario));
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            DumpRequest r = new DumpRequest(new StartPoint.FilePosition(Archives.FILE1, 4), REPLICA, 2,
+                    flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
+            RecordingOutput out = new RecordingOutput();
+            BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
+            Thread t = new Thread(() -> {
+                try {
+                    sender.run();
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            t.start();
+            waitFor(() -> heartbeats(out).size() >= 2);
+            sender.stop();
+            t.join(5000);
+            for (BinlogEvent hb : heartbeats(out)) {
+                Heartbeat h = Heartbeat.decode(hb, alg);
+                // A MySQL replica at (next file, 4) after the ROTATE stops on a heartbeat naming the old file.
+                assertEquals(Archives.FILE2, h.logFile());
+                assertEquals(4, h.position());
+            }
+        }
+    }
+
     @Test
     void heartbeatV2OnlyFromMySql8026() {
         assertFalse(BinlogSender.versionAtLeast("8.0.15", new int[] {8, 0, 26}));
