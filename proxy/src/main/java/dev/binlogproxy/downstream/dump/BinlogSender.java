@@ -46,8 +46,8 @@ public final class BinlogSender {
      * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a
      * copied event is cheaper: it shares the reader's 64 KiB pread and the channel's writev with its neighbours,
      * where a region costs two system calls of its own. Measured by bench ZeroCopyDumpBenchmark (interleaved
-     * rounds, loopback): region/copy 0.6 at 4 KiB, about 1.0-1.2 (noise) at 16-64 KiB, 1.5 at 128 KiB, 1.85 at
-     * 256 KiB, 2.5 at 1 MiB, 4 at 17 MiB (docs/results.md).
+     * rounds, loopback, two runs): region/copy 0.4-0.6 at 4 KiB, 1.0-1.3 at 16-64 KiB, 1.4-1.5 at 128 KiB, 1.85
+     * at 256 KiB, 3-4 at 17 MiB (docs/results.md).
      */
     static final int REGION_THRESHOLD = 128 * 1024;
     /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
