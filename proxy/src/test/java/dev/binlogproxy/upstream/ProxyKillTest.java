@@ -71,7 +71,7 @@ class ProxyKillTest {
                 }
             }, "writer");
 
-            SplittableRandom rnd = new SplittableRandom(20261121);
+            SplittableRandom rnd = new SplittableRandom(Long.getLong("proxykill.seed", 20261121));
             long began = System.nanoTime();
             long maxInFlight = 0; // archived beyond what the client had seen acknowledged at the kill
             Process proxy = startProxy(config);
