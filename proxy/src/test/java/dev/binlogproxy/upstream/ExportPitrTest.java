@@ -31,6 +31,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -127,6 +128,19 @@ class ExportPitrTest {
                 assertTrue(printed.contains("replay: mariadb-binlog --start-position=" + startPos.offset()), printed);
                 assertTrue(printed.contains("range " + startPos + " .. " + byGtid.end()), printed);
                 restoreAndCompare(restore, cliOut, byGtid, atStop, "CLI: start time, stop GTID");
+
+                // ranges that cannot be exported say why, and write nothing
+                String unknown = flavor == Flavor.MYSQL ? stopGtid.substring(0, 37) + "999999" : "0-1-999999";
+                ArchiveExport.ExportException notFound = assertThrows(ArchiveExport.ExportException.class,
+                        () -> ArchiveExport.export(archiveDir, new Start.At(startPos),
+                                new Stop.AfterGtid(ArchiveExport.parseGtid(unknown)), dir.resolve("out-bad1")));
+                assertTrue(notFound.getMessage().startsWith("stop GTID " + unknown + " not found after the start"),
+                        notFound.getMessage());
+                ArchiveExport.ExportException midEvent = assertThrows(ArchiveExport.ExportException.class,
+                        () -> ArchiveExport.export(archiveDir, new Start.At(startPos.withOffset(startPos.offset() + 1)),
+                                new Stop.End(), dir.resolve("out-bad2")));
+                assertTrue(midEvent.getMessage().contains("is not the start of an event"), midEvent.getMessage());
+                assertTrue(Files.notExists(dir.resolve("out-bad1")) && Files.notExists(dir.resolve("out-bad2")));
             }
         }
     }
