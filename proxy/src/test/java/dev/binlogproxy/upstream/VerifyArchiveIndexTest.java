@@ -56,6 +56,16 @@ class VerifyArchiveIndexTest {
             assertTrue(agreeing(closed) >= entries, closed);
             assertTrue(closed.contains("all valid"), closed);
 
+            // a torn tail in the newest file (what a kill -9 mid-write leaves) is not damage in an archive
+            Path newest = archiveDir.resolve(master.showBinaryLogs().get(master.showBinaryLogs().size() - 1).name());
+            byte[] intact = Files.readAllBytes(newest);
+            Files.write(newest, java.util.Arrays.copyOfRange(intact, 4, 14), java.nio.file.StandardOpenOption.APPEND);
+            String torn = verify(archiveDir, 0);
+            assertTrue(torn.contains("ok, open: unfinished tail after offset " + intact.length), torn);
+            assertTrue(torn.contains("note: " + newest.getFileName() + ": 10 bytes after the last complete transaction"),
+                    torn);
+            Files.write(newest, intact);
+
             // change one entry's offset (the second event of the first file) in Chronicle's own file
             String first = master.showBinaryLogs().get(0).name();
             damageSecondEntryOf(archiveDir.resolve("index"), first);

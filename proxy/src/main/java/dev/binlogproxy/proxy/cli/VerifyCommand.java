@@ -2,6 +2,7 @@ package dev.binlogproxy.proxy.cli;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.VerifyReport;
+import dev.binlogproxy.binlog.file.BinlogDamage;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import picocli.CommandLine.Command;
@@ -49,12 +50,18 @@ final class VerifyCommand implements Callable<Integer> {
         }
         int bad = 0;
         long transactions = 0;
+        boolean archive = isArchive(dir);
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
             BinlogFileSummary s = BinlogFileSummary.scan(f);
             transactions += s.transactions();
             String status;
-            if (!s.isValid()) {
+            if (archive && i == files.size() - 1 && !s.isValid()
+                    && s.damage().orElseThrow().kind() == BinlogDamage.Kind.TRUNCATED_TAIL) {
+                // a running proxy is writing it, or a killed one left it: the next start cuts the tail
+                status = "ok, open: unfinished tail after offset " + s.lastBoundary() + " (being written, or cut at"
+                        + " the next start)";
+            } else if (!s.isValid()) {
                 status = "DAMAGED " + s.damage().orElseThrow();
                 bad++;
             } else if (i + 1 < files.size() && s.rotate().isPresent()
@@ -72,7 +79,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         out.printf("%d files, %d transactions, %s%n", files.size(), transactions,
                 bad == 0 ? "all valid" : bad + " damaged");
-        if (isArchive(dir)) {
+        if (archive) {
             // An archive also has its index journal: checked entry by entry against the files' events, read-only
             // (a running proxy may be writing this archive).
             VerifyReport r = BinlogArchive.verifyInPlace(dir);
