@@ -96,6 +96,8 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
+    /** Bytes went to {@link #channel} since the last {@link #syncNow()}. */
+    private boolean dirty;
     private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
@@ -400,6 +402,24 @@ public final class ArchiveWriter {
     }
 
     /**
+     * Makes every complete transaction appended so far stored as {@link Durability} says, now, on the calling
+     * thread: in {@code FSYNC} one fdatasync of the open file (files closed by a ROTATE were synced before they
+     * closed), in {@code WRITE} nothing (a transaction's end flushes it to the file). When this returns, a semi-sync
+     * ack for any of them may go out without waiting for the commit thread; their index entries and visibility to
+     * readers still come from the commit thread's round (which skips the sync this one covered).
+     *
+     * @throws IOException if the sync failed; the archive then acknowledges nothing more, as after a failed round
+     */
+    public synchronized void syncNow() throws IOException {
+        requireUsable();
+        if (!dirty || channel == null) {
+            return;
+        }
+        commit.syncInline(channel, bufferStart);
+        dirty = false;
+    }
+
+    /**
      * After a disconnect: cuts the file back to the end of the last complete transaction appended (a partial
      * transaction is never kept or served) and syncs the cut. Complete transactions still waiting for their sync
      * are kept and still acknowledged. The next call must be {@link #startFile} at {@link BinlogArchive#resumePosition()}.
@@ -526,6 +546,7 @@ public final class ArchiveWriter {
         if (channel != null) {
             FileChannel ch = channel;
             channel = null;
+            dirty = false; // every close follows the commit that synced what was written
             ch.close();
         }
     }
@@ -545,6 +566,7 @@ public final class ArchiveWriter {
                 flush();
             }
             if (src.remaining() > buffer.capacity()) {
+                dirty = true;
                 Fsync.writeFully(channel, src, bufferStart);
                 bufferStart += event.eventSize();
             } else {
@@ -561,6 +583,7 @@ public final class ArchiveWriter {
         }
         buffer.flip();
         int n = buffer.remaining();
+        dirty = true;
         try {
             Fsync.writeFully(channel, buffer, bufferStart);
         } catch (IOException e) {

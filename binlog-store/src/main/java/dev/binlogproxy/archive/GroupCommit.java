@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,6 +42,11 @@ final class GroupCommit implements AutoCloseable {
     private List<Commit> queue = new ArrayList<>();
     private boolean stopping;
     private volatile IOException failure;
+    /** The last inline sync ({@link #syncInline}): a round may skip the force it already covers. */
+    private volatile SyncMark synced;
+
+    private record SyncMark(FileChannel channel, long end) {
+    }
 
     GroupCommit(Durability durability, Inventory inventory, IndexJournal index, String name) {
         this.durability = durability;
@@ -69,6 +72,34 @@ final class GroupCommit implements AutoCloseable {
             queue.add(c);
             notifyAll();
         }
+    }
+
+    /**
+     * Syncs {@code channel} on the calling thread, so the caller can acknowledge everything written to it so far
+     * without waiting for a round (the semi-sync ack path). The commits already queued for that data still go
+     * through a round for their index entries and visibility; the round skips the force this one covers. A failure
+     * stops commits exactly as a failed round does.
+     *
+     * @param end the file offset up to which everything was written before this call
+     */
+    void syncInline(FileChannel channel, long end) throws IOException {
+        IOException failed = failure;
+        if (failed != null) {
+            throw failed;
+        }
+        if (durability != Durability.FSYNC) {
+            return;
+        }
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            failure = new IOException("fsync of the archive failed; nothing after the last acknowledged"
+                    + " transaction is acknowledged any more, reopen the archive", e);
+            LOG.error("archive fsync failed", e);
+            throw failure;
+        }
+        syncs.incrementAndGet();
+        synced = new SyncMark(channel, end);
     }
 
     /** The fsync error that stopped commits, if any. */
@@ -119,13 +150,17 @@ final class GroupCommit implements AutoCloseable {
 
     private void process(List<Commit> batch) {
         if (failure == null && durability == Durability.FSYNC) {
-            Set<FileChannel> channels = new LinkedHashSet<>();
+            Map<FileChannel, Long> channels = new LinkedHashMap<>();
             for (Commit c : batch) {
-                channels.add(c.channel());
+                channels.merge(c.channel(), c.end(), Math::max);
             }
+            SyncMark mark = synced;
             try {
-                for (FileChannel ch : channels) {
-                    ch.force(false);
+                for (Map.Entry<FileChannel, Long> ch : channels.entrySet()) {
+                    if (mark != null && mark.channel() == ch.getKey() && mark.end() >= ch.getValue()) {
+                        continue; // an inline sync after these writes already made them durable
+                    }
+                    ch.getKey().force(false);
                     syncs.incrementAndGet();
                 }
             } catch (IOException e) {

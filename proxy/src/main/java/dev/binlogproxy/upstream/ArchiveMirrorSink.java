@@ -48,6 +48,11 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
+    public void syncNow() throws IOException {
+        archive.writer().syncNow();
+    }
+
+    @Override
     public void discardPartialTransaction() throws IOException {
         archive.writer().discardPartialTransaction();
     }

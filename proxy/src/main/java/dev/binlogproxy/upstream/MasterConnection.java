@@ -22,6 +22,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -179,8 +180,14 @@ final class MasterConnection implements AutoCloseable {
         channel.send(0, message.toByteArray());
     }
 
-    Packet next(Duration timeout) throws IOException, TimeoutException {
-        return channel.take(timeout);
+    /** Hands every further packet to {@code inbound} on the event loop (see {@link PacketChannel#streamTo}). */
+    CompletableFuture<Void> streamTo(PacketChannel.Inbound inbound) throws IOException {
+        return channel.streamTo(inbound);
+    }
+
+    /** Queues a new command at sequence 0 from the event loop's {@link PacketChannel.Inbound}; flushed after it. */
+    void writeFromInbound(WireMessage message) {
+        channel.writeFromInbound(0, message.toByteArray());
     }
 
     /** A new command at sequence 0, sent from any thread without waiting (semi-sync acks). */

@@ -24,6 +24,12 @@ interface MirrorSink {
     /** Validates and appends one event; a corrupt one is refused with nothing written. */
     Appended append(BinlogEvent event) throws IOException, ArchiveException;
 
+    /**
+     * Makes every complete transaction appended so far durable as the archive's mode says, on the calling thread;
+     * after it, semi-sync acks for them may go out.
+     */
+    void syncNow() throws IOException, ArchiveException;
+
     /** After a disconnect: drop a partial transaction so it is never served or kept. */
     void discardPartialTransaction() throws IOException, ArchiveException;
 }

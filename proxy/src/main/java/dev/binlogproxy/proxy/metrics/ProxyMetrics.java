@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -23,6 +24,8 @@ public final class ProxyMetrics {
     private final Counter refusedEvents;
     private final Counter acks;
     private final Timer ackLatency;
+    private final Timer appendStage;
+    private final Timer syncStage;
     private final DistributionSummary eventSize;
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     private final AtomicLong connected = new AtomicLong();
@@ -46,6 +49,10 @@ public final class ProxyMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        appendStage = Timer.builder("binlog_proxy_semisync_ack_stage").tag("stage", "append")
+                .description("part of the ack latency: received to written into the archive").register(registry);
+        syncStage = Timer.builder("binlog_proxy_semisync_ack_stage").tag("stage", "sync")
+                .description("part of the ack latency: the sync before the acks of one read").register(registry);
         eventSize = DistributionSummary.builder("binlog_proxy_upstream_event_size").baseUnit("bytes")
                 .register(registry);
         Gauge.builder("binlog_proxy_seconds_behind_master", secondsBehind, AtomicLong::get)
@@ -88,6 +95,16 @@ public final class ProxyMetrics {
         acks.increment();
         ackLatency.record(Duration.ofNanos(nanos));
     }
+
+    /**
+     * Two parts of {@link #ack}'s latency, to see where ack time goes: {@code stage} {@code append} (received to
+     * written into the archive's file) and {@code sync} (the one fdatasync before the acks of one socket read).
+     */
+    public void ackStage(AckStage stage, long nanos) {
+        (stage == AckStage.APPEND ? appendStage : syncStage).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public enum AckStage { APPEND, SYNC }
 
     public void connected(boolean up) {
         connected.set(up ? 1 : 0);
