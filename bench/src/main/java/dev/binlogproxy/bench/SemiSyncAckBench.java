@@ -9,6 +9,8 @@ import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.nio.file.Files;
@@ -17,8 +19,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Semi-sync ack wait as the master measures it, side by side in one run: a MariaDB 10.11 master whose only
@@ -32,8 +36,56 @@ import java.util.Map;
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
+    /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
+    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 2000);
 
-    record Result(double ackWaitMicros, double commitMicros, long waits, long noTx) {
+    record Result(double ackWaitMicros, double commitMicros, long waits, long noTx, Probes probes) {
+        Result(double ackWaitMicros, double commitMicros, long waits, long noTx) {
+            this(ackWaitMicros, commitMicros, waits, noTx, null);
+        }
+
+        Result with(Probes p) {
+            return new Result(ackWaitMicros, commitMicros, waits, noTx, p);
+        }
+    }
+
+    /**
+     * The proxy's own view of the same acks (its metrics over the measured commits): received to written into the
+     * archive, the sync before the acks of one read, and received to the ack handed to the socket. The master's wait
+     * minus {@code queued} is what the network, the master's dump thread and its ack receiver take.
+     */
+    record Probes(Map<String, Window> stages) {
+        static final List<String> NAMES = List.of("append", "read_end", "sync", "send", "queued");
+
+        static Probes of(MeterRegistry r) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            for (String n : NAMES) {
+                m.put(n, Window.of(n.equals("queued") ? r.get("binlog_proxy_semisync_ack_latency").timer()
+                        : r.get("binlog_proxy_semisync_ack_stage").tag("stage", n).timer()));
+            }
+            return new Probes(m);
+        }
+
+        Probes minus(Probes before) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            stages.forEach((k, w) -> m.put(k, w.minus(before.stages.get(k))));
+            return new Probes(m);
+        }
+    }
+
+    /** A timer's total and count; the difference of two is the measured window. */
+    record Window(double totalMicros, long count) {
+        static Window of(Timer t) {
+            return new Window(t.totalTime(TimeUnit.MICROSECONDS), t.count());
+        }
+
+        Window minus(Window before) {
+            return new Window(totalMicros - before.totalMicros, count - before.count);
+        }
+
+        double mean() {
+            return count == 0 ? Double.NaN : totalMicros / count;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -49,6 +101,17 @@ public final class SemiSyncAckBench {
                 commits, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
         results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-36s %14.1f %14.1f %8d %6d%n", k,
                 r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx())));
+        out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
+        Probes.NAMES.forEach(n -> out.append(String.format(Locale.ROOT, " %9s", n)));
+        out.append(String.format(Locale.ROOT, " %8s%n", "acks"));
+        results.forEach((k, r) -> {
+            if (r.probes() != null) {
+                out.append(String.format(Locale.ROOT, "%23s%-14s", "", k.substring(k.lastIndexOf(' ') + 1)));
+                r.probes().stages().values().forEach(w -> out.append(String.format(Locale.ROOT, " %9.1f",
+                        w.mean())));
+                out.append(String.format(Locale.ROOT, " %8d%n", r.probes().stages().get("queued").count()));
+            }
+        });
         Result base = results.get("MariaDB replica (default)");
         Result durable = results.get("MariaDB replica, sync_relay_log=1");
         out.append(String.format(Locale.ROOT, "ratio proxy write / default replica: %.2f (target <= 0.35)%n",
@@ -76,7 +139,7 @@ public final class SemiSyncAckBench {
             try (DbServer r = DbServer.start(replica.build())) {
                 r.replicateFrom(master, USER, PASSWORD, false);
                 awaitClient(master);
-                return measure(master, commits);
+                return measure(master, commits, () -> { });
             }
         }
     }
@@ -89,9 +152,12 @@ public final class SemiSyncAckBench {
             UpstreamSettings s = new UpstreamSettings("127.0.0.1", master.port(), USER, new Secret(PASSWORD), 9500,
                     true, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(50),
                     Duration.ofSeconds(1), null, ProxyConfig.TlsMode.DISABLED, null);
-            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(new SimpleMeterRegistry()))) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(registry))) {
                 awaitClient(master);
-                return measure(master, commits);
+                Probes[] before = new Probes[1];
+                Result r = measure(master, commits, () -> before[0] = Probes.of(registry));
+                return r.with(Probes.of(registry).minus(before[0]));
             }
         } finally {
             try (var files = Files.walk(dir)) {
@@ -110,12 +176,12 @@ public final class SemiSyncAckBench {
         throw new IllegalStateException("no semi-sync replica registered within 30 s");
     }
 
-    private static Result measure(DbServer master, int commits) throws Exception {
+    private static Result measure(DbServer master, int commits, Runnable atStart) throws Exception {
         master.execute("CREATE DATABASE IF NOT EXISTS b", "CREATE TABLE IF NOT EXISTS b.t (id INT PRIMARY KEY, v INT)");
         // warm-up outside the measurement
         try (Connection c = master.connect();
              PreparedStatement ps = c.prepareStatement("INSERT INTO b.t VALUES (?, ?)")) {
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < WARM_UP; i++) {
                 ps.setInt(1, -1 - i);
                 ps.setInt(2, i);
                 ps.executeUpdate();
@@ -123,6 +189,7 @@ public final class SemiSyncAckBench {
             long waitTime = status(master, "Rpl_semi_sync_master_tx_wait_time");
             long waits = status(master, "Rpl_semi_sync_master_tx_waits");
             long noTx = status(master, "Rpl_semi_sync_master_no_tx");
+            atStart.run();
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);

@@ -98,6 +98,8 @@ public final class ArchiveWriter {
     private List<IndexEntry> pending = new ArrayList<>();
     /** Bytes went to {@link #channel} since the last {@link #syncNow()}. */
     private boolean dirty;
+    /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
+    private boolean holding;
     private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
@@ -420,11 +422,30 @@ public final class ArchiveWriter {
     }
 
     /**
+     * From now until {@link #releaseCommits()}, transactions appended are queued for the commit thread without
+     * waking it. For a caller on a latency path: the upstream session holds commits while it handles one read from
+     * the master and releases them after its semi-sync acks went out (with {@link #syncNow()} before them), so the
+     * commit thread's indexing never competes with an ack for a CPU. Waiting for a commit (rotation, close)
+     * releases what is queued.
+     */
+    public synchronized void holdCommits() {
+        holding = true;
+    }
+
+    /** Ends {@link #holdCommits()}: the commit thread takes what was queued. */
+    public synchronized void releaseCommits() {
+        holding = false;
+        commit.wake();
+    }
+
+    /**
      * After a disconnect: cuts the file back to the end of the last complete transaction appended (a partial
      * transaction is never kept or served) and syncs the cut. Complete transactions still waiting for their sync
      * are kept and still acknowledged. The next call must be {@link #startFile} at {@link BinlogArchive#resumePosition()}.
      */
     public synchronized void discardPartialTransaction() throws IOException {
+        holding = false;
+        commit.wake();
         requireUsable();
         if (state == State.WRITING) {
             cutToBoundary();
@@ -505,7 +526,7 @@ public final class ArchiveWriter {
 
     private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) {
         CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f));
+        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f), !holding);
         lastCommit = f;
         return f;
     }
@@ -532,6 +553,7 @@ public final class ArchiveWriter {
     }
 
     private void awaitLastCommit() throws IOException {
+        commit.wake();
         try {
             lastCommit.get();
         } catch (InterruptedException e) {

@@ -59,6 +59,14 @@ final class GroupCommit implements AutoCloseable {
 
     /** Queues a commit; its future completes when the round that takes it is done. */
     void submit(Commit c) {
+        submit(c, true);
+    }
+
+    /**
+     * Queues a commit; with {@code wake} false the thread is not woken for it (it is taken by the next round that
+     * something else starts, or after {@link #wake()}).
+     */
+    void submit(Commit c, boolean wake) {
         IOException failed = failure;
         if (failed != null) {
             c.future().completeExceptionally(failed);
@@ -70,6 +78,15 @@ final class GroupCommit implements AutoCloseable {
                 return;
             }
             queue.add(c);
+            if (wake) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** Starts a round for commits queued without a wake-up. */
+    synchronized void wake() {
+        if (!queue.isEmpty()) {
             notifyAll();
         }
     }

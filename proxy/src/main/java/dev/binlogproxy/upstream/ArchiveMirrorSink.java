@@ -53,6 +53,16 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
+    public void holdCommits() {
+        archive.writer().holdCommits();
+    }
+
+    @Override
+    public void releaseCommits() {
+        archive.writer().releaseCommits();
+    }
+
+    @Override
     public void discardPartialTransaction() throws IOException {
         archive.writer().discardPartialTransaction();
     }

@@ -68,6 +68,15 @@ final class DumpSession {
     }
 
     void run(EventLoopGroup group, AtomicBoolean stop) throws Exception {
+        try {
+            dump(group, stop);
+        } finally {
+            // the connection is closed, so the event loop is done with the archive: start whatever it held
+            sink.releaseCommits();
+        }
+    }
+
+    private void dump(EventLoopGroup group, AtomicBoolean stop) throws Exception {
         try (MasterConnection conn = MasterConnection.open(group, settings)) {
             MasterInfo master = negotiate(conn);
             try {
@@ -77,6 +86,9 @@ final class DumpSession {
             }
             Optional<BinlogPosition> resume = sink.resumePosition();
             BinlogPosition start = startPosition(master, resume);
+            // the resume position may include transactions a dying session wrote but never synced; the ack below
+            // claims all of them durable
+            sink.syncNow();
             conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
             // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
             // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
@@ -223,6 +235,8 @@ final class DumpSession {
         private long lastProgress;
         /** The master flagged an event inside a transaction: the ack is owed at the transaction's end. */
         private boolean ackOwed;
+        /** Commits are held from the first packet of a read to its acks (see ArchiveWriter.holdCommits). */
+        private boolean holding;
         volatile long lastActive = System.nanoTime();
         volatile boolean processing;
 
@@ -236,6 +250,10 @@ final class DumpSession {
             long received = System.nanoTime();
             processing = true;
             lastActive = received;
+            if (!holding) {
+                sink.holdCommits();
+                holding = true;
+            }
             try {
                 receive(packet, received);
             } finally {
@@ -331,18 +349,28 @@ final class DumpSession {
 
         @Override
         public void readComplete() throws IOException, ArchiveException {
-            if (pendingAcks.isEmpty()) {
-                return;
+            if (!pendingAcks.isEmpty()) {
+                long t0 = System.nanoTime();
+                sink.syncNow();
+                long t1 = System.nanoTime();
+                for (PendingAck a : pendingAcks) {
+                    conn.writeFromInbound(new SemiSyncAck(a.position(), a.file()));
+                }
+                conn.flushFromInbound();
+                long t2 = System.nanoTime();
+                metrics.ackStage(ProxyMetrics.AckStage.SYNC, t1 - t0);
+                metrics.ackStage(ProxyMetrics.AckStage.SEND, t2 - t1);
+                for (PendingAck a : pendingAcks) {
+                    metrics.ackStage(ProxyMetrics.AckStage.READ_END, t0 - a.received());
+                    metrics.ack(t2 - a.received());
+                }
+                pendingAcks.clear();
             }
-            long t0 = System.nanoTime();
-            sink.syncNow();
-            long t1 = System.nanoTime();
-            metrics.ackStage(ProxyMetrics.AckStage.SYNC, t1 - t0);
-            for (PendingAck a : pendingAcks) {
-                conn.writeFromInbound(new SemiSyncAck(a.position(), a.file()));
-                metrics.ack(t1 - a.received());
+            if (holding) {
+                // after the acks: indexing and visibility must not delay them
+                holding = false;
+                sink.releaseCommits();
             }
-            pendingAcks.clear();
         }
     }
 

@@ -185,6 +185,11 @@ final class MasterConnection implements AutoCloseable {
         return channel.streamTo(inbound);
     }
 
+    /** Sends what {@link #writeFromInbound} queued. */
+    void flushFromInbound() {
+        channel.flushFromInbound();
+    }
+
     /** Queues a new command at sequence 0 from the event loop's {@link PacketChannel.Inbound}; flushed after it. */
     void writeFromInbound(WireMessage message) {
         channel.writeFromInbound(0, message.toByteArray());

@@ -30,6 +30,12 @@ interface MirrorSink {
      */
     void syncNow() throws IOException, ArchiveException;
 
+    /** Queue the commits of what is appended from now on without starting them (see ArchiveWriter.holdCommits). */
+    void holdCommits();
+
+    /** Start the commits queued since {@link #holdCommits()}. */
+    void releaseCommits();
+
     /** After a disconnect: drop a partial transaction so it is never served or kept. */
     void discardPartialTransaction() throws IOException, ArchiveException;
 }

@@ -164,6 +164,14 @@ final class PacketChannel implements AutoCloseable {
         channel.write(new Packet(sequenceId, Unpooled.wrappedBuffer(payload)), channel.voidPromise());
     }
 
+    /** Flushes what {@link #writeFromInbound} queued; only on the event loop. */
+    void flushFromInbound() {
+        if (!channel.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("flushFromInbound outside the event loop");
+        }
+        channel.flush();
+    }
+
     /** Sends one packet; returns when it is handed to the kernel (or fails). */
     void send(int sequenceId, byte[] payload) throws IOException {
         ChannelFuture f = channel.writeAndFlush(new Packet(sequenceId, Unpooled.wrappedBuffer(payload)));

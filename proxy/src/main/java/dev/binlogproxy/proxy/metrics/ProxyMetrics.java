@@ -24,8 +24,7 @@ public final class ProxyMetrics {
     private final Counter refusedEvents;
     private final Counter acks;
     private final Timer ackLatency;
-    private final Timer appendStage;
-    private final Timer syncStage;
+    private final Timer[] stages = new Timer[AckStage.values().length];
     private final DistributionSummary eventSize;
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     private final AtomicLong connected = new AtomicLong();
@@ -49,10 +48,11 @@ public final class ProxyMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
-        appendStage = Timer.builder("binlog_proxy_semisync_ack_stage").tag("stage", "append")
-                .description("part of the ack latency: received to written into the archive").register(registry);
-        syncStage = Timer.builder("binlog_proxy_semisync_ack_stage").tag("stage", "sync")
-                .description("part of the ack latency: the sync before the acks of one read").register(registry);
+        for (AckStage s : AckStage.values()) {
+            stages[s.ordinal()] = Timer.builder("binlog_proxy_semisync_ack_stage")
+                    .tag("stage", s.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("parts of the semi-sync ack latency").register(registry);
+        }
         eventSize = DistributionSummary.builder("binlog_proxy_upstream_event_size").baseUnit("bytes")
                 .register(registry);
         Gauge.builder("binlog_proxy_seconds_behind_master", secondsBehind, AtomicLong::get)
@@ -96,15 +96,22 @@ public final class ProxyMetrics {
         ackLatency.record(Duration.ofNanos(nanos));
     }
 
-    /**
-     * Two parts of {@link #ack}'s latency, to see where ack time goes: {@code stage} {@code append} (received to
-     * written into the archive's file) and {@code sync} (the one fdatasync before the acks of one socket read).
-     */
+    /** Parts of {@link #ack}'s latency, to see where ack time goes (tag {@code stage}). */
     public void ackStage(AckStage stage, long nanos) {
-        (stage == AckStage.APPEND ? appendStage : syncStage).record(nanos, TimeUnit.NANOSECONDS);
+        stages[stage.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    public enum AckStage { APPEND, SYNC }
+    /** Parts of the ack latency, in the order they happen. */
+    public enum AckStage {
+        /** received to written into the archive's file */
+        APPEND,
+        /** received to the end of the socket read it came in */
+        READ_END,
+        /** the one sync before the acks of a read */
+        SYNC,
+        /** writing and flushing the acks of a read to the socket */
+        SEND
+    }
 
     public void connected(boolean up) {
         connected.set(up ? 1 : 0);
