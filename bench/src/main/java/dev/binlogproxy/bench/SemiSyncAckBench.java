@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * semi-sync replica is (a) a real MariaDB replica, (b) the same with sync_relay_log=1 (a durable ack), (c) the
  * proxy in write mode, (d) the proxy in fsync mode. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
- * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica.
+ * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
+ * are split over {@code -Dbench.rounds} (default 3) rounds that run the four configurations in turn, so load from
+ * other processes that drifts during the run is shared among them; totals are over all rounds.
  *
  * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000).
  */
@@ -37,16 +39,31 @@ public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
     /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
-    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 2000);
+    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
-    record Result(double ackWaitMicros, double commitMicros, long waits, long noTx, Probes probes) {
-        Result(double ackWaitMicros, double commitMicros, long waits, long noTx) {
-            this(ackWaitMicros, commitMicros, waits, noTx, null);
+    /** Totals over the measured commits of one or more rounds. */
+    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, Probes probes) {
+        double ackWaitMicros() {
+            return waits == 0 ? Double.NaN : (double) waitMicros / waits;
+        }
+
+        double commitMicros() {
+            return commitNanos / 1e3 / commits;
         }
 
         Result with(Probes p) {
-            return new Result(ackWaitMicros, commitMicros, waits, noTx, p);
+            return new Result(waitMicros, waits, commitNanos, commits, noTx, p);
         }
+
+        Result plus(Result o) {
+            return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
+                    commits + o.commits, noTx + o.noTx, probes == null ? o.probes : probes.plus(o.probes));
+        }
+    }
+
+    /** One configuration: runs {@code commits} measured commits against a fresh master. */
+    private interface Setup {
+        Result run(int commits) throws Exception;
     }
 
     /**
@@ -71,6 +88,13 @@ public final class SemiSyncAckBench {
             stages.forEach((k, w) -> m.put(k, w.minus(before.stages.get(k))));
             return new Probes(m);
         }
+
+        Probes plus(Probes o) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            stages.forEach((k, w) -> m.put(k, new Window(w.totalMicros() + o.stages.get(k).totalMicros(),
+                    w.count() + o.stages.get(k).count())));
+            return new Probes(m);
+        }
     }
 
     /** A timer's total and count; the difference of two is the measured window. */
@@ -90,15 +114,33 @@ public final class SemiSyncAckBench {
 
     public static void main(String[] args) throws Exception {
         int commits = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        Map<String, Setup> setups = new LinkedHashMap<>();
+        setups.put("MariaDB replica (default)", n -> withReplica(n, false));
+        setups.put("MariaDB replica, sync_relay_log=1", n -> withReplica(n, true));
+        setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
+        setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
+        // Round robin, a share of the commits per round: load from other processes drifts over a run, and each
+        // configuration should see the same mix of it.
         Map<String, Result> results = new LinkedHashMap<>();
-        results.put("MariaDB replica (default)", withReplica(commits, false));
-        results.put("MariaDB replica, sync_relay_log=1", withReplica(commits, true));
-        results.put("proxy, durability write", withProxy(commits, Durability.WRITE));
-        results.put("proxy, durability fsync", withProxy(commits, Durability.FSYNC));
+        StringBuilder perRound = new StringBuilder();
+        for (int round = 0; round < rounds; round++) {
+            int n = commits / rounds + (round < commits % rounds ? 1 : 0);
+            Map<String, Result> these = new LinkedHashMap<>();
+            for (Map.Entry<String, Setup> e : setups.entrySet()) {
+                Result r = e.getValue().run(n);
+                these.put(e.getKey(), r);
+                results.merge(e.getKey(), r, Result::plus);
+            }
+            perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
+                    + " fsync/durable %.2f%n", round + 1, n, these.values().stream()
+                    .map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
+                    writeRatio(these), fsyncRatio(these)));
+        }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%nSemi-sync ack wait, master-measured, %d single-row commits each%n%-36s %14s %14s %8s %6s%n",
-                commits, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
+"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-36s %14s %14s %8s %6s%n",
+                commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
         results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-36s %14.1f %14.1f %8d %6d%n", k,
                 r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx())));
         out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
@@ -112,16 +154,24 @@ public final class SemiSyncAckBench {
                 out.append(String.format(Locale.ROOT, " %8d%n", r.probes().stages().get("queued").count()));
             }
         });
-        Result base = results.get("MariaDB replica (default)");
-        Result durable = results.get("MariaDB replica, sync_relay_log=1");
+        out.append(perRound);
         out.append(String.format(Locale.ROOT, "ratio proxy write / default replica: %.2f (target <= 0.35)%n",
-                results.get("proxy, durability write").ackWaitMicros() / base.ackWaitMicros()));
+                writeRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio proxy fsync / durable replica: %.2f (target <= 0.25)%n",
-                results.get("proxy, durability fsync").ackWaitMicros() / durable.ackWaitMicros()));
+                fsyncRatio(results)));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
         Files.createDirectories(summary.toAbsolutePath().getParent());
         Files.writeString(summary, out.toString());
+    }
+
+    private static double writeRatio(Map<String, Result> r) {
+        return r.get("proxy, durability write").ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static double fsyncRatio(Map<String, Result> r) {
+        return r.get("proxy, durability fsync").ackWaitMicros()
+                / r.get("MariaDB replica, sync_relay_log=1").ackWaitMicros();
     }
 
     private static ServerOptions masterOptions() {
@@ -199,8 +249,8 @@ public final class SemiSyncAckBench {
             long elapsed = System.nanoTime() - start;
             long dWait = status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime;
             long dWaits = status(master, "Rpl_semi_sync_master_tx_waits") - waits;
-            return new Result(dWaits == 0 ? Double.NaN : (double) dWait / dWaits, elapsed / 1e3 / commits, dWaits,
-                    status(master, "Rpl_semi_sync_master_no_tx") - noTx);
+            return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
+                    null);
         }
     }
 
