@@ -41,6 +41,8 @@ final class GroupCommit implements AutoCloseable {
     private final AtomicLong commits = new AtomicLong();
     private List<Commit> queue = new ArrayList<>();
     private boolean stopping;
+    /** The thread waits for work (for tests that must know no round is under way). */
+    private boolean idle;
     private volatile IOException failure;
     /** The last inline sync ({@link #syncInline}): a round may skip the force it already covers. */
     private volatile SyncMark synced;
@@ -124,6 +126,13 @@ final class GroupCommit implements AutoCloseable {
         return failure;
     }
 
+    /** Waits until the thread waits for work; for tests. */
+    synchronized void awaitIdle() throws InterruptedException {
+        while (!idle || !queue.isEmpty()) {
+            wait(1);
+        }
+    }
+
     long syncCount() {
         return syncs.get();
     }
@@ -139,7 +148,9 @@ final class GroupCommit implements AutoCloseable {
                 List<Commit> batch;
                 synchronized (this) {
                     while (queue.isEmpty() && !stopping) {
+                        idle = true;
                         wait();
+                        idle = false;
                     }
                     if (queue.isEmpty()) {
                         return;
