@@ -43,6 +43,9 @@ import java.util.stream.Stream;
  * transaction checks, the 256 KiB write buffer, an index entry per event, one group commit per transaction), from
  * a fresh archive to the file's closing ROTATE, which waits for the last commit.
  *
+ * <p>{@link #archiveAppendHeld} does the same as the upstream session does it, holding commits across each 64 KiB
+ * (one write and one commit round per "read" instead of per transaction).
+ *
  * <p>{@link #rawFileChannelWrite} is the anchor: the same event bytes copied into a 256 KiB direct buffer and
  * written with a FileChannel when it fills, and nothing else; with {@code durability=FSYNC} it ends with one
  * fdatasync (the archive's group commit syncs once per round instead). Both write fresh files into a temporary
@@ -55,6 +58,7 @@ import java.util.stream.Stream;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ArchiveAppendBenchmark {
     private static final int WRITE_BUFFER = 256 * 1024;
+    private static final int READ_BYTES = 64 * 1024;
 
     @Param({"mariadb-10.11-crc32"})
     public String scenario;
@@ -131,6 +135,36 @@ public class ArchiveAppendBenchmark {
             w.append(events.get(i));
         }
         // the last event is the file's ROTATE, which closes it after its last group commit
+        if (archive.resumePosition().orElseThrow().offset() != BinlogPosition.FIRST_EVENT_OFFSET) {
+            throw new IllegalStateException("the archive did not rotate: " + archive.resumePosition());
+        }
+        counters.bytes += fileBytes;
+        counters.events += events.size();
+        return fileBytes;
+    }
+
+    /**
+     * As the upstream session appends: commits held ({@link ArchiveWriter#holdCommits}) across each 64 KiB of
+     * events, about one socket read, then released.
+     */
+    @Benchmark
+    public long archiveAppendHeld(Counters counters) throws IOException, ArchiveException {
+        ArchiveWriter w = archive.writer();
+        w.startFile("mysql-bin.000001", BinlogPosition.FIRST_EVENT_OFFSET);
+        w.appendFormatDescription(events.get(0));
+        long read = 0;
+        w.holdCommits();
+        for (int i = 1; i < events.size(); i++) {
+            BinlogEvent e = events.get(i);
+            w.append(e);
+            read += e.eventSize();
+            if (read >= READ_BYTES) {
+                w.releaseCommits();
+                read = 0;
+                w.holdCommits();
+            }
+        }
+        w.releaseCommits();
         if (archive.resumePosition().orElseThrow().offset() != BinlogPosition.FIRST_EVENT_OFFSET) {
             throw new IllegalStateException("the archive did not rotate: " + archive.resumePosition());
         }

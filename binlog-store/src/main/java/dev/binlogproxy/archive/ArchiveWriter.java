@@ -100,6 +100,11 @@ public final class ArchiveWriter {
     private boolean dirty;
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
+    /**
+     * While holding: transactions complete in the buffer whose commits wait for the buffer's write (so a round never
+     * syncs bytes that are not in the file yet). Always empty when not holding.
+     */
+    private final List<GroupCommit.Commit> deferred = new ArrayList<>();
     private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
@@ -131,6 +136,7 @@ public final class ArchiveWriter {
      */
     public synchronized void startFile(String name, long position) throws IOException, ArchiveException {
         requireUsable();
+        writeDeferred();
         UpstreamIdentity id = archive.identity().orElseThrow(() -> new IllegalStateException(
                 "no upstream identity recorded: call BinlogArchive.checkIdentity before writing"));
         BinlogPosition at = new BinlogPosition(name, position);
@@ -392,6 +398,10 @@ public final class ArchiveWriter {
         if (verifying) {
             leaveVerifyingIfDone();
             durable = CompletableFuture.completedFuture(after);
+        } else if (holding) {
+            // one write for the whole hold, not one per transaction: see holdCommits
+            durable = defer(pending);
+            pending = new ArrayList<>();
         } else {
             flush();
             durable = submit(pending);
@@ -414,6 +424,7 @@ public final class ArchiveWriter {
      */
     public synchronized void syncNow() throws IOException {
         requireUsable();
+        writeDeferred();
         if (!dirty || channel == null) {
             return;
         }
@@ -422,19 +433,21 @@ public final class ArchiveWriter {
     }
 
     /**
-     * From now until {@link #releaseCommits()}, transactions appended are queued for the commit thread without
-     * waking it. For a caller on a latency path: the upstream session holds commits while it handles one read from
-     * the master and releases them after its semi-sync acks went out (with {@link #syncNow()} before them), so the
-     * commit thread's indexing never competes with an ack for a CPU. Waiting for a commit (rotation, close)
-     * releases what is queued.
+     * From now until {@link #releaseCommits()}, complete transactions stay in the write buffer (written when it
+     * fills) and their commits wait without waking the commit thread. For the upstream session, which holds commits
+     * while it handles one read from the master: one write and one round per read instead of one per transaction,
+     * and, after {@link #syncNow()} and its semi-sync acks, the commit thread's indexing never competes with an
+     * ack for a CPU. Anything that needs the transactions in the file (syncNow, a rotation, a cut, close) writes
+     * them first.
      */
     public synchronized void holdCommits() {
         holding = true;
     }
 
     /** Ends {@link #holdCommits()}: the commit thread takes what was queued. */
-    public synchronized void releaseCommits() {
+    public synchronized void releaseCommits() throws IOException {
         holding = false;
+        writeDeferred();
         commit.wake();
     }
 
@@ -445,8 +458,9 @@ public final class ArchiveWriter {
      */
     public synchronized void discardPartialTransaction() throws IOException {
         holding = false;
-        commit.wake();
         requireUsable();
+        writeDeferred();
+        commit.wake();
         if (state == State.WRITING) {
             cutToBoundary();
         }
@@ -466,6 +480,7 @@ public final class ArchiveWriter {
     }
 
     private void cutToBoundary() throws IOException {
+        writeDeferred(); // complete transactions stay; the partial tail, if written, is truncated below
         buffer.clear();
         if (channel != null && verifyLimit < 0 && channel.size() > boundary) {
             // Only a transaction larger than the buffer reaches the file before its end.
@@ -524,11 +539,31 @@ public final class ArchiveWriter {
         newFile = false;
     }
 
-    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) {
+    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) throws IOException {
+        writeDeferred(); // commits go to the thread in order
         CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
         commit.submit(new GroupCommit.Commit(channel, file, end, entries, f), !holding);
         lastCommit = f;
         return f;
+    }
+
+    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries) {
+        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
+        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f));
+        lastCommit = f;
+        return f;
+    }
+
+    /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
+    private void writeDeferred() throws IOException {
+        if (deferred.isEmpty()) {
+            return;
+        }
+        flush();
+        for (GroupCommit.Commit c : deferred) {
+            commit.submit(c, !holding);
+        }
+        deferred.clear();
     }
 
     private void closeAfterRotate(String next) throws IOException {
@@ -553,6 +588,7 @@ public final class ArchiveWriter {
     }
 
     private void awaitLastCommit() throws IOException {
+        writeDeferred();
         commit.wake();
         try {
             lastCommit.get();
@@ -619,6 +655,10 @@ public final class ArchiveWriter {
         state = State.FAILED;
         failure = new IOException("writing " + file + " failed at " + bufferStart
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
+        for (GroupCommit.Commit c : deferred) {
+            c.future().completeExceptionally(failure);
+        }
+        deferred.clear();
         return failure;
     }
 

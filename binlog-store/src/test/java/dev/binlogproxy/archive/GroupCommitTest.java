@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,7 +144,10 @@ class GroupCommitTest {
                 commits.add(tx.append(w, end));
                 end += tx.size();
             }
+            assertEquals(visibleBefore, Files.size(a.directory().resolve(Dump.FILE1)),
+                    "held transactions wait in the buffer: one write for all of them");
             w.syncNow();
+            assertEquals(end, Files.size(a.directory().resolve(Dump.FILE1)));
             assertEquals(1, a.commits().syncCount() - syncsBefore, "one sync for the five transactions");
             // held: no round ran, so they are durable but neither indexed nor visible yet
             assertFalse(commits.get(4).isDone());

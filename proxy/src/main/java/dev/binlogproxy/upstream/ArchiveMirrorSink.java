@@ -58,7 +58,7 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
-    public void releaseCommits() {
+    public void releaseCommits() throws IOException {
         archive.writer().releaseCommits();
     }
 

@@ -71,8 +71,13 @@ final class DumpSession {
         try {
             dump(group, stop);
         } finally {
-            // the connection is closed, so the event loop is done with the archive: start whatever it held
-            sink.releaseCommits();
+            // the connection is closed, so the event loop is done with the archive: write and start whatever it
+            // held (the reconnect's discardPartialTransaction would, too; a stop would leave it to close)
+            try {
+                sink.releaseCommits();
+            } catch (IOException e) {
+                log.warn("archiving the transactions of the last read failed: {}", e.toString());
+            }
         }
     }
 

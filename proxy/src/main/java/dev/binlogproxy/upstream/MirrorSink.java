@@ -34,7 +34,7 @@ interface MirrorSink {
     void holdCommits();
 
     /** Start the commits queued since {@link #holdCommits()}. */
-    void releaseCommits();
+    void releaseCommits() throws IOException;
 
     /** After a disconnect: drop a partial transaction so it is never served or kept. */
     void discardPartialTransaction() throws IOException, ArchiveException;
