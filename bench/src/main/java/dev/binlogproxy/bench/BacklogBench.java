@@ -14,7 +14,9 @@ import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -33,8 +35,9 @@ import java.util.stream.Stream;
  * (max_binlog_size 100 MB), copied (a) by {@code mariadb-binlog --read-from-remote-server --raw --to-last-log}, the
  * anchor, and by the proxy from an empty archive with durability (b) write and (c) fsync, each into a fresh
  * directory on the same disk, timed from start to the last byte of the master's last file being in the copy (for
- * the proxy: visible to the archive's readers, so in fsync mode synced). Ratio: anchor time / proxy time (above 1:
- * the proxy is faster). Every copy is compared byte for byte with the master's files afterwards. Before the timed
+ * the proxy: visible to the archive's readers, so in fsync mode synced). mariadb-binlog never syncs, so it runs
+ * twice: as it is, and followed by an fdatasync of each file it wrote (the anchor for the proxy's fsync mode).
+ * Ratio: anchor time / proxy time (above 1: the proxy is faster). Every copy is compared byte for byte with the master's files afterwards. Before the timed
  * runs the proxy mirrors the first file once in each mode, untimed, so the JIT has compiled its path (a proxy runs
  * for months; mariadb-binlog is C).
  *
@@ -50,6 +53,10 @@ import java.util.stream.Stream;
 public final class BacklogBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
+    private static final String RAW = "mariadb-binlog --raw";
+    private static final String RAW_SYNCED = "mariadb-binlog --raw, then fsync";
+    private static final String WRITE = "proxy, durability write";
+    private static final String FSYNC = "proxy, durability fsync";
     /** Row size and rows per transaction: 1,000 x 1 KB by default (big row events); 5 x 200 B gives ~1 KB ones. */
     private static final int ROW_BYTES = Integer.getInteger("bench.rowBytes", 1000);
     private static final int ROWS_PER_STATEMENT = Integer.getInteger("bench.rowsPerTransaction", 1000);
@@ -85,11 +92,10 @@ public final class BacklogBench {
                 delete(dir);
             }
             for (int round = 0; round < rounds; round++) {
-                runs.add(timed(work, "mariadb-binlog --raw", logs, dir -> mariadbBinlog(master, logs, dir)));
-                runs.add(timed(work, "proxy, durability write", logs, dir -> proxy(master, logs, dir,
-                        Durability.WRITE)));
-                runs.add(timed(work, "proxy, durability fsync", logs, dir -> proxy(master, logs, dir,
-                        Durability.FSYNC)));
+                runs.add(timed(work, RAW, logs, dir -> mariadbBinlog(master, logs, dir, false)));
+                runs.add(timed(work, RAW_SYNCED, logs, dir -> mariadbBinlog(master, logs, dir, true)));
+                runs.add(timed(work, WRITE, logs, dir -> proxy(master, logs, dir, Durability.WRITE)));
+                runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, dir, Durability.FSYNC)));
             }
             report(runs, logs.size(), total, rounds);
         } finally {
@@ -134,6 +140,7 @@ public final class BacklogBench {
     }
 
     private interface Copy {
+        /** Copies the backlog; returns when the copy is complete (and, for the proxy, visible to readers). */
         void into(Path dir) throws Exception;
     }
 
@@ -146,14 +153,19 @@ public final class BacklogBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             long bytes = logs.stream().mapToLong(BinaryLog::size).sum();
             Run r = new Run(what, seconds, bytes, logs.size());
-            System.out.printf(Locale.ROOT, "%-26s %7.2f s %8.1f MB/s%n", what, seconds, r.mbPerSecond());
+            System.out.printf(Locale.ROOT, "%-34s %7.2f s %8.1f MB/s%n", what, seconds, r.mbPerSecond());
             return r;
         } finally {
             delete(dir);
         }
     }
 
-    private static void mariadbBinlog(DbServer master, List<BinaryLog> logs, Path dir) throws Exception {
+    /**
+     * With {@code fsync}, the copy then fdatasyncs each file it wrote (mariadb-binlog itself never syncs): the time
+     * to a copy on disk, which is what the proxy's fsync mode waits for.
+     */
+    private static void mariadbBinlog(DbServer master, List<BinaryLog> logs, Path dir, boolean fsync)
+            throws Exception {
         Process p = new ProcessBuilder("mariadb-binlog", "--read-from-remote-server", "--raw",
                 "--host=127.0.0.1", "--port=" + master.port(), "--user=" + USER, "--password=" + PASSWORD,
                 "--to-last-log", "--result-file=" + dir + "/", logs.get(0).name())
@@ -163,6 +175,13 @@ public final class BacklogBench {
             p.destroyForcibly();
             throw new IllegalStateException("mariadb-binlog failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
                     + "): " + Files.readString(dir.resolveSibling(dir.getFileName() + ".log")));
+        }
+        if (fsync) {
+            for (BinaryLog l : logs) {
+                try (FileChannel ch = FileChannel.open(dir.resolve(l.name()), StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                }
+            }
         }
         compare(master, logs, dir, "mariadb-binlog");
     }
@@ -226,14 +245,17 @@ public final class BacklogBench {
                 files, bytes / 1e6, rounds));
         Map<String, List<Run>> byWhat = new LinkedHashMap<>();
         runs.forEach(r -> byWhat.computeIfAbsent(r.what(), k -> new ArrayList<>()).add(r));
-        byWhat.forEach((what, rs) -> out.append(String.format(Locale.ROOT, "%-26s %s%n", what, rs.stream()
+        byWhat.forEach((what, rs) -> out.append(String.format(Locale.ROOT, "%-34s %s%n", what, rs.stream()
                 .map(r -> String.format(Locale.ROOT, "%.2f s (%.0f MB/s)", r.seconds(), r.mbPerSecond()))
                 .toList())));
         for (int round = 0; round < rounds; round++) {
-            Run anchor = runs.get(round * 3);
-            out.append(String.format(Locale.ROOT, "round %d: proxy write %.2fx, proxy fsync %.2fx of mariadb-binlog"
-                    + " (speed ratio, target >= 1.0)%n", round + 1, anchor.seconds() / runs.get(round * 3 + 1).seconds(),
-                    anchor.seconds() / runs.get(round * 3 + 2).seconds()));
+            double raw = byWhat.get(RAW).get(round).seconds();
+            double synced = byWhat.get(RAW_SYNCED).get(round).seconds();
+            double write = byWhat.get(WRITE).get(round).seconds();
+            double fsync = byWhat.get(FSYNC).get(round).seconds();
+            out.append(String.format(Locale.ROOT, "round %d (speed ratios, target >= 1.0): proxy write / mariadb-binlog"
+                    + " %.2fx; proxy fsync / mariadb-binlog %.2fx, / mariadb-binlog then fsync %.2fx%n", round + 1,
+                    raw / write, raw / fsync, synced / fsync));
         }
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/backlog-summary.txt"));

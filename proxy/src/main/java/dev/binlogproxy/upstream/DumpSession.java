@@ -21,7 +21,6 @@ import dev.binlogproxy.protocol.packet.SemiSyncAck;
 import dev.binlogproxy.protocol.packet.TextResultSet;
 import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -294,9 +293,10 @@ final class DumpSession {
                 ackRequested = (payload.getUnsignedByte(payload.readerIndex() + 2) & SemiSyncAck.ACK_REQUIRED) != 0;
                 offset = 3;
             }
-            byte[] bytes = ByteBufUtil.getBytes(payload, payload.readerIndex() + offset,
-                    payload.readableBytes() - offset);
-            BinlogEvent event = BinlogEvent.wrap(bytes);
+            // A view of the packet, not a copy: the archive checks and writes it before this returns, and the packet
+            // is released only then. The few events whose decoded form outlives the call are copied (handle).
+            BinlogEvent event = BinlogEvent.wrap(payload.nioBuffer(payload.readerIndex() + offset,
+                    payload.readableBytes() - offset));
             boolean heartbeat = handle(event, master.checksum(), ackRequested, received);
             // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
             // when we connected; from then on the dump is live
@@ -326,7 +326,7 @@ final class DumpSession {
                 return false;
             }
             if (type == EventType.FORMAT_DESCRIPTION) {
-                sink.formatDescription(event);
+                sink.formatDescription(BinlogEvent.wrap(event.toByteArray())); // rare; the writer may keep it
                 return false;
             }
             if (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0) {
