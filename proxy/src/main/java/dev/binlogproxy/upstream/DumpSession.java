@@ -2,6 +2,7 @@ package dev.binlogproxy.upstream;
 
 import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.EventRejectedException;
 import dev.binlogproxy.archive.UpstreamMismatchException;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
@@ -333,7 +334,13 @@ final class DumpSession {
                 // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
                 return false;
             }
-            Appended appended = sink.append(event);
+            Appended appended;
+            try {
+                appended = sink.append(event);
+            } catch (EventRejectedException e) {
+                metrics.refused(); // the session ends; the next one refetches from the last whole transaction
+                throw e;
+            }
             metrics.event(event.eventSize());
             currentPosition = event.logPos();
             if (appended.completesTransaction()) {

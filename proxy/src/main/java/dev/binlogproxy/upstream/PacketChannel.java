@@ -16,6 +16,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -127,7 +128,7 @@ final class PacketChannel implements AutoCloseable {
      */
     CompletableFuture<Void> streamTo(Inbound inbound) throws IOException {
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        io.netty.util.concurrent.Future<?> switched = channel.eventLoop().submit(() -> {
+        Future<?> switched = channel.eventLoop().submit(() -> {
             Inline handler = new Inline(inbound, ended);
             channel.pipeline().replace("queue", "inline", handler);
             Object o;
