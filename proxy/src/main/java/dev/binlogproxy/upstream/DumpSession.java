@@ -90,7 +90,7 @@ final class DumpSession {
                 throw new UpstreamException("refusing master " + settings.address() + ": " + e.getMessage(), e);
             }
             Optional<BinlogPosition> resume = sink.resumePosition();
-            BinlogPosition start = startPosition(master, resume);
+            BinlogPosition start = startPosition(group, master, resume);
             // the resume position may include transactions a dying session wrote but never synced; the ack below
             // claims all of them durable
             sink.syncNow();
@@ -180,7 +180,8 @@ final class DumpSession {
         return new MasterInfo(flavor, version, serverId, uuid, checksum, semiSync, logs);
     }
 
-    private BinlogPosition startPosition(MasterInfo master, Optional<BinlogPosition> resume) throws UpstreamException {
+    private BinlogPosition startPosition(EventLoopGroup group, MasterInfo master, Optional<BinlogPosition> resume)
+            throws IOException, UpstreamException {
         if (resume.isPresent()) {
             BinlogPosition p = resume.get();
             if (!master.hasBinlog(p.file())) {
@@ -189,6 +190,9 @@ final class DumpSession {
                         + "): transactions after " + p + " cannot be mirrored");
             }
             return p;
+        }
+        if (settings.startGtid() != null) {
+            return BinlogPosition.startOf(GtidStart.firstFile(group, settings, master));
         }
         String file = settings.startFile() != null ? settings.startFile() : master.binlogs().get(0).name();
         if (!master.hasBinlog(file)) {
