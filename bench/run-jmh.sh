@@ -14,8 +14,10 @@ JMH_OPTS=${JMH_OPTS:-"-f 1 -wi 3 -i 5 -w 1s -r 1s"}
 mvn -B -q -pl bench -am package -DskipTests
 
 mkdir -p bench/target
-# shellcheck disable=SC2086 # JMH_OPTS is a list of options
-java -cp "$(cat bench/target/classpath.txt):bench/target/classes" \
+# ArchiveAppendBenchmark opens an archive, whose index is Chronicle Queue: its JVM flags (forks inherit them)
+flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' pom.xml | head -1)
+# shellcheck disable=SC2086 # JMH_OPTS and the flags are lists of options
+java $flags -cp "$(cat bench/target/classpath.txt):bench/target/classes" \
     -Dbench.fixtures=binlog-store/src/test/resources/fixtures \
     -Dbench.summary=bench/target/jmh-summary.txt \
     dev.binlogproxy.bench.BenchMain \

@@ -84,12 +84,14 @@ public final class BenchMain {
         List<String> checksum = new ArrayList<>();
         List<String> scan = new ArrayList<>();
         List<String> zeroCopy = new ArrayList<>();
+        List<String> append = new ArrayList<>();
         for (Group g : groups.values()) {
             switch (g.benchmarkClass()) {
                 case "EventDecodeBenchmark" -> decode.add(decodeRow(g));
                 case "ChecksumBenchmark" -> checksum.add(checksumRow(g));
                 case "FileScanBenchmark" -> scan.add(scanRow(g));
                 case "ZeroCopyDumpBenchmark" -> zeroCopy.add(zeroCopyRow(g));
+                case "ArchiveAppendBenchmark" -> append.add(appendRow(g));
                 default -> { }
             }
         }
@@ -119,6 +121,13 @@ public final class BenchMain {
                     "region/copy"));
             zeroCopy.forEach(out::append);
         }
+        if (!append.isEmpty()) {
+            out.append("\nArchiveAppendBenchmark: MB/s (10^6 bytes) writing the synthetic file, fresh file each time\n");
+            out.append(String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %10s %10s%n", "scenario",
+                    "mix", "mode", "rawFileChannelWrite", "archiveAppend", "archiveAppendHeld", "append/raw",
+                    "held/raw"));
+            append.forEach(out::append);
+        }
         return out.toString();
     }
 
@@ -127,6 +136,15 @@ public final class BenchMain {
         Result<?> region = g.secondary("fileRegion", "bytes");
         return String.format(Locale.ROOT, "  %-8s %18s %18s %14s%n", g.params().get("size"),
                 withError(copy, 1e-6, ""), withError(region, 1e-6, ""), ratio(region, copy));
+    }
+
+    private static String appendRow(Group g) {
+        Result<?> raw = g.secondary("rawFileChannelWrite", "bytes");
+        Result<?> append = g.secondary("archiveAppend", "bytes");
+        Result<?> held = g.secondary("archiveAppendHeld", "bytes");
+        return String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %10s %10s%n", g.params().get("scenario"),
+                g.params().get("mix"), g.params().get("durability"), withError(raw, 1e-6, ""),
+                withError(append, 1e-6, ""), withError(held, 1e-6, ""), ratio(append, raw), ratio(held, raw));
     }
 
     private static String decodeRow(Group g) {

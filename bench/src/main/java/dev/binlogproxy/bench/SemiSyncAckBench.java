@@ -9,6 +9,8 @@ import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.nio.file.Files;
@@ -17,48 +19,159 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Semi-sync ack wait as the master measures it, side by side in one run: a MariaDB 10.11 master whose only
  * semi-sync replica is (a) a real MariaDB replica, (b) the same with sync_relay_log=1 (a durable ack), (c) the
  * proxy in write mode, (d) the proxy in fsync mode. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
- * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica.
+ * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
+ * are split over {@code -Dbench.rounds} (default 3) rounds that run the four configurations in turn, so load from
+ * other processes that drifts during the run is shared among them; totals are over all rounds.
  *
  * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000).
  */
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
+    /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
+    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
-    record Result(double ackWaitMicros, double commitMicros, long waits, long noTx) {
+    /** Totals over the measured commits of one or more rounds. */
+    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, Probes probes) {
+        double ackWaitMicros() {
+            return waits == 0 ? Double.NaN : (double) waitMicros / waits;
+        }
+
+        double commitMicros() {
+            return commitNanos / 1e3 / commits;
+        }
+
+        Result with(Probes p) {
+            return new Result(waitMicros, waits, commitNanos, commits, noTx, p);
+        }
+
+        Result plus(Result o) {
+            return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
+                    commits + o.commits, noTx + o.noTx, probes == null ? o.probes : probes.plus(o.probes));
+        }
+    }
+
+    /** One configuration: runs {@code commits} measured commits against a fresh master. */
+    private interface Setup {
+        Result run(int commits) throws Exception;
+    }
+
+    /**
+     * The proxy's own view of the same acks (its metrics over the measured commits): received to written into the
+     * archive, the sync before the acks of one read, and received to the ack handed to the socket. The master's wait
+     * minus {@code queued} is what the network, the master's dump thread and its ack receiver take.
+     */
+    record Probes(Map<String, Window> stages) {
+        static final List<String> NAMES = List.of("append", "read_end", "sync", "send", "queued");
+
+        static Probes of(MeterRegistry r) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            for (String n : NAMES) {
+                m.put(n, Window.of(n.equals("queued") ? r.get("binlog_proxy_semisync_ack_latency").timer()
+                        : r.get("binlog_proxy_semisync_ack_stage").tag("stage", n).timer()));
+            }
+            return new Probes(m);
+        }
+
+        Probes minus(Probes before) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            stages.forEach((k, w) -> m.put(k, w.minus(before.stages.get(k))));
+            return new Probes(m);
+        }
+
+        Probes plus(Probes o) {
+            Map<String, Window> m = new LinkedHashMap<>();
+            stages.forEach((k, w) -> m.put(k, new Window(w.totalMicros() + o.stages.get(k).totalMicros(),
+                    w.count() + o.stages.get(k).count())));
+            return new Probes(m);
+        }
+    }
+
+    /** A timer's total and count; the difference of two is the measured window. */
+    record Window(double totalMicros, long count) {
+        static Window of(Timer t) {
+            return new Window(t.totalTime(TimeUnit.MICROSECONDS), t.count());
+        }
+
+        Window minus(Window before) {
+            return new Window(totalMicros - before.totalMicros, count - before.count);
+        }
+
+        double mean() {
+            return count == 0 ? Double.NaN : totalMicros / count;
+        }
     }
 
     public static void main(String[] args) throws Exception {
         int commits = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        Map<String, Setup> setups = new LinkedHashMap<>();
+        setups.put("MariaDB replica (default)", n -> withReplica(n, false));
+        setups.put("MariaDB replica, sync_relay_log=1", n -> withReplica(n, true));
+        setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
+        setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
+        // Round robin, a share of the commits per round: load from other processes drifts over a run, and each
+        // configuration should see the same mix of it.
         Map<String, Result> results = new LinkedHashMap<>();
-        results.put("MariaDB replica (default)", withReplica(commits, false));
-        results.put("MariaDB replica, sync_relay_log=1", withReplica(commits, true));
-        results.put("proxy, durability write", withProxy(commits, Durability.WRITE));
-        results.put("proxy, durability fsync", withProxy(commits, Durability.FSYNC));
+        StringBuilder perRound = new StringBuilder();
+        for (int round = 0; round < rounds; round++) {
+            int n = commits / rounds + (round < commits % rounds ? 1 : 0);
+            Map<String, Result> these = new LinkedHashMap<>();
+            for (Map.Entry<String, Setup> e : setups.entrySet()) {
+                Result r = e.getValue().run(n);
+                these.put(e.getKey(), r);
+                results.merge(e.getKey(), r, Result::plus);
+            }
+            perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
+                    + " fsync/durable %.2f%n", round + 1, n, these.values().stream()
+                    .map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
+                    writeRatio(these), fsyncRatio(these)));
+        }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%nSemi-sync ack wait, master-measured, %d single-row commits each%n%-36s %14s %14s %8s %6s%n",
-                commits, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
+"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-36s %14s %14s %8s %6s%n",
+                commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
         results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-36s %14.1f %14.1f %8d %6d%n", k,
                 r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx())));
-        Result base = results.get("MariaDB replica (default)");
-        Result durable = results.get("MariaDB replica, sync_relay_log=1");
+        out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
+        Probes.NAMES.forEach(n -> out.append(String.format(Locale.ROOT, " %9s", n)));
+        out.append(String.format(Locale.ROOT, " %8s%n", "acks"));
+        results.forEach((k, r) -> {
+            if (r.probes() != null) {
+                out.append(String.format(Locale.ROOT, "%23s%-14s", "", k.substring(k.lastIndexOf(' ') + 1)));
+                r.probes().stages().values().forEach(w -> out.append(String.format(Locale.ROOT, " %9.1f",
+                        w.mean())));
+                out.append(String.format(Locale.ROOT, " %8d%n", r.probes().stages().get("queued").count()));
+            }
+        });
+        out.append(perRound);
         out.append(String.format(Locale.ROOT, "ratio proxy write / default replica: %.2f (target <= 0.35)%n",
-                results.get("proxy, durability write").ackWaitMicros() / base.ackWaitMicros()));
+                writeRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio proxy fsync / durable replica: %.2f (target <= 0.25)%n",
-                results.get("proxy, durability fsync").ackWaitMicros() / durable.ackWaitMicros()));
+                fsyncRatio(results)));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
         Files.createDirectories(summary.toAbsolutePath().getParent());
         Files.writeString(summary, out.toString());
+    }
+
+    private static double writeRatio(Map<String, Result> r) {
+        return r.get("proxy, durability write").ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static double fsyncRatio(Map<String, Result> r) {
+        return r.get("proxy, durability fsync").ackWaitMicros()
+                / r.get("MariaDB replica, sync_relay_log=1").ackWaitMicros();
     }
 
     private static ServerOptions masterOptions() {
@@ -76,7 +189,7 @@ public final class SemiSyncAckBench {
             try (DbServer r = DbServer.start(replica.build())) {
                 r.replicateFrom(master, USER, PASSWORD, false);
                 awaitClient(master);
-                return measure(master, commits);
+                return measure(master, commits, () -> { });
             }
         }
     }
@@ -89,9 +202,12 @@ public final class SemiSyncAckBench {
             UpstreamSettings s = new UpstreamSettings("127.0.0.1", master.port(), USER, new Secret(PASSWORD), 9500,
                     true, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(50),
                     Duration.ofSeconds(1), null, ProxyConfig.TlsMode.DISABLED, null);
-            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(new SimpleMeterRegistry()))) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(registry))) {
                 awaitClient(master);
-                return measure(master, commits);
+                Probes[] before = new Probes[1];
+                Result r = measure(master, commits, () -> before[0] = Probes.of(registry));
+                return r.with(Probes.of(registry).minus(before[0]));
             }
         } finally {
             try (var files = Files.walk(dir)) {
@@ -110,12 +226,12 @@ public final class SemiSyncAckBench {
         throw new IllegalStateException("no semi-sync replica registered within 30 s");
     }
 
-    private static Result measure(DbServer master, int commits) throws Exception {
+    private static Result measure(DbServer master, int commits, Runnable atStart) throws Exception {
         master.execute("CREATE DATABASE IF NOT EXISTS b", "CREATE TABLE IF NOT EXISTS b.t (id INT PRIMARY KEY, v INT)");
         // warm-up outside the measurement
         try (Connection c = master.connect();
              PreparedStatement ps = c.prepareStatement("INSERT INTO b.t VALUES (?, ?)")) {
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < WARM_UP; i++) {
                 ps.setInt(1, -1 - i);
                 ps.setInt(2, i);
                 ps.executeUpdate();
@@ -123,6 +239,7 @@ public final class SemiSyncAckBench {
             long waitTime = status(master, "Rpl_semi_sync_master_tx_wait_time");
             long waits = status(master, "Rpl_semi_sync_master_tx_waits");
             long noTx = status(master, "Rpl_semi_sync_master_no_tx");
+            atStart.run();
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);
@@ -132,8 +249,8 @@ public final class SemiSyncAckBench {
             long elapsed = System.nanoTime() - start;
             long dWait = status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime;
             long dWaits = status(master, "Rpl_semi_sync_master_tx_waits") - waits;
-            return new Result(dWaits == 0 ? Double.NaN : (double) dWait / dWaits, elapsed / 1e3 / commits, dWaits,
-                    status(master, "Rpl_semi_sync_master_no_tx") - noTx);
+            return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
+                    null);
         }
     }
 

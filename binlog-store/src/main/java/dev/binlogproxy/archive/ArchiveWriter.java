@@ -96,6 +96,15 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
+    /** Bytes went to {@link #channel} since the last {@link #syncNow()}. */
+    private boolean dirty;
+    /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
+    private boolean holding;
+    /**
+     * While holding: transactions complete in the buffer whose commits wait for the buffer's write (so a round never
+     * syncs bytes that are not in the file yet). Always empty when not holding.
+     */
+    private final List<GroupCommit.Commit> deferred = new ArrayList<>();
     private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
@@ -127,6 +136,7 @@ public final class ArchiveWriter {
      */
     public synchronized void startFile(String name, long position) throws IOException, ArchiveException {
         requireUsable();
+        writeDeferred();
         UpstreamIdentity id = archive.identity().orElseThrow(() -> new IllegalStateException(
                 "no upstream identity recorded: call BinlogArchive.checkIdentity before writing"));
         BinlogPosition at = new BinlogPosition(name, position);
@@ -388,6 +398,10 @@ public final class ArchiveWriter {
         if (verifying) {
             leaveVerifyingIfDone();
             durable = CompletableFuture.completedFuture(after);
+        } else if (holding) {
+            // one write for the whole hold, not one per transaction: see holdCommits
+            durable = defer(pending);
+            pending = new ArrayList<>();
         } else {
             flush();
             durable = submit(pending);
@@ -400,12 +414,53 @@ public final class ArchiveWriter {
     }
 
     /**
+     * Makes every complete transaction appended so far stored as {@link Durability} says, now, on the calling
+     * thread: in {@code FSYNC} one fdatasync of the open file (files closed by a ROTATE were synced before they
+     * closed), in {@code WRITE} nothing (a transaction's end flushes it to the file). When this returns, a semi-sync
+     * ack for any of them may go out without waiting for the commit thread; their index entries and visibility to
+     * readers still come from the commit thread's round (which skips the sync this one covered).
+     *
+     * @throws IOException if the sync failed; the archive then acknowledges nothing more, as after a failed round
+     */
+    public synchronized void syncNow() throws IOException {
+        requireUsable();
+        writeDeferred();
+        if (!dirty || channel == null) {
+            return;
+        }
+        commit.syncInline(channel, bufferStart);
+        dirty = false;
+    }
+
+    /**
+     * From now until {@link #releaseCommits()}, complete transactions stay in the write buffer (written when it
+     * fills) and their commits wait without waking the commit thread. For the upstream session, which holds commits
+     * while it handles one read from the master: one write and one round per read instead of one per transaction,
+     * and, after {@link #syncNow()} and its semi-sync acks, the commit thread's indexing never competes with an
+     * ack for a CPU. Anything that needs the transactions in the file (syncNow, a rotation, a cut, close) writes
+     * them first.
+     */
+    public synchronized void holdCommits() {
+        holding = true;
+    }
+
+    /** Ends {@link #holdCommits()}: the commit thread takes what was queued. */
+    public synchronized void releaseCommits() throws IOException {
+        holding = false;
+        writeDeferred();
+        commit.wake();
+    }
+
+    /**
      * After a disconnect: cuts the file back to the end of the last complete transaction appended (a partial
      * transaction is never kept or served) and syncs the cut. Complete transactions still waiting for their sync
      * are kept and still acknowledged. The next call must be {@link #startFile} at {@link BinlogArchive#resumePosition()}.
      */
     public synchronized void discardPartialTransaction() throws IOException {
+        holding = false;
         requireUsable();
+        writeDeferred();
+        commit.wake();
         if (state == State.WRITING) {
             cutToBoundary();
         }
@@ -425,6 +480,7 @@ public final class ArchiveWriter {
     }
 
     private void cutToBoundary() throws IOException {
+        writeDeferred(); // complete transactions stay; the partial tail, if written, is truncated below
         buffer.clear();
         if (channel != null && verifyLimit < 0 && channel.size() > boundary) {
             // Only a transaction larger than the buffer reaches the file before its end.
@@ -483,11 +539,31 @@ public final class ArchiveWriter {
         newFile = false;
     }
 
-    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) {
+    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) throws IOException {
+        writeDeferred(); // commits go to the thread in order
         CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f));
+        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f), !holding);
         lastCommit = f;
         return f;
+    }
+
+    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries) {
+        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
+        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f));
+        lastCommit = f;
+        return f;
+    }
+
+    /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
+    private void writeDeferred() throws IOException {
+        if (deferred.isEmpty()) {
+            return;
+        }
+        flush();
+        for (GroupCommit.Commit c : deferred) {
+            commit.submit(c, !holding);
+        }
+        deferred.clear();
     }
 
     private void closeAfterRotate(String next) throws IOException {
@@ -512,6 +588,8 @@ public final class ArchiveWriter {
     }
 
     private void awaitLastCommit() throws IOException {
+        writeDeferred();
+        commit.wake();
         try {
             lastCommit.get();
         } catch (InterruptedException e) {
@@ -526,6 +604,7 @@ public final class ArchiveWriter {
         if (channel != null) {
             FileChannel ch = channel;
             channel = null;
+            dirty = false; // every close follows the commit that synced what was written
             ch.close();
         }
     }
@@ -545,6 +624,7 @@ public final class ArchiveWriter {
                 flush();
             }
             if (src.remaining() > buffer.capacity()) {
+                dirty = true;
                 Fsync.writeFully(channel, src, bufferStart);
                 bufferStart += event.eventSize();
             } else {
@@ -561,6 +641,7 @@ public final class ArchiveWriter {
         }
         buffer.flip();
         int n = buffer.remaining();
+        dirty = true;
         try {
             Fsync.writeFully(channel, buffer, bufferStart);
         } catch (IOException e) {
@@ -574,6 +655,10 @@ public final class ArchiveWriter {
         state = State.FAILED;
         failure = new IOException("writing " + file + " failed at " + bufferStart
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
+        for (GroupCommit.Commit c : deferred) {
+            c.future().completeExceptionally(failure);
+        }
+        deferred.clear();
         return failure;
     }
 

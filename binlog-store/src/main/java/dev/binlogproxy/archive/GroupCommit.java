@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,7 +41,14 @@ final class GroupCommit implements AutoCloseable {
     private final AtomicLong commits = new AtomicLong();
     private List<Commit> queue = new ArrayList<>();
     private boolean stopping;
+    /** The thread waits for work (for tests that must know no round is under way). */
+    private boolean idle;
     private volatile IOException failure;
+    /** The last inline sync ({@link #syncInline}): a round may skip the force it already covers. */
+    private volatile SyncMark synced;
+
+    private record SyncMark(FileChannel channel, long end) {
+    }
 
     GroupCommit(Durability durability, Inventory inventory, IndexJournal index, String name) {
         this.durability = durability;
@@ -56,6 +61,14 @@ final class GroupCommit implements AutoCloseable {
 
     /** Queues a commit; its future completes when the round that takes it is done. */
     void submit(Commit c) {
+        submit(c, true);
+    }
+
+    /**
+     * Queues a commit; with {@code wake} false the thread is not woken for it (it is taken by the next round that
+     * something else starts, or after {@link #wake()}).
+     */
+    void submit(Commit c, boolean wake) {
         IOException failed = failure;
         if (failed != null) {
             c.future().completeExceptionally(failed);
@@ -67,13 +80,57 @@ final class GroupCommit implements AutoCloseable {
                 return;
             }
             queue.add(c);
+            if (wake) {
+                notifyAll();
+            }
+        }
+    }
+
+    /** Starts a round for commits queued without a wake-up. */
+    synchronized void wake() {
+        if (!queue.isEmpty()) {
             notifyAll();
         }
+    }
+
+    /**
+     * Syncs {@code channel} on the calling thread, so the caller can acknowledge everything written to it so far
+     * without waiting for a round (the semi-sync ack path). The commits already queued for that data still go
+     * through a round for their index entries and visibility; the round skips the force this one covers. A failure
+     * stops commits exactly as a failed round does.
+     *
+     * @param end the file offset up to which everything was written before this call
+     */
+    void syncInline(FileChannel channel, long end) throws IOException {
+        IOException failed = failure;
+        if (failed != null) {
+            throw failed;
+        }
+        if (durability != Durability.FSYNC) {
+            return;
+        }
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            failure = new IOException("fsync of the archive failed; nothing after the last acknowledged"
+                    + " transaction is acknowledged any more, reopen the archive", e);
+            LOG.error("archive fsync failed", e);
+            throw failure;
+        }
+        syncs.incrementAndGet();
+        synced = new SyncMark(channel, end);
     }
 
     /** The fsync error that stopped commits, if any. */
     IOException failure() {
         return failure;
+    }
+
+    /** Waits until the thread waits for work; for tests. */
+    synchronized void awaitIdle() throws InterruptedException {
+        while (!idle || !queue.isEmpty()) {
+            wait(1);
+        }
     }
 
     long syncCount() {
@@ -91,7 +148,9 @@ final class GroupCommit implements AutoCloseable {
                 List<Commit> batch;
                 synchronized (this) {
                     while (queue.isEmpty() && !stopping) {
+                        idle = true;
                         wait();
+                        idle = false;
                     }
                     if (queue.isEmpty()) {
                         return;
@@ -119,13 +178,17 @@ final class GroupCommit implements AutoCloseable {
 
     private void process(List<Commit> batch) {
         if (failure == null && durability == Durability.FSYNC) {
-            Set<FileChannel> channels = new LinkedHashSet<>();
+            Map<FileChannel, Long> channels = new LinkedHashMap<>();
             for (Commit c : batch) {
-                channels.add(c.channel());
+                channels.merge(c.channel(), c.end(), Math::max);
             }
+            SyncMark mark = synced;
             try {
-                for (FileChannel ch : channels) {
-                    ch.force(false);
+                for (Map.Entry<FileChannel, Long> ch : channels.entrySet()) {
+                    if (mark != null && mark.channel() == ch.getKey() && mark.end() >= ch.getValue()) {
+                        continue; // an inline sync after these writes already made them durable
+                    }
+                    ch.getKey().force(false);
                     syncs.incrementAndGet();
                 }
             } catch (IOException e) {

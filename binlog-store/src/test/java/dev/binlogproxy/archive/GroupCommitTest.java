@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One fdatasync covers every transaction appended while the previous one ran. */
@@ -122,6 +124,44 @@ class GroupCommitTest {
                 end += tx.size();
             }
             assertEquals(20, a.commits().syncCount() - syncsBefore);
+        }
+    }
+
+    /** The upstream's ack path: commits held while a read is handled, one inline sync, then the round. */
+    @Test
+    void anInlineSyncCoversHeldCommitsAndTheirRoundSkipsIt() throws Exception {
+        Transactions tx = new Transactions();
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
+            ArchiveWriter w = a.writer();
+            tx.startFile(w, Dump.FILE1);
+            long end = a.resumePosition().orElseThrow().offset();
+            long visibleBefore = a.files().get(0).size();
+            a.commits().awaitIdle();
+            long syncsBefore = a.commits().syncCount();
+            w.holdCommits();
+            List<CompletableFuture<BinlogPosition>> commits = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                commits.add(tx.append(w, end));
+                end += tx.size();
+            }
+            assertEquals(visibleBefore, Files.size(a.directory().resolve(Dump.FILE1)),
+                    "held transactions wait in the buffer: one write for all of them");
+            w.syncNow();
+            assertEquals(end, Files.size(a.directory().resolve(Dump.FILE1)));
+            assertEquals(1, a.commits().syncCount() - syncsBefore, "one sync for the five transactions");
+            // held: no round ran, so they are durable but neither indexed nor visible yet
+            assertFalse(commits.get(4).isDone());
+            assertEquals(visibleBefore, a.files().get(0).size());
+            w.releaseCommits();
+            assertEquals(end, commits.get(4).get().offset());
+            assertEquals(end, a.files().get(0).size());
+            assertEquals(1, a.commits().syncCount() - syncsBefore, "the round skipped the sync already done");
+            w.syncNow();
+            assertEquals(1, a.commits().syncCount() - syncsBefore, "nothing written since: nothing to sync");
+            long offset = end;
+            assertEquals(offset + tx.size(), tx.append(w, offset).get().offset(), "not held: the round syncs");
+            assertEquals(2, a.commits().syncCount() - syncsBefore);
+            assertTrue(a.verify().ok());
         }
     }
 

@@ -48,6 +48,21 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
+    public void syncNow() throws IOException {
+        archive.writer().syncNow();
+    }
+
+    @Override
+    public void holdCommits() {
+        archive.writer().holdCommits();
+    }
+
+    @Override
+    public void releaseCommits() throws IOException {
+        archive.writer().releaseCommits();
+    }
+
+    @Override
     public void discardPartialTransaction() throws IOException {
         archive.writer().discardPartialTransaction();
     }

@@ -2,6 +2,7 @@ package dev.binlogproxy.upstream;
 
 import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.EventRejectedException;
 import dev.binlogproxy.archive.UpstreamMismatchException;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
@@ -21,7 +22,6 @@ import dev.binlogproxy.protocol.packet.SemiSyncAck;
 import dev.binlogproxy.protocol.packet.TextResultSet;
 import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +32,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -65,6 +68,20 @@ final class DumpSession {
     }
 
     void run(EventLoopGroup group, AtomicBoolean stop) throws Exception {
+        try {
+            dump(group, stop);
+        } finally {
+            // the connection is closed, so the event loop is done with the archive: write and start whatever it
+            // held (the reconnect's discardPartialTransaction would, too; a stop would leave it to close)
+            try {
+                sink.releaseCommits();
+            } catch (IOException e) {
+                log.warn("archiving the transactions of the last read failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void dump(EventLoopGroup group, AtomicBoolean stop) throws Exception {
         try (MasterConnection conn = MasterConnection.open(group, settings)) {
             MasterInfo master = negotiate(conn);
             try {
@@ -74,10 +91,18 @@ final class DumpSession {
             }
             Optional<BinlogPosition> resume = sink.resumePosition();
             BinlogPosition start = startPosition(group, master, resume);
+            // the resume position may include transactions a dying session wrote but never synced; the ack below
+            // claims all of them durable
+            sink.syncNow();
             conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
             // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
             // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
             int flags = master.flavor() == BinlogFlavor.MARIADB ? ComBinlogDump.MARIADB_SEND_ANNOTATE_ROWS_EVENT : 0;
+            currentFile = start.file();
+            currentPosition = start.offset();
+            // Inline from before the dump command, so no dump packet ever goes through the queue.
+            Streamer streamer = new Streamer(conn, master);
+            CompletableFuture<Void> ended = conn.streamTo(streamer);
             conn.send(new ComBinlogDump(start.offset(), flags, settings.serverId(), start.file()));
             if (master.semiSync() && resume.isPresent()) {
                 // Everything before the resume position is durable in the archive, but a previous session may have
@@ -89,11 +114,9 @@ final class DumpSession {
             log.info("dumping from {} at {} ({} {}, checksum {}, semi-sync {}, tls {})", settings.address(), start,
                     master.flavor(), master.version(), master.checksum().variableValue(),
                     master.semiSync() ? "on" : "off", conn.usesTls() ? "on" : "off");
-            currentFile = start.file();
-            currentPosition = start.offset();
             metrics.connected(true);
             try {
-                stream(conn, master, stop);
+                await(ended, streamer, stop);
             } finally {
                 metrics.connected(false);
             }
@@ -179,106 +202,192 @@ final class DumpSession {
         return BinlogPosition.startOf(file);
     }
 
-    private void stream(MasterConnection conn, MasterInfo master, AtomicBoolean stop) throws Exception {
-        boolean caughtUp = false;
-        long lastProgress = 0;
+    /**
+     * Waits while the event loop streams: until the stream ends (its exception is the session's), the mirror is
+     * stopped, or the master has been silent longer than the dead-master timeout.
+     */
+    private void await(CompletableFuture<Void> ended, Streamer streamer, AtomicBoolean stop) throws Exception {
+        long silentLimit = settings.deadMasterTimeout().toNanos();
         while (!stop.get()) {
-            Packet packet;
             try {
-                packet = conn.next(settings.deadMasterTimeout());
+                ended.get(200, TimeUnit.MILLISECONDS);
+                return;
             } catch (TimeoutException e) {
-                throw new IOException("nothing from the master for " + settings.deadMasterTimeout()
-                        + " (heartbeat period " + settings.heartbeat() + "): presumed dead", e);
+                if (!streamer.processing && System.nanoTime() - streamer.lastActive > silentLimit) {
+                    throw new IOException("nothing from the master for " + settings.deadMasterTimeout()
+                            + " (heartbeat period " + settings.heartbeat() + "): presumed dead");
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Exception ex) {
+                    throw ex;
+                }
+                throw new IOException("the stream from the master failed: " + cause, cause);
             }
+        }
+    }
+
+    /** A flagged transaction end, acknowledged after the read it came in (once the archive synced it). */
+    private record PendingAck(String file, long position, long received) {
+    }
+
+    /**
+     * The dump, one packet at a time on the connection's event loop thread: archive the event; for a flagged one
+     * remember its ack; at the end of each socket read make the archive durable once (one fdatasync covers every
+     * transaction of that read, in fsync mode) and write the acks. No other thread is on an ack's path.
+     */
+    private final class Streamer implements PacketChannel.Inbound {
+        private final MasterConnection conn;
+        private final MasterInfo master;
+        private final List<PendingAck> pendingAcks = new ArrayList<>();
+        private boolean caughtUp;
+        private long lastProgress;
+        /** The master flagged an event inside a transaction: the ack is owed at the transaction's end. */
+        private boolean ackOwed;
+        /** Commits are held from the first packet of a read to its acks (see ArchiveWriter.holdCommits). */
+        private boolean holding;
+        volatile long lastActive = System.nanoTime();
+        volatile boolean processing;
+
+        Streamer(MasterConnection conn, MasterInfo master) {
+            this.conn = conn;
+            this.master = master;
+        }
+
+        @Override
+        public void packet(Packet packet) throws Exception {
             long received = System.nanoTime();
-            try {
-                ByteBuf payload = packet.payload();
-                int first = packet.firstByte();
-                if (first == ErrPacket.HEADER) {
-                    MySqlProtocolException err = ErrPacket.decode(payload).toException();
-                    if (err.errorCode() == ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG) {
-                        throw new UpstreamException("the master refused the dump at " + currentFile + ":"
-                                + currentPosition + ": " + err.getMessage(), err);
-                    }
-                    throw err;
-                }
-                if (first == EofPacket.HEADER && payload.readableBytes() < 9) {
-                    throw new IOException("the master ended the dump (EOF)");
-                }
-                if (first != 0x00) {
-                    throw new IOException("unexpected packet 0x" + Integer.toHexString(first) + " in the dump");
-                }
-                int offset = 1;
-                boolean ackRequested = false;
-                if (master.semiSync()) {
-                    if (payload.readableBytes() < 3 || payload.getUnsignedByte(payload.readerIndex() + 1) != SEMI_SYNC_MAGIC) {
-                        throw new IOException("semi-sync was negotiated but an event packet lacks the 0xEF header");
-                    }
-                    ackRequested = (payload.getUnsignedByte(payload.readerIndex() + 2) & SemiSyncAck.ACK_REQUIRED) != 0;
-                    offset = 3;
-                }
-                byte[] bytes = ByteBufUtil.getBytes(payload, payload.readerIndex() + offset,
-                        payload.readableBytes() - offset);
-                BinlogEvent event = BinlogEvent.wrap(bytes);
-                boolean heartbeat = handle(conn, event, master.checksum(), ackRequested, received);
-                // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
-                // when we connected; from then on the dump is live
-                caughtUp = caughtUp || heartbeat || reached(master, currentFile, currentPosition);
-            } finally {
-                packet.release();
+            processing = true;
+            lastActive = received;
+            if (!holding) {
+                sink.holdCommits();
+                holding = true;
             }
+            try {
+                receive(packet, received);
+            } finally {
+                processing = false;
+                lastActive = System.nanoTime();
+            }
+        }
+
+        private void receive(Packet packet, long received) throws Exception {
+            ByteBuf payload = packet.payload();
+            int first = packet.firstByte();
+            if (first == ErrPacket.HEADER) {
+                MySqlProtocolException err = ErrPacket.decode(payload).toException();
+                if (err.errorCode() == ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG) {
+                    throw new UpstreamException("the master refused the dump at " + currentFile + ":"
+                            + currentPosition + ": " + err.getMessage(), err);
+                }
+                throw err;
+            }
+            if (first == EofPacket.HEADER && payload.readableBytes() < 9) {
+                throw new IOException("the master ended the dump (EOF)");
+            }
+            if (first != 0x00) {
+                throw new IOException("unexpected packet 0x" + Integer.toHexString(first) + " in the dump");
+            }
+            int offset = 1;
+            boolean ackRequested = false;
+            if (master.semiSync()) {
+                if (payload.readableBytes() < 3
+                        || payload.getUnsignedByte(payload.readerIndex() + 1) != SEMI_SYNC_MAGIC) {
+                    throw new IOException("semi-sync was negotiated but an event packet lacks the 0xEF header");
+                }
+                ackRequested = (payload.getUnsignedByte(payload.readerIndex() + 2) & SemiSyncAck.ACK_REQUIRED) != 0;
+                offset = 3;
+            }
+            // A view of the packet, not a copy: the archive checks and writes it before this returns, and the packet
+            // is released only then. The few events whose decoded form outlives the call are copied (handle).
+            BinlogEvent event = BinlogEvent.wrap(payload.nioBuffer(payload.readerIndex() + offset,
+                    payload.readableBytes() - offset));
+            boolean heartbeat = handle(event, master.checksum(), ackRequested, received);
+            // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
+            // when we connected; from then on the dump is live
+            caughtUp = caughtUp || heartbeat || reached(master, currentFile, currentPosition);
             long now = System.nanoTime();
             if (now - lastProgress > 1_000_000_000L) {
                 lastProgress = now;
                 progress.accept(new Progress(master, currentFile, currentPosition, caughtUp));
             }
         }
-    }
 
-    /** Returns true for a heartbeat: the master had nothing newer. */
-    private boolean handle(MasterConnection conn, BinlogEvent event, ChecksumAlgorithm checksum, boolean ackRequested,
-                           long received) throws IOException, ArchiveException {
-        EventType type = event.type();
-        if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2) {
-            metrics.caughtUp();
-            return true;
-        }
-        if (type == EventType.ROTATE && (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0)) {
-            // the fake rotate at the start of every file of a dump: not in the master's file, not archived
-            // it carries a CRC exactly when we asked for checksums, which we do whenever the master has them
-            Rotate r = Rotate.decode(event, checksum);
-            currentFile = r.nextFile();
-            currentPosition = r.position();
-            sink.startFile(r.nextFile(), r.position());
-            return false;
-        }
-        if (type == EventType.FORMAT_DESCRIPTION) {
-            sink.formatDescription(event);
-            return false;
-        }
-        if (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0) {
-            // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
-            return false;
-        }
-        Appended appended = sink.append(event);
-        metrics.event(event.eventSize());
-        currentPosition = event.logPos();
-        if (appended.completesTransaction()) {
-            metrics.transaction(event.timestamp());
-        }
-        if (ackRequested) {
-            String file = currentFile;
-            long position = event.logPos();
-            appended.durable().whenComplete((p, error) -> {
-                if (error == null && conn.isOpen()) {
-                    conn.sendAsync(new SemiSyncAck(position, file));
-                    metrics.ack(System.nanoTime() - received);
-                } else if (error != null) {
-                    log.warn("not acknowledging {}:{}: {}", file, position, error.toString());
+        /** Returns true for a heartbeat: the master had nothing newer. */
+        private boolean handle(BinlogEvent event, ChecksumAlgorithm checksum, boolean ackRequested, long received)
+                throws IOException, ArchiveException {
+            EventType type = event.type();
+            if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2) {
+                metrics.caughtUp();
+                return true;
+            }
+            if (type == EventType.ROTATE && (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0)) {
+                // the fake rotate at the start of every file of a dump: not in the master's file, not archived
+                // it carries a CRC exactly when we asked for checksums, which we do whenever the master has them
+                Rotate r = Rotate.decode(event, checksum);
+                currentFile = r.nextFile();
+                currentPosition = r.position();
+                sink.startFile(r.nextFile(), r.position());
+                return false;
+            }
+            if (type == EventType.FORMAT_DESCRIPTION) {
+                sink.formatDescription(BinlogEvent.wrap(event.toByteArray())); // rare; the writer may keep it
+                return false;
+            }
+            if (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0) {
+                // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
+                return false;
+            }
+            Appended appended;
+            try {
+                appended = sink.append(event);
+            } catch (EventRejectedException e) {
+                metrics.refused(); // the session ends; the next one refetches from the last whole transaction
+                throw e;
+            }
+            metrics.event(event.eventSize());
+            currentPosition = event.logPos();
+            if (appended.completesTransaction()) {
+                metrics.transaction(event.timestamp());
+            }
+            if (ackRequested || ackOwed) {
+                if (appended.durable() == null) {
+                    // Never acknowledge a partial transaction: the ack waits for the transaction's end.
+                    ackOwed = true;
+                } else {
+                    ackOwed = false;
+                    metrics.ackStage(ProxyMetrics.AckStage.APPEND, System.nanoTime() - received);
+                    pendingAcks.add(new PendingAck(currentFile, event.logPos(), received));
                 }
-            });
+            }
+            return false;
         }
-        return false;
+
+        @Override
+        public void readComplete() throws IOException, ArchiveException {
+            if (!pendingAcks.isEmpty()) {
+                long t0 = System.nanoTime();
+                sink.syncNow();
+                long t1 = System.nanoTime();
+                for (PendingAck a : pendingAcks) {
+                    conn.writeFromInbound(new SemiSyncAck(a.position(), a.file()));
+                }
+                conn.flushFromInbound();
+                long t2 = System.nanoTime();
+                metrics.ackStage(ProxyMetrics.AckStage.SYNC, t1 - t0);
+                metrics.ackStage(ProxyMetrics.AckStage.SEND, t2 - t1);
+                for (PendingAck a : pendingAcks) {
+                    metrics.ackStage(ProxyMetrics.AckStage.READ_END, t0 - a.received());
+                    metrics.ack(t2 - a.received());
+                }
+                pendingAcks.clear();
+            }
+            if (holding) {
+                // after the acks: indexing and visibility must not delay them
+                holding = false;
+                sink.releaseCommits();
+            }
+        }
     }
 
     private static boolean reached(MasterInfo master, String file, long position) {

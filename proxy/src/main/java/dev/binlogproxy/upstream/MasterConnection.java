@@ -23,6 +23,7 @@ import javax.net.ssl.SSLException;
 import java.security.cert.CertificateException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -205,8 +206,24 @@ final class MasterConnection implements AutoCloseable {
         channel.send(0, message.toByteArray());
     }
 
+    /** The next packet of a stream read from this thread (the caller releases it); see also {@link #streamTo}. */
     Packet next(Duration timeout) throws IOException, TimeoutException {
         return channel.take(timeout);
+    }
+
+    /** Hands every further packet to {@code inbound} on the event loop (see {@link PacketChannel#streamTo}). */
+    CompletableFuture<Void> streamTo(PacketChannel.Inbound inbound) throws IOException {
+        return channel.streamTo(inbound);
+    }
+
+    /** Sends what {@link #writeFromInbound} queued. */
+    void flushFromInbound() {
+        channel.flushFromInbound();
+    }
+
+    /** Queues a new command at sequence 0 from the event loop's {@link PacketChannel.Inbound}; flushed after it. */
+    void writeFromInbound(WireMessage message) {
+        channel.writeFromInbound(0, message.toByteArray());
     }
 
     /** A new command at sequence 0, sent from any thread without waiting (semi-sync acks). */

@@ -24,6 +24,18 @@ interface MirrorSink {
     /** Validates and appends one event; a corrupt one is refused with nothing written. */
     Appended append(BinlogEvent event) throws IOException, ArchiveException;
 
+    /**
+     * Makes every complete transaction appended so far durable as the archive's mode says, on the calling thread;
+     * after it, semi-sync acks for them may go out.
+     */
+    void syncNow() throws IOException, ArchiveException;
+
+    /** Queue the commits of what is appended from now on without starting them (see ArchiveWriter.holdCommits). */
+    void holdCommits();
+
+    /** Start the commits queued since {@link #holdCommits()}. */
+    void releaseCommits() throws IOException;
+
     /** After a disconnect: drop a partial transaction so it is never served or kept. */
     void discardPartialTransaction() throws IOException, ArchiveException;
 }

@@ -16,24 +16,39 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One TCP connection to the master, framed into logical packets by the protocol layer's codec. The event loop
- * only does I/O and framing and queues whole packets; the session thread takes them in order. That keeps disk
- * writes and fsync waits off the event loop, and gives backpressure for free: above {@link #HIGH_WATER} queued
- * packets reading from the socket stops until the session has caught up to {@link #LOW_WATER}, so a slow archive
- * slows the master's dump thread instead of filling the heap.
+ * One TCP connection to the master, framed into logical packets by the protocol layer's codec.
+ *
+ * <p>Two phases. While logging in and querying, the event loop only does I/O and framing and queues whole packets;
+ * the session thread takes them in order ({@link #take}). Above {@link #HIGH_WATER} queued packets reading stops
+ * until the session has caught up to {@link #LOW_WATER}. For the dump, {@link #streamTo} hands every packet to an
+ * {@link Inbound} on the event loop thread itself: the event loop belongs to this one connection (one per
+ * {@link MirrorService}), so archiving the event there blocks nobody else, and a semi-sync ack written there goes
+ * straight to the socket. That takes two thread hand-offs (event loop to session thread, and the ack's way back)
+ * off every ack. Backpressure stays natural: while the handler works, nothing more is read from the socket.
  */
 final class PacketChannel implements AutoCloseable {
     static final int HIGH_WATER = 1024;
     static final int LOW_WATER = 256;
+
+    /** Receives the dump's packets on the event loop thread (see {@link #streamTo}). */
+    interface Inbound {
+        /** One packet; the channel releases it after this returns. */
+        void packet(Packet packet) throws Exception;
+
+        /** The end of one read from the socket: nothing more is buffered right now. */
+        void readComplete() throws Exception;
+    }
 
     /** Queued after the last packet when the connection ends. */
     private record Closed(Throwable cause) {
@@ -106,6 +121,58 @@ final class PacketChannel implements AutoCloseable {
         return (Packet) o;
     }
 
+    /**
+     * From now on every packet goes to {@code inbound} on the event loop thread (packets queued before this are
+     * handed over first, in order). The returned future completes exceptionally when the stream ends: with what
+     * {@code inbound} threw, with the connection's error, or with an IOException when the master closed it.
+     */
+    CompletableFuture<Void> streamTo(Inbound inbound) throws IOException {
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        Future<?> switched = channel.eventLoop().submit(() -> {
+            Inline handler = new Inline(inbound, ended);
+            channel.pipeline().replace("queue", "inline", handler);
+            Object o;
+            while ((o = this.inbound.poll()) != null) {
+                if (o instanceof Closed c) {
+                    handler.end(c.cause());
+                } else {
+                    handler.deliver((Packet) o);
+                }
+            }
+            if (!channel.isActive()) {
+                handler.end(null);
+            }
+            if (!ended.isDone()) {
+                handler.complete(channel.pipeline().context(handler));
+                channel.config().setAutoRead(true);
+            }
+        });
+        switched.awaitUninterruptibly();
+        if (!switched.isSuccess()) {
+            throw new IOException("cannot start streaming from the master: " + switched.cause(), switched.cause());
+        }
+        return ended;
+    }
+
+    /**
+     * Queues a packet for the socket without flushing; only on the event loop, from an {@link Inbound} (whose
+     * readComplete is followed by a flush).
+     */
+    void writeFromInbound(int sequenceId, byte[] payload) {
+        if (!channel.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("writeFromInbound outside the event loop");
+        }
+        channel.write(new Packet(sequenceId, Unpooled.wrappedBuffer(payload)), channel.voidPromise());
+    }
+
+    /** Flushes what {@link #writeFromInbound} queued; only on the event loop. */
+    void flushFromInbound() {
+        if (!channel.eventLoop().inEventLoop()) {
+            throw new IllegalStateException("flushFromInbound outside the event loop");
+        }
+        channel.flush();
+    }
+
     /** Sends one packet; returns when it is handed to the kernel (or fails). */
     void send(int sequenceId, byte[] payload) throws IOException {
         ChannelFuture f = channel.writeAndFlush(new Packet(sequenceId, Unpooled.wrappedBuffer(payload)));
@@ -155,6 +222,73 @@ final class PacketChannel implements AutoCloseable {
             if (o instanceof Packet p) {
                 p.release();
             }
+        }
+    }
+
+    private static final class Inline extends ChannelInboundHandlerAdapter {
+        private final Inbound inbound;
+        private final CompletableFuture<Void> ended;
+
+        Inline(Inbound inbound, CompletableFuture<Void> ended) {
+            this.inbound = inbound;
+            this.ended = ended;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Packet p = (Packet) msg;
+            if (ended.isDone()) {
+                p.release();
+                return;
+            }
+            deliver(p);
+            if (ended.isDone()) {
+                ctx.close();
+            }
+        }
+
+        void deliver(Packet p) {
+            try {
+                inbound.packet(p);
+            } catch (Throwable t) {
+                ended.completeExceptionally(t);
+            } finally {
+                p.release();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            complete(ctx);
+        }
+
+        void complete(ChannelHandlerContext ctx) {
+            if (!ended.isDone()) {
+                try {
+                    inbound.readComplete();
+                } catch (Throwable t) {
+                    ended.completeExceptionally(t);
+                }
+            }
+            ctx.flush();
+            if (ended.isDone()) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            end(cause);
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            end(null);
+        }
+
+        void end(Throwable cause) {
+            ended.completeExceptionally(cause != null ? cause : new IOException("connection to the master closed"));
         }
     }
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -23,6 +24,7 @@ public final class ProxyMetrics {
     private final Counter refusedEvents;
     private final Counter acks;
     private final Timer ackLatency;
+    private final Timer[] stages = new Timer[AckStage.values().length];
     private final DistributionSummary eventSize;
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     private final AtomicLong connected = new AtomicLong();
@@ -46,6 +48,11 @@ public final class ProxyMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        for (AckStage s : AckStage.values()) {
+            stages[s.ordinal()] = Timer.builder("binlog_proxy_semisync_ack_stage")
+                    .tag("stage", s.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("parts of the semi-sync ack latency").register(registry);
+        }
         eventSize = DistributionSummary.builder("binlog_proxy_upstream_event_size").baseUnit("bytes")
                 .register(registry);
         Gauge.builder("binlog_proxy_seconds_behind_master", secondsBehind, AtomicLong::get)
@@ -87,6 +94,23 @@ public final class ProxyMetrics {
     public void ack(long nanos) {
         acks.increment();
         ackLatency.record(Duration.ofNanos(nanos));
+    }
+
+    /** Parts of {@link #ack}'s latency, to see where ack time goes (tag {@code stage}). */
+    public void ackStage(AckStage stage, long nanos) {
+        stages[stage.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Parts of the ack latency, in the order they happen. */
+    public enum AckStage {
+        /** received to written into the archive's file */
+        APPEND,
+        /** received to the end of the socket read it came in */
+        READ_END,
+        /** the one sync before the acks of a read */
+        SYNC,
+        /** writing and flushing the acks of a read to the socket */
+        SEND
     }
 
     public void connected(boolean up) {

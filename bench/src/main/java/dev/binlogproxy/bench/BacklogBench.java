@@ -1,0 +1,276 @@
+package dev.binlogproxy.bench;
+
+import dev.binlogproxy.archive.ArchivedFile;
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.proxy.config.ProxyConfig;
+import dev.binlogproxy.proxy.config.Secret;
+import dev.binlogproxy.proxy.metrics.ProxyMetrics;
+import dev.binlogproxy.testkit.BinaryLog;
+import dev.binlogproxy.testkit.DbServer;
+import dev.binlogproxy.testkit.ServerOptions;
+import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.UpstreamSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Mirroring a backlog, side by side in one run: a MariaDB 10.11 master holding about 1 GB of binlog in ~10 files
+ * (max_binlog_size 100 MB), copied (a) by {@code mariadb-binlog --read-from-remote-server --raw --to-last-log}, the
+ * anchor, and by the proxy from an empty archive with durability (b) write and (c) fsync, each into a fresh
+ * directory on the same disk, timed from start to the last byte of the master's last file being in the copy (for
+ * the proxy: visible to the archive's readers, so in fsync mode synced). mariadb-binlog never syncs, so it runs
+ * twice: as it is, and followed by an fdatasync of each file it wrote (the anchor for the proxy's fsync mode).
+ * Ratio: anchor time / proxy time (above 1: the proxy is faster). Every copy is compared byte for byte with the master's files afterwards. Before the timed
+ * runs the proxy mirrors the first file once in each mode, untimed, so the JIT has compiled its path (a proxy runs
+ * for months; mariadb-binlog is C).
+ *
+ * <p>The backlog: rows of ~1 KB inserted 1,000 per transaction with INSERT ... SELECT into a BLACKHOLE table (row
+ * events are logged, nothing is stored, so generating a gigabyte takes seconds, not minutes of InnoDB writes).
+ * Between runs the copies are deleted and {@code sync} drains the page cache's dirty pages, so no run pays for the
+ * previous one's writeback.
+ *
+ * <p>Usage: {@code bench/run-backlog.sh [MB]} (default 1024); {@code -Dbench.rounds=N} (default 2) repeats the
+ * three copies, in turn; {@code -Dbench.rowBytes} and {@code -Dbench.rowsPerTransaction} change the transactions
+ * (e.g. 200 and 5 for ~1 KB transactions of small events, where per-event and per-transaction costs show).
+ */
+public final class BacklogBench {
+    private static final String USER = "repl";
+    private static final String PASSWORD = "bench-pw";
+    private static final String RAW = "mariadb-binlog --raw";
+    private static final String RAW_SYNCED = "mariadb-binlog --raw, then fsync";
+    private static final String WRITE = "proxy, durability write";
+    private static final String FSYNC = "proxy, durability fsync";
+    /** Row size and rows per transaction: 1,000 x 1 KB by default (big row events); 5 x 200 B gives ~1 KB ones. */
+    private static final int ROW_BYTES = Integer.getInteger("bench.rowBytes", 1000);
+    private static final int ROWS_PER_STATEMENT = Integer.getInteger("bench.rowsPerTransaction", 1000);
+
+    record Run(String what, double seconds, long bytes, int files) {
+        double mbPerSecond() {
+            return bytes / 1e6 / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        long targetMb = args.length > 0 ? Long.parseLong(args[0]) : 1024;
+        int rounds = Integer.getInteger("bench.rounds", 2);
+        ServerOptions options = ServerOptions.mariadb().extraFlag("--max-binlog-size=100M").build();
+        Path work = Files.createTempDirectory("backlog-bench");
+        List<Run> runs = new ArrayList<>();
+        try (DbServer master = DbServer.start(options)) {
+            master.createReplicationUser(USER, PASSWORD);
+            long genStart = System.nanoTime();
+            generate(master, targetMb << 20);
+            List<BinaryLog> logs = master.showBinaryLogs();
+            long total = logs.stream().mapToLong(BinaryLog::size).sum();
+            System.out.printf(Locale.ROOT, "backlog: %d files, %.1f MB, generated in %.1f s%n", logs.size(),
+                    total / 1e6, (System.nanoTime() - genStart) / 1e9);
+            // The proxy is a long-running process: compile its path before timing it (untimed: the first file, in
+            // each mode), as mariadb-binlog, a C program, needs no warm-up.
+            for (Durability d : Durability.values()) {
+                Path dir = Files.createDirectory(work.resolve("warm-up-" + d));
+                long t = System.nanoTime();
+                proxy(master, List.of(logs.get(0), new BinaryLog(logs.get(1).name(), 4)), dir, d);
+                System.out.printf(Locale.ROOT, "warm-up, proxy %s, first file: %.2f s%n", d,
+                        (System.nanoTime() - t) / 1e9);
+                delete(dir);
+            }
+            for (int round = 0; round < rounds; round++) {
+                runs.add(timed(work, RAW, logs, dir -> mariadbBinlog(master, logs, dir, false)));
+                runs.add(timed(work, RAW_SYNCED, logs, dir -> mariadbBinlog(master, logs, dir, true)));
+                runs.add(timed(work, WRITE, logs, dir -> proxy(master, logs, dir, Durability.WRITE)));
+                runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, dir, Durability.FSYNC)));
+            }
+            report(runs, logs.size(), total, rounds);
+        } finally {
+            delete(work);
+        }
+    }
+
+    /** Fills the binlog with about {@code bytes} of row events, then rotates so every file is complete. */
+    private static void generate(DbServer master, long bytes) throws Exception {
+        try (Connection c = master.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE bench");
+            s.execute("USE bench");
+            s.execute("CREATE TABLE bench.src (id INT PRIMARY KEY, pad VARBINARY(" + ROW_BYTES + ")) ENGINE=InnoDB");
+            String engine = blackhole(s) ? "BLACKHOLE" : "InnoDB";
+            s.execute("CREATE TABLE bench.sink (id INT, pad VARBINARY(" + ROW_BYTES + ")) ENGINE=" + engine);
+            // ~1 KB of hex digits per row, different in every row
+            s.execute("INSERT INTO bench.src SELECT seq, LEFT(REPEAT(SHA2(seq, 256), " + (ROW_BYTES / 64 + 1)
+                    + "), " + ROW_BYTES + ") FROM seq_1_to_" + ROWS_PER_STATEMENT);
+            // event headers, GTID, ANNOTATE_ROWS, TABLE_MAP and XID come on top of the rows
+            long perStatement = (long) ROWS_PER_STATEMENT * (ROW_BYTES + 10) + 250;
+            long statements = (bytes + perStatement - 1) / perStatement;
+            // a server-side loop (each INSERT its own autocommit transaction): no round trip per transaction
+            for (long done = 0; done < statements; done += 1000) {
+                s.execute("BEGIN NOT ATOMIC FOR i IN 1.." + Math.min(1000, statements - done)
+                        + " DO INSERT INTO bench.sink SELECT * FROM bench.src; END FOR; END");
+            }
+            s.execute("FLUSH BINARY LOGS");
+        }
+    }
+
+    private static boolean blackhole(Statement s) {
+        try {
+            s.execute("INSTALL SONAME 'ha_blackhole'");
+        } catch (Exception e) {
+            // already built in or installed; checked below
+        }
+        try (var rs = s.executeQuery("SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'BLACKHOLE'")) {
+            return rs.next() && !"NO".equalsIgnoreCase(rs.getString(1));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private interface Copy {
+        /** Copies the backlog; returns when the copy is complete (and, for the proxy, visible to readers). */
+        void into(Path dir) throws Exception;
+    }
+
+    private static Run timed(Path work, String what, List<BinaryLog> logs, Copy copy) throws Exception {
+        Path dir = Files.createDirectory(work.resolve("copy-" + System.nanoTime()));
+        try {
+            drainDirtyPages();
+            long start = System.nanoTime();
+            copy.into(dir);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long bytes = logs.stream().mapToLong(BinaryLog::size).sum();
+            Run r = new Run(what, seconds, bytes, logs.size());
+            System.out.printf(Locale.ROOT, "%-34s %7.2f s %8.1f MB/s%n", what, seconds, r.mbPerSecond());
+            return r;
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /**
+     * With {@code fsync}, the copy then fdatasyncs each file it wrote (mariadb-binlog itself never syncs): the time
+     * to a copy on disk, which is what the proxy's fsync mode waits for.
+     */
+    private static void mariadbBinlog(DbServer master, List<BinaryLog> logs, Path dir, boolean fsync)
+            throws Exception {
+        Process p = new ProcessBuilder("mariadb-binlog", "--read-from-remote-server", "--raw",
+                "--host=127.0.0.1", "--port=" + master.port(), "--user=" + USER, "--password=" + PASSWORD,
+                "--to-last-log", "--result-file=" + dir + "/", logs.get(0).name())
+                .redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile())
+                .start();
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("mariadb-binlog failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
+                    + "): " + Files.readString(dir.resolveSibling(dir.getFileName() + ".log")));
+        }
+        if (fsync) {
+            for (BinaryLog l : logs) {
+                try (FileChannel ch = FileChannel.open(dir.resolve(l.name()), StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                }
+            }
+        }
+        compare(master, logs, dir, "mariadb-binlog");
+    }
+
+    private static void proxy(DbServer master, List<BinaryLog> logs, Path dir, Durability durability)
+            throws Exception {
+        BinaryLog last = logs.get(logs.size() - 1);
+        Path archiveDir = dir.resolve("archive");
+        try (BinlogArchive archive = BinlogArchive.open(archiveDir, durability)) {
+            UpstreamSettings s = new UpstreamSettings("127.0.0.1", master.port(), USER, new Secret(PASSWORD), 9600,
+                    false, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                    Duration.ofMillis(50), Duration.ofSeconds(1), null, ProxyConfig.TlsMode.DISABLED, null);
+            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(new SimpleMeterRegistry()))) {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                while (!caughtUp(archive, last)) {
+                    if (System.nanoTime() > deadline || mirror.state() == MirrorService.State.FAILED) {
+                        throw new IllegalStateException("the proxy did not catch up: " + mirror.status());
+                    }
+                    Thread.sleep(2);
+                }
+            }
+        }
+        compare(master, logs, archiveDir, "proxy " + durability);
+    }
+
+    private static boolean caughtUp(BinlogArchive archive, BinaryLog last) {
+        List<ArchivedFile> files = archive.files();
+        if (files.isEmpty()) {
+            return false;
+        }
+        ArchivedFile newest = files.get(files.size() - 1);
+        return newest.name().equals(last.name()) && newest.size() >= last.size();
+    }
+
+    /**
+     * The copy holds every closed file of the backlog byte for byte, and the master's open file (the one FLUSH BINARY
+     * LOGS started: a few hundred bytes, whose FDE the master's copy still flags in use) up to the backlog's end.
+     */
+    private static void compare(DbServer master, List<BinaryLog> logs, Path dir, String who) throws IOException {
+        for (int i = 0; i < logs.size(); i++) {
+            BinaryLog l = logs.get(i);
+            Path copy = dir.resolve(l.name());
+            boolean open = i == logs.size() - 1;
+            long mismatch = open ? (Files.size(copy) >= l.size() ? -1 : Files.size(copy))
+                    : Files.mismatch(copy, master.binlogFile(l.name()));
+            if (mismatch != -1) {
+                throw new IllegalStateException(who + ": " + copy + " differs from the master's file at byte "
+                        + mismatch);
+            }
+        }
+    }
+
+    /** Writeback of a previous copy must not slow the next one down. */
+    private static void drainDirtyPages() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
+    private static void report(List<Run> runs, int files, long bytes, int rounds) throws IOException {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "%nBacklog copy: %d files, %.1f MB, %d round(s); time from start to the whole backlog copied%n",
+                files, bytes / 1e6, rounds));
+        Map<String, List<Run>> byWhat = new LinkedHashMap<>();
+        runs.forEach(r -> byWhat.computeIfAbsent(r.what(), k -> new ArrayList<>()).add(r));
+        byWhat.forEach((what, rs) -> out.append(String.format(Locale.ROOT, "%-34s %s%n", what, rs.stream()
+                .map(r -> String.format(Locale.ROOT, "%.2f s (%.0f MB/s)", r.seconds(), r.mbPerSecond()))
+                .toList())));
+        for (int round = 0; round < rounds; round++) {
+            double raw = byWhat.get(RAW).get(round).seconds();
+            double synced = byWhat.get(RAW_SYNCED).get(round).seconds();
+            double write = byWhat.get(WRITE).get(round).seconds();
+            double fsync = byWhat.get(FSYNC).get(round).seconds();
+            out.append(String.format(Locale.ROOT, "round %d (speed ratios, target >= 1.0): proxy write / mariadb-binlog"
+                    + " %.2fx; proxy fsync / mariadb-binlog %.2fx, / mariadb-binlog then fsync %.2fx%n", round + 1,
+                    raw / write, raw / fsync, synced / fsync));
+        }
+        System.out.print(out);
+        Path summary = Path.of(System.getProperty("bench.summary", "bench/target/backlog-summary.txt"));
+        Files.createDirectories(summary.toAbsolutePath().getParent());
+        Files.writeString(summary, out.toString());
+    }
+
+    private static void delete(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
