@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +40,11 @@ class ReplicaThroughProxyTest {
                 ServerOptions.mariadb().semiSyncSlave(true).build(), true, true);
     }
 
+    /** Also caching_sha2_password's full path: the IO thread fetches the proxy's RSA key (GET_MASTER_PUBLIC_KEY=1). */
     @Test
     void mysqlReplicaByFilePosition() throws Exception {
         replicate(ServerOptions.mysql().gtid(true).maxBinlogSize(1 << 20).build(),
-                ServerOptions.mysql().gtid(true).build(), false, false);
+                ServerOptions.mysql().gtid(true).build(), false, false, true);
     }
 
     @Test
@@ -51,13 +55,20 @@ class ReplicaThroughProxyTest {
 
     private void replicate(ServerOptions masterOptions, ServerOptions replicaOptions, boolean useGtid,
                            boolean semiSync) throws Exception {
+        replicate(masterOptions, replicaOptions, useGtid, semiSync, false);
+    }
+
+    private void replicate(ServerOptions masterOptions, ServerOptions replicaOptions, boolean useGtid,
+                           boolean semiSync, boolean fullAuth) throws Exception {
         try (DbServer master = DbServer.start(masterOptions)) {
             master.createReplicationUser(ServeHarness.REPL, ServeHarness.REPL_PW);
             Workload workload = new Workload(master);
             workload.setUp();
             // a first part before the replica exists, a second one while it streams live
             workload.run(3, 60, 11);
-            try (ServeHarness proxy = ServeHarness.start(master, dir, 9601, semiSync);
+            ServerSettings settings = new ServerSettings("127.0.0.1", 0, null, null, semiSync, ServeHarness.users(),
+                    null, null, false, fullAuth);
+            try (ServeHarness proxy = ServeHarness.start(master, dir, 9601, semiSync, settings);
                  DbServer replica = DbServer.start(replicaOptions)) {
                 replica.replicateFrom("127.0.0.1", proxy.port(), ServeHarness.REPL, ServeHarness.REPL_PW, useGtid);
                 workload.run(3, 60, 12);
@@ -85,6 +96,16 @@ class ReplicaThroughProxyTest {
                 List<RegisteredReplica> registered = proxy.server.replicas();
                 assertTrue(registered.stream().anyMatch(r -> r.serverId() == replica.serverId()),
                         registered.toString());
+                try (Connection c = proxy.connect(ServeHarness.REPL, ServeHarness.REPL_PW);
+                     Statement st = c.createStatement()) {
+                    for (String show : List.of("SHOW SLAVE HOSTS", "SHOW REPLICAS")) {
+                        try (ResultSet rs = st.executeQuery(show)) {
+                            assertTrue(rs.next(), show);
+                            assertEquals(String.valueOf(replica.serverId()), rs.getString(1), show);
+                            assertEquals(String.valueOf(master.serverId()), rs.getString(4), show);
+                        }
+                    }
+                }
                 if (semiSync) {
                     assertEquals("ON", replica.globalStatus("Rpl_semi_sync_slave_status"));
                     assertTrue(proxy.server.acksReceived() > 0, "the semi-sync replica acknowledged nothing");

@@ -60,7 +60,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
      * {@code tls}: null for no TLS.
      */
     public record Server(String host, int port, String version, Long serverId, boolean semiSync,
-                         List<UserAccount> users, ServerTls tls) {
+                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
         public Server {
             users = List.copyOf(users);
         }
@@ -114,6 +114,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         String version = s.optionalString("version");
         Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
         boolean semiSync = s.bool("semiSync", true);
+        boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
         Node u = s.child("users", false);
         List<UserAccount> users = new ArrayList<>();
         for (String name : u.keys()) {
@@ -136,7 +137,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             tls = new ServerTls(cert, key, required);
         }
         s.rejectUnknown();
-        return new Server(host, port, version, serverId, semiSync, users, tls);
+        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {
