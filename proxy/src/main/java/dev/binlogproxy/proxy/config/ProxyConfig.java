@@ -154,17 +154,21 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             throw new ConfigException(n.key("mysqlNativePassword"), "missing (give mysqlNativePassword and/or "
                     + "cachingSha2Password, as printed by `binlog-proxy hash-password`)");
         }
-        PasswordHash hash;
         try {
-            PasswordHash.parse(nativeText, null);
+            if (nativeText != null) {
+                PasswordHash.parse(nativeText, null);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException(n.key("mysqlNativePassword"), e.getMessage());
         }
         try {
-            hash = PasswordHash.parse(nativeText, sha2Text);
+            if (sha2Text != null) {
+                PasswordHash.parse(null, sha2Text);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException(n.key("cachingSha2Password"), e.getMessage());
         }
+        PasswordHash hash = PasswordHash.parse(nativeText, sha2Text);
         List<String> given = n.stringList("permissions");
         EnumSet<Permission> permissions = EnumSet.noneOf(Permission.class);
         for (String p : given.isEmpty() ? List.of("replication") : given) {
