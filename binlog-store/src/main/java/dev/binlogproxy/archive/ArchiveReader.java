@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.function.IntPredicate;
 
 /**
  * Reads archived events in order from a position, the way a dump thread reads the master's binlog: whole events,
@@ -125,6 +126,99 @@ public final class ArchiveReader implements AutoCloseable {
                 throw new IOException("archive closed");
             }
         }
+    }
+
+    /**
+     * One event as {@link #nextEntry} returns it: either a copy ({@link #event()} non-null), or, for a large event,
+     * only where it lies in its file and a copy of its 19-byte header, so a sender can pass the bytes on from the
+     * file without copying them.
+     */
+    public record Entry(String file, long offset, int size, BinlogEvent event, byte[] header) {
+        public boolean isRegion() {
+            return event == null;
+        }
+
+        public int typeCode() {
+            return event != null ? event.typeCode() : Byte.toUnsignedInt(header[4]);
+        }
+
+        public int flags() {
+            return event != null ? event.flags()
+                    : Byte.toUnsignedInt(header[BinlogEvent.FLAGS_OFFSET])
+                    | Byte.toUnsignedInt(header[BinlogEvent.FLAGS_OFFSET + 1]) << 8;
+        }
+
+        /** End offset of the event in its file. */
+        public long end() {
+            return offset + size;
+        }
+    }
+
+    /**
+     * Like {@link #next()}, but an event of at least {@code regionFrom} bytes whose type code {@code copyAnyway}
+     * does not ask for is not read: the entry names its file region instead. ROTATEs are always copied (the reader
+     * needs them).
+     */
+    public Entry nextEntry(long regionFrom, IntPredicate copyAnyway) throws IOException {
+        if (closed) {
+            throw new IOException("reader closed");
+        }
+        if (inventory.isClosed()) {
+            throw new IOException("archive closed");
+        }
+        while (true) {
+            Inventory.FileView v = inventory.view(file);
+            if (v == null) {
+                throw new IOException(file + " left the archive while a reader was in it");
+            }
+            if (position < v.visibleEnd()) {
+                ByteBuffer w = window(position, BinlogEvent.HEADER_LENGTH, v.visibleEnd());
+                long size = BinlogEvent.eventSizeOf(w, w.position());
+                int type = Byte.toUnsignedInt(w.get(w.position() + 4));
+                if (size >= regionFrom && size >= BinlogEvent.HEADER_LENGTH && position + size <= v.visibleEnd()
+                        && type != EventType.ROTATE.code() && !copyAnyway.test(type)) {
+                    byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
+                    w.get(w.position(), header);
+                    Entry e = new Entry(file, position, (int) size, null, header);
+                    position += size;
+                    return e;
+                }
+                long at = position;
+                BinlogEvent event = read(v.visibleEnd());
+                return new Entry(file, at, event.eventSize(), event, null);
+            }
+            String next = rotatedTo != null ? rotatedTo : (v.sealed() ? v.next() : null);
+            if (next == null || !inventory.contains(next)) {
+                return null;
+            }
+            moveTo(next);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} for anything a reader could be waiting for (a published transaction, a new
+     * file, the archive closing). Call it only after {@link #next()} or {@link #nextEntry} found nothing, with the
+     * {@link #generation()} read before that call, so no wake-up is lost.
+     *
+     * @return false if the archive closed
+     */
+    public boolean await(long seenGeneration, long timeoutNanos) throws InterruptedException {
+        return inventory.await(seenGeneration, timeoutNanos);
+    }
+
+    /** The archive's change counter; see {@link #await}. */
+    public long generation() {
+        return inventory.generation();
+    }
+
+    /** Whether everything readable now has been read: the reader is at the visible end of the newest file it may enter. */
+    public boolean atVisibleEnd() {
+        Inventory.FileView v = inventory.view(file);
+        if (v == null || position < v.visibleEnd()) {
+            return false;
+        }
+        String next = rotatedTo != null ? rotatedTo : (v.sealed() ? v.next() : null);
+        return next == null || !inventory.contains(next);
     }
 
     @Override

@@ -182,6 +182,14 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     /**
+     * Whether a readable file holds a MariaDB GTID of this replication domain (a dump with a connect state ignores
+     * the domains its master never logged). Uses the index; without a hit it reads all of it.
+     */
+    public boolean holdsMariaDomain(long domainId) throws IOException {
+        return find(s -> true, e -> e.mariaGtid() != null && e.mariaGtid().domainId() == domainId).isPresent();
+    }
+
+    /**
      * Where the first transaction (in log order) whose first event is timestamped at or after {@code time} starts.
      * Event timestamps have whole seconds; a time with a fraction rounds up.
      */

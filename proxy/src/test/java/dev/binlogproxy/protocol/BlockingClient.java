@@ -149,6 +149,31 @@ final class BlockingClient implements AutoCloseable {
         return r;
     }
 
+    /** The next server packet, or empty if none came within {@code timeout} (or the connection is closed). */
+    Optional<Received> poll(Duration timeout) {
+        Object o;
+        try {
+            o = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        if (o == null) {
+            return Optional.empty();
+        }
+        if (o == CLOSED) {
+            inbound.add(CLOSED);
+            return Optional.empty();
+        }
+        if (o instanceof Throwable t) {
+            throw new IllegalStateException("pipeline failure: " + t, t);
+        }
+        Received r = (Received) o;
+        received.add(r);
+        lastSequenceId = r.lastSequenceId();
+        return Optional.of(r);
+    }
+
     /** True once the server closed the connection (waits a little for it). */
     boolean awaitClosed(Duration timeout) {
         return channel.closeFuture().awaitUninterruptibly(timeout.toMillis());

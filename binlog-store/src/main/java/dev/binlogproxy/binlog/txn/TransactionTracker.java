@@ -117,6 +117,72 @@ public final class TransactionTracker {
         }
     }
 
+    /**
+     * Whether {@link #acceptType} can place an event of this type without its body: every type but
+     * FORMAT_DESCRIPTION, QUERY and MariaDB GTID (whose body decides the role or the tracker's settings).
+     */
+    public static boolean roleNeedsBody(int typeCode) {
+        EventType t = EventType.of(typeCode);
+        return t == EventType.FORMAT_DESCRIPTION || t == EventType.QUERY || t == EventType.MARIA_GTID;
+    }
+
+    /**
+     * {@link #accept} for an event whose body was not read (a large event passed on from its file): the role from
+     * its type alone.
+     *
+     * @throws IllegalArgumentException for a type whose role needs the body ({@link #roleNeedsBody})
+     */
+    public EventRole acceptType(int typeCode) {
+        if (roleNeedsBody(typeCode)) {
+            throw new IllegalArgumentException("the role of event type " + typeCode + " depends on its body");
+        }
+        EventType type = EventType.of(typeCode);
+        String what = type + "(" + typeCode + ")";
+        switch (type) {
+            case ROTATE, STOP, PREVIOUS_GTIDS, MARIA_GTID_LIST, MARIA_BINLOG_CHECKPOINT, MARIA_START_ENCRYPTION,
+                 INCIDENT, HEARTBEAT, HEARTBEAT_V2, START_V3 -> {
+                requireOutside(what);
+                return EventRole.CONTROL;
+            }
+            case GTID, ANONYMOUS_GTID, GTID_TAGGED -> {
+                requireOutside(what);
+                state = State.AFTER_GTID;
+                return EventRole.START;
+            }
+            case TRANSACTION_PAYLOAD -> {
+                return switch (state) {
+                    case AFTER_GTID -> end();
+                    case OUTSIDE -> complete();
+                    default -> throw unexpected(what, "TRANSACTION_PAYLOAD inside an open transaction");
+                };
+            }
+            case XID, XA_PREPARE -> {
+                if (state != State.IN_TRANSACTION) {
+                    throw unexpected(what, type + " outside a BEGIN ... transaction");
+                }
+                return end();
+            }
+            default -> {
+                switch (state) {
+                    case OUTSIDE -> throw unexpected(what, type + " outside a transaction");
+                    case AFTER_GTID -> state = State.IN_TRANSACTION;
+                    default -> { }
+                }
+                return EventRole.INSIDE;
+            }
+        }
+    }
+
+    private void requireOutside(String what) {
+        if (state != State.OUTSIDE) {
+            throw unexpected(what, what + " inside an unfinished transaction");
+        }
+    }
+
+    private static MalformedEventException unexpected(String what, String why) {
+        return new MalformedEventException("transaction boundary violated: " + why + " (" + what + ")");
+    }
+
     private EventRole query(BinlogEvent event) {
         String keyword = leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
         switch (state) {

@@ -40,7 +40,8 @@ class GeneratedEventsTest {
         byte[] e = Heartbeat.of(3, "mysql-bin.000009", 123456).encode(ChecksumAlgorithm.CRC32);
         BinlogEvent ev = BinlogEvent.wrap(e);
         assertEquals(EventType.HEARTBEAT, ev.type());
-        assertTrue(ev.hasFlag(EventFlags.ARTIFICIAL));
+        assertEquals(0, ev.flags(), "masters send heartbeats with flags 0");
+        assertEquals(0, ev.timestamp());
         Heartbeat h = Heartbeat.decode(ev, ChecksumAlgorithm.CRC32);
         assertEquals(123456, h.position());
         assertEquals("mysql-bin.000009", h.logFile());

@@ -1,28 +1,87 @@
 package dev.binlogproxy.downstream.dump;
 
+import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventFlags;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.FormatDescription;
+import dev.binlogproxy.binlog.event.MariaGtidEvent;
+import dev.binlogproxy.binlog.event.MySqlGtidEvent;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.position.MySqlGtid;
+import dev.binlogproxy.binlog.txn.EventRole;
+import dev.binlogproxy.binlog.txn.TransactionTracker;
+import dev.binlogproxy.protocol.ErrorCodes;
+import dev.binlogproxy.protocol.MySqlProtocolException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one dump: reads the archive from the request's start point and writes to the output exactly the packets a
- * real master of the request's flavor would send. Runs on the calling thread until the client goes away,
+ * real master of the request's flavor sends (MySQL 8.0.15 and MariaDB 10.11 were captured and compared event by
+ * event; docs/architecture.md lists the rules). Runs on the calling thread until the client goes away,
  * {@link #stop()} is called, or an ERR ends it.
+ *
+ * <p>Per file: a fake ROTATE (timestamp 0, ARTIFICIAL, log_pos 0), the file's FORMAT_DESCRIPTION with IN_USE
+ * cleared (and log_pos 0, create_timestamp 0 when the dump starts past 4), then the events; after the file's
+ * ROTATE (or, for a file its master ended without one, once a newer file exists) the next file from 4.
+ * Fake events carry a CRC only as the client can read them: before the first FORMAT_DESCRIPTION as the client
+ * announced, afterwards as that FORMAT_DESCRIPTION declares.
  */
 public final class BinlogSender {
+    /**
+     * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a copy
+     * into a heap buffer costs less than the extra write and the file-region bookkeeping: see
+     * bench/ZeroCopyDumpBench and docs/results.md.
+     */
+    static final int REGION_THRESHOLD = 64 * 1024;
+    /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
+    private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
+
     private final BinlogArchive archive;
     private final DumpRequest request;
     private final DumpOutput out;
     private final long masterServerId;
-    private final MeterRegistry meters;
+    private final Counter eventsSent;
+    private final Counter bytesSent;
+    private final Counter regionBytes;
+    private final Counter heartbeats;
     private volatile boolean stopped;
     private volatile Thread runner;
 
+    // ---- state of the running dump (run() thread only) ----
+    private ArchiveReader reader;
+    private ChecksumAlgorithm fakeChecksum;
+    private FormatDescription fde;
+    private boolean heartbeatV2;
+    private String currentFile;
+    private long currentPos;
+    private long lastSentNanos;
+    private final TransactionTracker tracker = new TransactionTracker();
+    private StartResolver.Start start;
+    private MySqlSkip mysqlSkip;
+    private MariaSkip mariaSkip;
+    private FileChannel regionChannel;
+    private String regionFile;
+
     /**
-     * @param masterServerId the server_id put into fake events (the proxy's upstream master's, as the events in
-     *                       the archive carry it)
+     * @param masterServerId the server_id put into fake events (the upstream master's, which the archived events
+     *                       carry too)
      */
     public BinlogSender(BinlogArchive archive, DumpRequest request, DumpOutput out, long masterServerId,
                         MeterRegistry meters) {
@@ -30,13 +89,44 @@ public final class BinlogSender {
         this.request = Objects.requireNonNull(request, "request");
         this.out = Objects.requireNonNull(out, "out");
         this.masterServerId = masterServerId;
-        this.meters = Objects.requireNonNull(meters, "meters");
+        Objects.requireNonNull(meters, "meters");
+        eventsSent = Counter.builder("binlog_proxy_downstream_events").description("event packets sent to replicas")
+                .register(meters);
+        bytesSent = Counter.builder("binlog_proxy_downstream_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas").register(meters);
+        regionBytes = Counter.builder("binlog_proxy_downstream_zero_copy_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas straight from the files (no copy)").register(meters);
+        heartbeats = Counter.builder("binlog_proxy_downstream_heartbeats").description("heartbeats sent to replicas")
+                .register(meters);
     }
 
     /** Streams until the client goes away, {@link #stop()} is called, or an ERR ends the dump. */
     public void run() throws IOException, InterruptedException {
         runner = Thread.currentThread();
-        throw new UnsupportedOperationException("BinlogSender.run: not built yet (serve-dump branch)");
+        try {
+            if (stopped) {
+                return;
+            }
+            try {
+                start = StartResolver.resolve(archive, request);
+                stream();
+            } catch (DumpRefusedException refused) {
+                if (out.isOpen()) {
+                    out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
+                }
+            }
+        } catch (InterruptedException | ClosedByInterruptException e) {
+            if (!stopped) {
+                throw e;
+            }
+            Thread.interrupted();
+        } finally {
+            runner = null;
+            closeRegionChannel(false);
+            if (reader != null) {
+                reader.close();
+            }
+        }
     }
 
     /** Any thread; {@link #run()} returns promptly. */
@@ -45,6 +135,310 @@ public final class BinlogSender {
         Thread t = runner;
         if (t != null) {
             t.interrupt();
+        }
+    }
+
+    private void stream() throws IOException, InterruptedException {
+        String file = start.file();
+        long position = start.position();
+        fakeChecksum = request.clientChecksum() == ChecksumAlgorithm.CRC32 ? ChecksumAlgorithm.CRC32
+                : ChecksumAlgorithm.OFF;
+        FormatDescription firstFde;
+        try (ArchiveReader head = archive.openReader(BinlogPosition.startOf(file))) {
+            firstFde = head.formatDescription();
+        } catch (ArchiveException e) {
+            // purged between resolving and opening
+            throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
+        }
+        currentFile = file;
+        currentPos = position;
+        send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
+        if (firstFde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 && request.clientChecksum() == null) {
+            throw DumpRefusedException.fatal("Slave can not handle replication events with the checksum that master"
+                    + " is configured to log; " + coordinates(file, position, 4, 4));
+        }
+        heartbeatV2 = request.flavor() == BinlogFlavor.MYSQL && (request.flags() & DumpRequest.FLAG_0X02) != 0
+                && versionAtLeast(firstFde.serverVersion(), HEARTBEAT_V2_SINCE);
+        if (position > BinlogPosition.FIRST_EVENT_OFFSET) {
+            enterFormatDescription(firstFde);
+            send(FakeEvents.formatDescription(firstFde, true));
+            try {
+                reader = archive.openReader(new BinlogPosition(file, position));
+            } catch (ArchiveException notABoundary) {
+                throw DumpRefusedException.fatal("bogus data in log event; " + coordinates(file, position, position,
+                        position));
+            }
+        } else {
+            try {
+                reader = archive.openReader(BinlogPosition.startOf(file));
+            } catch (ArchiveException e) {
+                throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
+            }
+        }
+        if (start.mysqlExecuted() != null) {
+            mysqlSkip = new MySqlSkip(start.mysqlExecuted());
+        }
+        if (start.mariaSkip() != null) {
+            mariaSkip = start.mariaSkip();
+        }
+        loop();
+    }
+
+    private void loop() throws IOException, InterruptedException {
+        boolean readSinceEnd = false;
+        while (!stopped) {
+            if (!out.isOpen()) {
+                return;
+            }
+            long generation = reader.generation();
+            ArchiveReader.Entry e = reader.nextEntry(REGION_THRESHOLD, BinlogSender::copyAnyway);
+            if (e != null) {
+                readSinceEnd = true;
+                handle(e);
+                continue;
+            }
+            if (readSinceEnd && mysqlSkip != null && mysqlSkip.excluding) {
+                // MySQL ends a batch read inside a skipped group with a heartbeat at the position reached.
+                sendHeartbeat();
+            }
+            readSinceEnd = false;
+            if (request.nonBlocking()) {
+                flushRegions();
+                out.eof();
+                return;
+            }
+            flushRegions();
+            long wait = IDLE_CHECK_NANOS;
+            long period = request.heartbeatPeriodNanos();
+            if (period > 0) {
+                wait = Math.max(0, Math.min(wait, lastSentNanos + period - System.nanoTime()));
+            }
+            if (wait > 0 && !reader.await(generation, wait)) {
+                throw new IOException("archive closed");
+            }
+            if (period > 0 && System.nanoTime() - lastSentNanos >= period && reader.generation() == generation) {
+                sendHeartbeat();
+            }
+        }
+    }
+
+    private void handle(ArchiveReader.Entry e) throws IOException {
+        if (!e.file().equals(currentFile)) {
+            // Into the next file, after its predecessor's ROTATE (or its end, for a file its master left without).
+            closeRegionChannel(true);
+            currentFile = e.file();
+            currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
+            send(FakeEvents.rotate(masterServerId, e.file(), BinlogPosition.FIRST_EVENT_OFFSET, fakeChecksum));
+        }
+        int type = e.typeCode();
+        if (type == EventType.FORMAT_DESCRIPTION.code()) {
+            FormatDescription f;
+            try {
+                f = FormatDescription.decode(e.event());
+            } catch (MalformedEventException bad) {
+                throw new IOException(e.file() + ":" + e.offset() + ": bad FORMAT_DESCRIPTION: " + bad.getMessage(),
+                        bad);
+            }
+            enterFormatDescription(f);
+            currentPos = e.end();
+            send(FakeEvents.formatDescription(f, false));
+            return;
+        }
+        EventRole role = role(e);
+        currentPos = e.end();
+        if (mysqlSkip != null && mysqlSkip.skip(e, type, fde.checksumAlgorithm())) {
+            // MySQL 8.0.15 answers every skipped event with a heartbeat naming where it stands.
+            sendHeartbeat();
+            return;
+        }
+        if (mariaSkip != null) {
+            MariaSkip.Verdict v = mariaSkip.accept(e, type, role, fde.checksumAlgorithm());
+            if (v != MariaSkip.Verdict.SEND) {
+                if (v == MariaSkip.Verdict.SKIP_THEN_GTID_LIST) {
+                    send(FakeEvents.gtidList(masterServerId, e.end(), mariaSkip.binlogState(), fakeChecksum));
+                    mariaSkip = null;
+                }
+                return;
+            }
+        }
+        if (dropped(e, type)) {
+            return;
+        }
+        boolean ack = request.semiSync() && (role == EventRole.END || role == EventRole.COMPLETE)
+                && reader.atVisibleEnd();
+        if (e.isRegion()) {
+            FileChannel ch = regionChannel(e.file());
+            out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
+            regionBytes.increment(e.size());
+        } else {
+            out.event(Unpooled.wrappedBuffer(e.event().toByteArray()), request.semiSync(), ack);
+        }
+        eventsSent.increment();
+        bytesSent.increment(e.size());
+        lastSentNanos = System.nanoTime();
+    }
+
+    /** Where the event stands in its transaction (for the semi-sync flag); a dump that starts mid-transaction is tolerated. */
+    private EventRole role(ArchiveReader.Entry e) {
+        try {
+            return e.isRegion() ? tracker.acceptType(e.typeCode()) : tracker.accept(e.event());
+        } catch (MalformedEventException midTransaction) {
+            tracker.reset();
+            return EventRole.INSIDE;
+        }
+    }
+
+    /** Events a real master leaves out for this client. */
+    private boolean dropped(ArchiveReader.Entry e, int type) {
+        if (request.flavor() != BinlogFlavor.MARIADB) {
+            return false;
+        }
+        if (type == EventType.MARIA_ANNOTATE_ROWS.code() && (request.flags() & DumpRequest.FLAG_0X02) == 0) {
+            return true;
+        }
+        return request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0;
+    }
+
+    private void enterFormatDescription(FormatDescription f) {
+        fde = f;
+        fakeChecksum = f.checksumAlgorithm();
+        tracker.reset();
+        tracker.accept(BinlogEvent.wrap(f.encode()));
+    }
+
+    private void sendHeartbeat() throws IOException {
+        byte[] hb = heartbeatV2
+                ? FakeEvents.heartbeatV2(masterServerId, currentFile, currentPos, fakeChecksum)
+                : FakeEvents.heartbeat(masterServerId, currentFile, currentPos, fakeChecksum);
+        send(hb);
+        heartbeats.increment();
+    }
+
+    private void send(byte[] event) throws IOException {
+        out.event(Unpooled.wrappedBuffer(event), request.semiSync(), false);
+        lastSentNanos = System.nanoTime();
+    }
+
+    private FileChannel regionChannel(String file) throws IOException {
+        if (regionChannel == null || !file.equals(regionFile)) {
+            closeRegionChannel(true);
+            regionChannel = FileChannel.open(archive.directory().resolve(file), StandardOpenOption.READ);
+            regionFile = file;
+        }
+        return regionChannel;
+    }
+
+    private void flushRegions() throws IOException {
+        if (regionChannel != null) {
+            out.flush();
+        }
+    }
+
+    /** The output may still be writing regions of the channel: it must be done before the channel closes. */
+    private void closeRegionChannel(boolean flush) throws IOException {
+        if (regionChannel == null) {
+            return;
+        }
+        try {
+            if (flush && out.isOpen()) {
+                out.flush();
+            }
+        } finally {
+            try {
+                regionChannel.close();
+            } catch (IOException ignored) {
+                // read-only: nothing to lose
+            }
+            regionChannel = null;
+            regionFile = null;
+        }
+    }
+
+    /** Types whose body the sender (or the transaction tracker) reads: always copied, whatever their size. */
+    private static boolean copyAnyway(int type) {
+        return TransactionTracker.roleNeedsBody(type) || type == EventType.GTID.code()
+                || type == EventType.ANONYMOUS_GTID.code() || type == EventType.GTID_TAGGED.code()
+                || type == EventType.PREVIOUS_GTIDS.code() || type == EventType.MARIA_GTID_LIST.code();
+    }
+
+    /** The tail MySQL and MariaDB put on binlog read errors (file names without the directory). */
+    static String coordinates(String file, long first, long lastEvent, long lastByte) {
+        return "the first event '" + file + "' at " + first + ", the last event read from '" + file + "' at "
+                + lastEvent + ", the last byte read from '" + file + "' at " + lastByte + ".";
+    }
+
+    static boolean versionAtLeast(String serverVersion, int[] min) {
+        int[] v = new int[3];
+        int part = 0;
+        for (int i = 0; i < serverVersion.length() && part < 3; i++) {
+            char c = serverVersion.charAt(i);
+            if (Character.isDigit(c)) {
+                v[part] = v[part] * 10 + (c - '0');
+            } else if (c == '.') {
+                part++;
+            } else {
+                break;
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            if (v[i] != min[i]) {
+                return v[i] > min[i];
+            }
+        }
+        return true;
+    }
+
+    /**
+     * MySQL COM_BINLOG_DUMP_GTID skipping: a GTID event starts or ends an excluded group (its GTID is in the
+     * replica's set); other events follow the group they are in; a ROTATE is never skipped. Anonymous GTIDs, like
+     * any non-GTID event, stay in the current group (MySQL's rule).
+     */
+    private static final class MySqlSkip {
+        private final dev.binlogproxy.binlog.position.MySqlGtidSet executed;
+        boolean excluding;
+
+        MySqlSkip(dev.binlogproxy.binlog.position.MySqlGtidSet executed) {
+            this.executed = executed;
+        }
+
+        boolean skip(ArchiveReader.Entry e, int type, ChecksumAlgorithm checksum) throws IOException {
+            if (type == EventType.ROTATE.code()) {
+                excluding = false;
+                return false;
+            }
+            if (type == EventType.GTID.code()) {
+                MySqlGtid g;
+                try {
+                    g = MySqlGtidEvent.decode(e.event(), checksum).gtid();
+                } catch (MalformedEventException bad) {
+                    throw new IOException(e.file() + ":" + e.offset() + ": bad GTID event: " + bad.getMessage(), bad);
+                }
+                excluding = executed.contains(g);
+            }
+            return excluding;
+        }
+    }
+
+    /** The MariaDB GTID of an entry (a GTID event is always copied). */
+    static dev.binlogproxy.binlog.position.MariaGtid mariaGtid(ArchiveReader.Entry e, ChecksumAlgorithm checksum)
+            throws IOException {
+        try {
+            return MariaGtidEvent.decode(e.event(), checksum).gtid();
+        } catch (MalformedEventException bad) {
+            throw new IOException(e.file() + ":" + e.offset() + ": bad GTID event: " + bad.getMessage(), bad);
+        }
+    }
+
+    /** A refusal a real master sends as ERR 1236 (HY000). */
+    static final class DumpRefusedException extends MySqlProtocolException {
+        private static final long serialVersionUID = 1L;
+
+        private DumpRefusedException(String message) {
+            super(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, ErrorCodes.SQLSTATE_GENERAL, message);
+        }
+
+        static DumpRefusedException fatal(String message) {
+            return new DumpRefusedException(message);
         }
     }
 }

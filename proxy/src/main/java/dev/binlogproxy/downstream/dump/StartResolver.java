@@ -1,0 +1,226 @@
+package dev.binlogproxy.downstream.dump;
+
+import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.ArchiveReader;
+import dev.binlogproxy.archive.ArchivedFile;
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.MariaGtidList;
+import dev.binlogproxy.binlog.event.PreviousGtids;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.position.MariaGtid;
+import dev.binlogproxy.binlog.position.MariaGtidPosition;
+import dev.binlogproxy.binlog.position.MySqlGtidSet;
+import dev.binlogproxy.downstream.dump.BinlogSender.DumpRefusedException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds where a dump starts, or the ERR 1236 a real master answers instead (messages as MySQL 8.0.15 and MariaDB
+ * 10.11 word them).
+ */
+final class StartResolver {
+    static final String NO_SUCH_FILE = "Could not find first log file name in binary log index file";
+
+    /**
+     * @param mysqlExecuted the replica's GTID set (COM_BINLOG_DUMP_GTID), else null
+     * @param mariaSkip     what a MariaDB GTID dump skips before sending, else null
+     */
+    record Start(String file, long position, MySqlGtidSet mysqlExecuted, MariaSkip mariaSkip) {
+    }
+
+    private StartResolver() {
+    }
+
+    static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException {
+        List<ArchivedFile> files = archive.files();
+        StartPoint sp = request.start();
+        if (sp instanceof StartPoint.FilePosition fp) {
+            return byPosition(files, fp, request.flavor());
+        }
+        if (sp instanceof StartPoint.MySqlGtids g) {
+            return byMySqlGtids(archive, files, g.executed());
+        }
+        return byMariaGtids(archive, files, ((StartPoint.MariaGtids) sp).connectState());
+    }
+
+    private static Start byPosition(List<ArchivedFile> files, StartPoint.FilePosition fp, BinlogFlavor flavor) {
+        if (files.isEmpty()) {
+            throw DumpRefusedException.fatal(NO_SUCH_FILE);
+        }
+        String name = fp.file().isEmpty() ? files.get(0).name() : fp.file();
+        ArchivedFile file = files.stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> DumpRefusedException.fatal(NO_SUCH_FILE));
+        long pos = fp.position();
+        if (pos < BinlogPosition.FIRST_EVENT_OFFSET) {
+            if (flavor == BinlogFlavor.MYSQL) {
+                throw DumpRefusedException.fatal("Client requested master to start replication from position < 4");
+            }
+            // MariaDB reads 0..3 as "from the start"
+            pos = BinlogPosition.FIRST_EVENT_OFFSET;
+        }
+        if (pos > file.size()) {
+            throw DumpRefusedException.fatal(flavor == BinlogFlavor.MYSQL
+                    ? "Client requested master to start replication from position > file size"
+                    : "Client requested master to start replication from impossible position; "
+                    + BinlogSender.coordinates(name, pos, 4, 4));
+        }
+        return new Start(name, pos, null, null);
+    }
+
+    /**
+     * MySQL: the newest file whose PREVIOUS_GTIDS the replica has all of (so nothing it lacks is in an earlier
+     * file); refused when even the oldest file's PREVIOUS_GTIDS (the purged GTIDs) are not all in its set.
+     */
+    private static Start byMySqlGtids(BinlogArchive archive, List<ArchivedFile> files, MySqlGtidSet executed)
+            throws IOException {
+        if (files.isEmpty()) {
+            throw DumpRefusedException.fatal(NO_SUCH_FILE);
+        }
+        MySqlGtidSet purged = previousGtids(archive, files.get(0).name());
+        if (!executed.containsAll(purged)) {
+            throw DumpRefusedException.fatal("Cannot replicate because the master purged required binary logs."
+                    + " Replicate the missing transactions from elsewhere, or provision a new slave from backup."
+                    + " Consider increasing the master's binary log expiration period. The GTID set sent by the"
+                    + " slave is '" + executed.toServerString() + "', and the missing transactions are '"
+                    + purged.subtract(executed).toServerString() + "'.");
+        }
+        for (int i = files.size() - 1; i >= 0; i--) {
+            if (executed.containsAll(previousGtids(archive, files.get(i).name()))) {
+                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, executed, null);
+            }
+        }
+        throw new IllegalStateException("the oldest file's PREVIOUS_GTIDS were checked above");
+    }
+
+    /**
+     * MariaDB: every GTID of a domain the archive logs must be in the archive (or be the last GTID before a file,
+     * as its GTID_LIST says); then the newest file whose GTID_LIST leaves nothing the replica lacks to an earlier
+     * file. Groups up to the replica's GTID in each domain are skipped from that file on.
+     */
+    private static Start byMariaGtids(BinlogArchive archive, List<ArchivedFile> files, MariaGtidPosition state)
+            throws IOException {
+        if (files.isEmpty()) {
+            throw DumpRefusedException.fatal(NO_SUCH_FILE);
+        }
+        List<List<MariaGtid>> lists = new ArrayList<>();
+        for (ArchivedFile f : files) {
+            lists.add(gtidList(archive, f.name()));
+        }
+        List<MariaGtid> wanted = new ArrayList<>();
+        for (MariaGtid g : state.gtids()) {
+            if (archive.findTransaction(g).isPresent()) {
+                wanted.add(g);
+                continue;
+            }
+            boolean atAFileStart = lists.stream().anyMatch(l -> l.contains(g));
+            boolean known = atAFileStart || lists.stream().anyMatch(l -> l.stream()
+                    .anyMatch(x -> x.domainId() == g.domainId())) || archive.holdsMariaDomain(g.domainId());
+            if (!known) {
+                continue; // a domain this master never logged: MariaDB ignores it
+            }
+            if (!atAFileStart) {
+                throw DumpRefusedException.fatal("Error: connecting slave requested to start from GTID " + g
+                        + ", which is not in the master's binlog");
+            }
+            wanted.add(g);
+        }
+        MariaGtidPosition connect = MariaGtidPosition.of(wanted);
+        for (int i = files.size() - 1; i >= 0; i--) {
+            List<MariaGtid> list = lists.get(i);
+            if (containsAllSlaveGtids(connect, list)) {
+                Map<Long, MariaGtid> skipUntil = new HashMap<>();
+                for (MariaGtid g : connect.gtids()) {
+                    // A GTID that is the last before this file: nothing of its domain to skip here.
+                    if (!list.contains(g)) {
+                        skipUntil.put(g.domainId(), g);
+                    }
+                }
+                MariaSkip skip = skipUntil.isEmpty() ? null : new MariaSkip(skipUntil, list);
+                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, null, skip);
+            }
+        }
+        throw DumpRefusedException.fatal("Could not find GTID state requested by slave in any binlog files. Probably"
+                + " the slave state is too old and required binlog files have been purged.");
+    }
+
+    /**
+     * MariaDB's test of a file's GTID_LIST against the connect state: the file is late enough unless a domain in
+     * the list is absent from the state (the replica needs that domain from its start) or the replica's GTID of
+     * the same server is older than the list's (it is in an earlier file); the list's own last GTID is fine.
+     */
+    private static boolean containsAllSlaveGtids(MariaGtidPosition state, List<MariaGtid> list) {
+        for (MariaGtid entry : list) {
+            Optional<MariaGtid> mine = state.gtidFor(entry.domainId());
+            if (mine.isEmpty()) {
+                return false;
+            }
+            if (mine.get().serverId() == entry.serverId() && mine.get().seqNo() < entry.seqNo()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static MySqlGtidSet previousGtids(BinlogArchive archive, String file) throws IOException {
+        BinlogEvent e = headerEvent(archive, file, EventType.PREVIOUS_GTIDS);
+        if (e == null) {
+            return MySqlGtidSet.EMPTY;
+        }
+        try (ArchiveReader r = open(archive, file)) {
+            return PreviousGtids.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
+        } catch (MalformedEventException bad) {
+            throw new IOException(file + ": bad PREVIOUS_GTIDS: " + bad.getMessage(), bad);
+        }
+    }
+
+    private static List<MariaGtid> gtidList(BinlogArchive archive, String file) throws IOException {
+        BinlogEvent e = headerEvent(archive, file, EventType.MARIA_GTID_LIST);
+        if (e == null) {
+            return List.of();
+        }
+        try (ArchiveReader r = open(archive, file)) {
+            return MariaGtidList.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
+        } catch (MalformedEventException bad) {
+            throw new IOException(file + ": bad GTID_LIST: " + bad.getMessage(), bad);
+        }
+    }
+
+    /** The event of this type among the control events at the head of the file (after the FDE), if any. */
+    private static BinlogEvent headerEvent(BinlogArchive archive, String file, EventType type) throws IOException {
+        try (ArchiveReader r = open(archive, file)) {
+            for (int i = 0; i < 4; i++) {
+                ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> true);
+                if (e == null || !e.file().equals(file)) {
+                    return null;
+                }
+                if (e.typeCode() == type.code()) {
+                    return e.event();
+                }
+                int t = e.typeCode();
+                if (t != EventType.FORMAT_DESCRIPTION.code() && t != EventType.PREVIOUS_GTIDS.code()
+                        && t != EventType.MARIA_GTID_LIST.code() && t != EventType.MARIA_BINLOG_CHECKPOINT.code()
+                        && t != EventType.MARIA_START_ENCRYPTION.code()) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
+    private static ArchiveReader open(BinlogArchive archive, String file) throws IOException {
+        try {
+            return archive.openReader(BinlogPosition.startOf(file));
+        } catch (ArchiveException e) {
+            throw DumpRefusedException.fatal(NO_SUCH_FILE);
+        }
+    }
+}
