@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,10 +26,25 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.downstream.DownstreamServer;
+import dev.binlogproxy.downstream.Permission;
+import dev.binlogproxy.downstream.ServerSettings;
+import dev.binlogproxy.downstream.UserAccount;
 import dev.binlogproxy.protocol.NoLeaks;
+import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.proxy.config.ProxyConfig;
+import dev.binlogproxy.proxy.config.Secret;
+import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
+import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.UpstreamSettings;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * At least 100,000 generated malformed inputs at a MySQL-protocol server port while a real MariaDB replica
@@ -41,8 +57,11 @@ import dev.binlogproxy.testkit.ServerOptions;
  *
  * <p>System properties: {@code hostile.seed} (default: random, printed), {@code hostile.inputs} (default 100000),
  * {@code hostile.only} (replay one input index), {@code hostile.workers} (parallel connections, default 8),
- * {@code hostile.target} ({@code master}: a real MariaDB 10.11, the anchor the harness was built against).
+ * {@code hostile.target} ({@code proxy}, the default: the proxy's DownstreamServer in this JVM, mirroring a
+ * MariaDB 10.11 master, the replica behind it; {@code master}: that real MariaDB itself, the anchor the harness
+ * was built against, with the replica on it).
  */
+@ExtendWith(NoLeaks.class)
 class HostileInputTest {
 
     private static final String USER = "repl";
@@ -55,7 +74,9 @@ class HostileInputTest {
         long inputs = Long.getLong("hostile.inputs", 100_000);
         Long only = Long.getLong("hostile.only");
         int workers = Integer.getInteger("hostile.workers", 8);
-        String targetName = System.getProperty("hostile.target", "master");
+        String targetName = System.getProperty("hostile.target", "proxy");
+        quietServerLogs();
+        NoLeaks.collect(); // loads the detector at PARANOID before the server allocates its first buffer
         System.out.println("HostileInputTest seed=" + seed + " inputs=" + inputs + " target=" + targetName
                 + " (replay: -Dhostile.seed=" + seed + ")");
 
@@ -63,16 +84,39 @@ class HostileInputTest {
                 // a real server blocks a host after max_connect_errors failed handshakes; the test makes thousands
                 .extraFlag("--max-connect-errors=4294967295", "--max-connections=500", "--log-warnings=0")
                 .build();
+        Path archiveDir = Files.createTempDirectory("hostile-archive");
         try (DbServer master = DbServer.start(masterOptions);
-             DbServer replica = DbServer.start(ServerOptions.mariadb().build())) {
+             DbServer replica = DbServer.start(ServerOptions.mariadb().build());
+             Closer closer = new Closer()) {
             master.createReplicationUser(USER, PASSWORD);
             master.execute("CREATE DATABASE h", "CREATE TABLE h.t (id BIGINT PRIMARY KEY, v VARCHAR(200))");
-            HostileInputs.Target target = new HostileInputs.Target("real MariaDB " + master.version(),
-                    master.host(), master.port(), USER, PASSWORD, replica.serverId(), false, Map.of());
-            ServerProbe probe = ServerProbe.of(master);
-
-            replica.replicateFrom(master, USER, PASSWORD, false);
-            replica.waitForReplicaCaughtUp(master, Duration.ofMinutes(1));
+            HostileInputs.Target target;
+            ServerProbe probe;
+            if (targetName.equals("master")) {
+                target = new HostileInputs.Target("real MariaDB " + master.version(), master.host(), master.port(),
+                        USER, PASSWORD, replica.serverId(), false, Map.of());
+                probe = ServerProbe.of(master);
+                replica.replicateFrom(master, USER, PASSWORD, false);
+            } else if (targetName.equals("proxy")) {
+                BinlogArchive archive = closer.add(BinlogArchive.open(archiveDir, Durability.WRITE));
+                closer.add(MirrorService.start(new UpstreamSettings("127.0.0.1", master.port(), USER,
+                        new Secret(PASSWORD), 9400, false, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                        Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofSeconds(1), null,
+                        ProxyConfig.TlsMode.DISABLED, null), archive, new ProxyMetrics(new SimpleMeterRegistry())));
+                awaitFirstFile(archiveDir);
+                SimpleMeterRegistry meters = new SimpleMeterRegistry();
+                ServerSettings settings = new ServerSettings("127.0.0.1", 0, null, null, false,
+                        List.of(new UserAccount(USER, PasswordHash.of(PASSWORD),
+                                EnumSet.of(Permission.REPLICATION, Permission.ADMIN))), null, null, false);
+                DownstreamServer server = closer.add(DownstreamServer.start(settings, archive, Map::of, null, meters));
+                target = new HostileInputs.Target("binlog-proxy", "127.0.0.1", server.port(), USER, PASSWORD,
+                        replica.serverId(), true, PROXY_CODES);
+                probe = ServerProbe.thisJvm(() -> (long) meters.get("binlog_proxy_downstream_sessions").gauge().value());
+                replica.replicateFrom("127.0.0.1", server.port(), USER, PASSWORD, false);
+            } else {
+                throw new IllegalArgumentException("hostile.target: proxy or master, not " + targetName);
+            }
+            awaitReplicaRows(replica, 0);
 
             // baseline after the replica is connected: everything after this must come back to it
             Baseline before = Baseline.take(probe);
@@ -108,13 +152,13 @@ class HostileInputTest {
                     gen.total(), secs, gen.total() / secs, rows.get(), gen.report());
 
             if (!failures.isEmpty()) {
-                fail(failures.size() + " hostile input(s) failed (seed " + seed + "), first ones:\n"
-                        + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
+                fail(failures.size() + " hostile input(s) failed (seed " + seed + "), the first of each class:\n"
+                        + firstOfEachKind(failures));
             }
             assertTrue(probe.alive(), target.name() + " died");
             assertTrue(replicaTrouble.isEmpty(), "the replica did not stream through the run: " + replicaTrouble);
 
-            replica.waitForReplicaCaughtUp(master, Duration.ofMinutes(2));
+            awaitReplicaRows(replica, rows.get());
             assertEquals(String.valueOf(rows.get()), replica.queryValue("SELECT COUNT(*) FROM h.t"),
                     "rows on the replica");
             assertEquals(master.queryValue("CHECKSUM TABLE h.t"), replica.queryValue("CHECKSUM TABLE h.t"));
@@ -122,7 +166,114 @@ class HostileInputTest {
             before.awaitBack(probe, Duration.ofSeconds(30));
             List<String> leaks = NoLeaks.collect();
             assertTrue(leaks.isEmpty(), leaks.size() + " ByteBuf leak(s):\n" + String.join("\n", leaks));
+        } finally {
+            deleteTree(archiveDir);
         }
+    }
+
+    /**
+     * What the proxy answers beyond the protocol's minimum (Session, DownstreamServer): a packet over its 1 MB
+     * client limit gets 1153 at once, an out-of-order packet 1156, a command body it cannot parse 1835, and a dump
+     * of a file it does not have 1236, each with its SQLSTATE ({@link HostileInputs#expectedState}).
+     */
+    private static final Map<HostileInputs.Kind, int[]> PROXY_CODES = Map.of(
+            HostileInputs.Kind.WRONG_SEQUENCE_COMMAND, new int[] {1156},
+            HostileInputs.Kind.WRONG_SEQUENCE_RESPONSE, new int[] {1156},
+            HostileInputs.Kind.EMPTY_PACKET, new int[] {1835, 1047},
+            HostileInputs.Kind.BAD_BINLOG_DUMP, new int[] {1236, 1835},
+            HostileInputs.Kind.BAD_BINLOG_DUMP_GTID, new int[] {1236, 1835},
+            HostileInputs.Kind.BAD_REGISTER_SLAVE, new int[] {1835},
+            HostileInputs.Kind.TRUNCATED_COMMAND, new int[] {1835, 1236});
+
+    /** The mirror must have the master's first file before the server can greet anyone (3032 until then). */
+    private static void awaitFirstFile(Path archiveDir) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (Stream<Path> s = Files.list(archiveDir)) {
+                if (s.anyMatch(p -> p.getFileName().toString().matches(".*\\.\\d{6}"))) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the mirror wrote no binlog file into " + archiveDir + " within 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits until the replica has applied {@code rows} rows of h.t (and has the table at all). */
+    private static void awaitReplicaRows(DbServer replica, long rows) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            if ("1".equals(replica.queryValue("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='h'"))
+                    && Long.parseLong(replica.queryValue("SELECT COUNT(*) FROM h.t")) >= rows) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the replica did not reach " + rows + " rows: " + replica.replicaStatus());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Closes what the test started, last first. */
+    private static final class Closer implements AutoCloseable {
+        private final java.util.ArrayDeque<AutoCloseable> open = new java.util.ArrayDeque<>();
+
+        <T extends AutoCloseable> T add(T c) {
+            open.push(c);
+            return c;
+        }
+
+        @Override
+        public void close() throws Exception {
+            Exception first = null;
+            while (!open.isEmpty()) {
+                try {
+                    open.pop().close();
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    /**
+     * The server logs every refused session at INFO (right for operations); 100,000 of them to the test console
+     * would cost more than the inputs. WARN and above still show.
+     */
+    private static void quietServerLogs() {
+        for (String name : List.of("dev.binlogproxy.downstream", "dev.binlogproxy.protocol", "io.netty")) {
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(name))
+                    .setLevel(ch.qos.logback.classic.Level.WARN);
+        }
+    }
+
+    /** One line per input class that failed: how many, and the first failure in full. */
+    private static String firstOfEachKind(List<String> failures) {
+        java.util.Map<String, List<String>> byKind = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern kind = java.util.regex.Pattern.compile("input #\\d+ (\\w+) of seed");
+        for (String f : failures) {
+            java.util.regex.Matcher m = kind.matcher(f);
+            byKind.computeIfAbsent(m.find() ? m.group(1) : "other", k -> new ArrayList<>()).add(f);
+        }
+        StringBuilder b = new StringBuilder();
+        byKind.forEach((k, list) -> b.append(list.size()).append(" x ").append(k).append(": ").append(list.get(0))
+                .append('\n'));
+        return b.toString();
     }
 
     private static List<String> runAll(HostileInputs gen, long inputs, int workers, ServerProbe probe)
@@ -134,7 +285,7 @@ class HostileInputTest {
         for (int w = 0; w < workers; w++) {
             futures.add(pool.submit(() -> {
                 try (HostileInputs.Worker worker = gen.new Worker()) {
-                    for (long i; (i = next.getAndIncrement()) < inputs && failures.size() < 50; ) {
+                    for (long i; (i = next.getAndIncrement()) < inputs && failures.size() < 200; ) {
                         try {
                             worker.play(i);
                         } catch (HostileInputs.Failure f) {

@@ -218,7 +218,7 @@ final class HostileInputs {
                             default -> "";
                         };
                         s.writePacket(1, sent = response(target.user(), randomBytes(r, r.nextInt(40)), plugin,
-                                Capabilities.CLIENT_PLUGIN_AUTH));
+                                RESPONSE_CAPS));
                     }
                     case SSL_REQUEST_THEN_GARBAGE -> {
                         byte[] req = fixedPart(Capabilities.REPLICA_CLIENT_DEFAULT | Capabilities.CLIENT_SSL
