@@ -13,12 +13,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
+import dev.binlogproxy.protocol.auth.PasswordHash;
 import dev.binlogproxy.testkit.BinaryLog;
 import dev.binlogproxy.testkit.DbServer;
 
 /**
- * The proxy as its users run it: {@code bin/binlog-proxy run --config FILE} in its own process, mirroring a
- * master into a fresh archive and serving on a free port, so its memory (/proc/PID/status) is its own.
+ * The proxy in its own process, mirroring a master into a fresh archive and serving on a free port, so its memory
+ * (/proc/PID/status) is its own: as its users run it, {@code bin/binlog-proxy run --config FILE}
+ * ({@code -Dbench.launcher=cli}, the default), or {@link ServedProxyMain} on this classpath
+ * ({@code -Dbench.launcher=jvm}).
  */
 final class ProxyProcess implements AutoCloseable {
 
@@ -57,23 +60,43 @@ final class ProxyProcess implements AutoCloseable {
                 "server:",
                 "  host: 127.0.0.1",
                 "  port: " + port,
+                "  semiSync: false",
                 "  users:",
-                "    - name: " + USER,
-                "      password: " + PASSWORD,
+                "    " + USER + ":",
+                "      mysqlNativePassword: '" + PasswordHash.of(PASSWORD).nativeText().orElseThrow() + "'",
                 "      permissions: [replication, admin]",
                 "metrics:",
                 "  port: 0",
                 "");
         Path config = dir.resolve("proxy.yaml");
         Files.writeString(config, yaml);
-        Path root = repoRoot();
         Path log = dir.resolve("proxy.log");
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/binlog-proxy").toString(), "run", "--config",
-                config.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-        String opts = System.getProperty("bench.proxyJavaOpts");
-        if (opts != null) {
-            pb.environment().put("BINLOG_PROXY_JAVA_OPTS", opts);
+        ProcessBuilder pb;
+        String opts = System.getProperty("bench.proxyJavaOpts", "");
+        if (System.getProperty("bench.launcher", "cli").equals("cli")) {
+            pb = new ProcessBuilder(repoRoot().resolve("bin/binlog-proxy").toString(), "run", "--config",
+                    config.toString());
+            if (!opts.isBlank()) {
+                pb.environment().put("BINLOG_PROXY_JAVA_OPTS", opts);
+            }
+        } else {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            // Chronicle's --add-opens/--add-exports, as this JVM got them
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("--add-") || a.startsWith("-Dchronicle")) {
+                    cmd.add(a);
+                }
+            }
+            if (!opts.isBlank()) {
+                cmd.addAll(List.of(opts.trim().split("\\s+")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ServedProxyMain.class.getName(),
+                    String.valueOf(master.port()), String.valueOf(port), archive.toString(), String.valueOf(serverId),
+                    USER, PASSWORD));
+            pb = new ProcessBuilder(cmd);
         }
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Process p = pb.start();
         ProxyProcess proxy = new ProxyProcess(p, dir, port, log);
         try {
