@@ -51,11 +51,14 @@ public final class ServeBench {
     private static final String PASSWORD = ProxyProcess.PASSWORD;
     private static final boolean WITH_PROXY = Boolean.parseBoolean(System.getProperty("bench.proxy", "true"));
     private static final StringBuilder SUMMARY = new StringBuilder();
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger CONNECTOR_LOG =
+            java.util.logging.Logger.getLogger("com.github.shyiko.mysql.binlog");
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "all";
         // the connector logs every connect at INFO through java.util.logging: 100 sessions, 200 lines
-        java.util.logging.Logger.getLogger("com.github.shyiko.mysql.binlog").setLevel(java.util.logging.Level.WARNING);
+        CONNECTOR_LOG.setLevel(java.util.logging.Level.WARNING);
         out("Serve benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " cpus, load "
                 + loadAverage() + (WITH_PROXY ? "" : ", anchors only (bench.proxy=false)"));
         switch (mode) {
