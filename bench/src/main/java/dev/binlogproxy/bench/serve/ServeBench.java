@@ -275,8 +275,8 @@ public final class ServeBench {
             master.execute("CREATE DATABASE tl", "CREATE TABLE tl.t (id BIGINT PRIMARY KEY, v VARCHAR(100))");
             long masterRssBefore = Procs.statusKb(master.pid(), "VmRSS");
             TailResult m = tailSessions(master, master.port(), sessions, commits, 0, master.pid());
-            out(String.format(Locale.ROOT, "tail master: %s; mysqld RSS %d MB -> %d MB with the sessions",
-                    m.lat.summary(), masterRssBefore >> 10, m.rssKb >> 10));
+            out(String.format(Locale.ROOT, "tail master: %s; mysqld RSS %d MB -> %d MB with the sessions, %d threads",
+                    m.lat.summary(), masterRssBefore >> 10, m.rssKb >> 10, m.threads));
             if (!WITH_PROXY) {
                 return;
             }
@@ -285,15 +285,15 @@ public final class ServeBench {
                 long idle = proxy.rssKb();
                 TailResult p = tailSessions(master, proxy.port(), sessions, commits, commits * 10L, proxy.pid());
                 out(String.format(Locale.ROOT, "tail proxy:  %s; proxy RSS %d MB idle -> %d MB with the sessions "
-                        + "(peak %d MB, target <= 300), %d threads", p.lat.summary(), idle >> 10, p.rssKb >> 10,
-                        proxy.hwmKb() >> 10, Procs.threads(proxy.pid())));
+                        + "(peak %d MB, target <= 300), %d threads with the sessions", p.lat.summary(), idle >> 10,
+                        p.rssKb >> 10, proxy.hwmKb() >> 10, p.threads));
                 out(String.format(Locale.ROOT, "tail ratio proxy / master: p50 %.2f, p99 %.2f",
                         p.lat.micros(0.5) / m.lat.micros(0.5), p.lat.micros(0.99) / m.lat.micros(0.99)));
             }
         }
     }
 
-    record TailResult(Latencies lat, long rssKb) {
+    record TailResult(Latencies lat, long rssKb, long threads) {
     }
 
     private static TailResult tailSessions(DbServer master, int port, int sessions, int commits, long firstId,
@@ -340,6 +340,7 @@ public final class ServeBench {
                 clients.add(c);
             }
             long rss = Procs.statusKb(servingPid, "VmRSS");
+            long threads = Procs.threads(servingPid);
             try (Connection m = master.connect();
                  PreparedStatement ins = m.prepareStatement("INSERT INTO tl.t VALUES (?, 'tail')")) {
                 for (int i = 0; i < commits; i++) {
@@ -350,6 +351,7 @@ public final class ServeBench {
                     LockSupport.parkNanos(2_000_000 + (i % 7) * 1_000_000L);
                     if (i % 100 == 0) {
                         rss = Math.max(rss, Procs.statusKb(servingPid, "VmRSS"));
+                        threads = Math.max(threads, Procs.threads(servingPid));
                     }
                 }
             }
@@ -363,7 +365,7 @@ public final class ServeBench {
             if (errors.get() > 0) {
                 throw new IOException(errors.get() + " session failures");
             }
-            return new TailResult(lat, rss);
+            return new TailResult(lat, rss, threads);
         } finally {
             for (BinaryLogClient c : clients) {
                 try {
