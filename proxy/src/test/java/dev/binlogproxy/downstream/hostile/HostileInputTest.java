@@ -59,7 +59,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * {@code hostile.only} (replay one input index), {@code hostile.workers} (parallel connections, default 8),
  * {@code hostile.target} ({@code proxy}, the default: the proxy's DownstreamServer in this JVM, mirroring a
  * MariaDB 10.11 master, the replica behind it; {@code master}: that real MariaDB itself, the anchor the harness
- * was built against, with the replica on it).
+ * was built against, with the replica on it); {@code hostile.flavor} ({@code mariadb}, the default: MariaDB 10.11
+ * master and replica; {@code mysql}: MySQL 8.0.15, so the proxy greets with caching_sha2_password).
  */
 @ExtendWith(NoLeaks.class)
 class HostileInputTest {
@@ -80,20 +81,22 @@ class HostileInputTest {
         System.out.println("HostileInputTest seed=" + seed + " inputs=" + inputs + " target=" + targetName
                 + " (replay: -Dhostile.seed=" + seed + ")");
 
-        ServerOptions masterOptions = ServerOptions.mariadb()
+        boolean mysql = System.getProperty("hostile.flavor", "mariadb").equals("mysql");
+        ServerOptions masterOptions = (mysql ? ServerOptions.mysql() : ServerOptions.mariadb())
                 // a real server blocks a host after max_connect_errors failed handshakes; the test makes thousands
-                .extraFlag("--max-connect-errors=4294967295", "--max-connections=500", "--log-warnings=0")
+                .extraFlag("--max-connect-errors=4294967295", "--max-connections=500",
+                        mysql ? "--log-error-verbosity=1" : "--log-warnings=0")
                 .build();
         Path archiveDir = Files.createTempDirectory("hostile-archive");
         try (DbServer master = DbServer.start(masterOptions);
-             DbServer replica = DbServer.start(ServerOptions.mariadb().build());
+             DbServer replica = DbServer.start((mysql ? ServerOptions.mysql() : ServerOptions.mariadb()).build());
              Closer closer = new Closer()) {
             master.createReplicationUser(USER, PASSWORD);
             master.execute("CREATE DATABASE h", "CREATE TABLE h.t (id BIGINT PRIMARY KEY, v VARCHAR(200))");
             HostileInputs.Target target;
             ServerProbe probe;
             if (targetName.equals("master")) {
-                target = new HostileInputs.Target("real MariaDB " + master.version(), master.host(), master.port(),
+                target = new HostileInputs.Target("real " + master.flavor() + " " + master.version(), master.host(), master.port(),
                         USER, PASSWORD, replica.serverId(), false, Map.of());
                 probe = ServerProbe.of(master);
                 replica.replicateFrom(master, USER, PASSWORD, false);
