@@ -83,11 +83,13 @@ public final class BenchMain {
         List<String> decode = new ArrayList<>();
         List<String> checksum = new ArrayList<>();
         List<String> scan = new ArrayList<>();
+        List<String> zeroCopy = new ArrayList<>();
         for (Group g : groups.values()) {
             switch (g.benchmarkClass()) {
                 case "EventDecodeBenchmark" -> decode.add(decodeRow(g));
                 case "ChecksumBenchmark" -> checksum.add(checksumRow(g));
                 case "FileScanBenchmark" -> scan.add(scanRow(g));
+                case "ZeroCopyDumpBenchmark" -> zeroCopy.add(zeroCopyRow(g));
                 default -> { }
             }
         }
@@ -111,7 +113,20 @@ public final class BenchMain {
                     "rawFileChannelRead", "summaryScan", "scan/raw", "scan events/s"));
             scan.forEach(out::append);
         }
+        if (!zeroCopy.isEmpty()) {
+            out.append("\nZeroCopyDumpBenchmark: MB/s (10^6 bytes) of events sent over loopback TCP\n");
+            out.append(String.format(Locale.ROOT, "  %-8s %18s %18s %14s%n", "size", "copyThenWrite", "fileRegion",
+                    "region/copy"));
+            zeroCopy.forEach(out::append);
+        }
         return out.toString();
+    }
+
+    private static String zeroCopyRow(Group g) {
+        Result<?> copy = g.secondary("copyThenWrite", "bytes");
+        Result<?> region = g.secondary("fileRegion", "bytes");
+        return String.format(Locale.ROOT, "  %-8s %18s %18s %14s%n", g.params().get("size"),
+                withError(copy, 1e-6, ""), withError(region, 1e-6, ""), ratio(region, copy));
     }
 
     private static String decodeRow(Group g) {

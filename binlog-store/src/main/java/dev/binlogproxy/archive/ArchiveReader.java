@@ -322,6 +322,10 @@ public final class ArchiveReader implements AutoCloseable {
                     + " transactions of " + file + " up to " + visible);
         }
         String why = null;
+        if (at + BinlogEvent.HEADER_LENGTH > visible) {
+            throw new ArchiveException("cannot read from " + file + ":" + at + ": not the start of an event (only "
+                    + (visible - at) + " bytes before the readable end " + visible + ")");
+        }
         ByteBuffer w = window(at, BinlogEvent.HEADER_LENGTH, visible);
         long size = BinlogEvent.eventSizeOf(w, w.position());
         if (size < BinlogEvent.HEADER_LENGTH || at + size > visible) {

@@ -185,7 +185,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         String version = server.settings().version() != null ? server.settings().version() : master.greetingVersion();
         int collation = master.isMariaDb() ? Collations.UTF8MB4_GENERAL_CI : Collations.UTF8MB4_0900_AI_CI;
         seq = 0;
-        send(new HandshakeV10(version, connectionId, scramble, caps, collation,
+        sendAndFlush(new HandshakeV10(version, connectionId, scramble, caps, collation,
                 ServerStatus.SERVER_STATUS_AUTOCOMMIT, greetingPlugin));
         ctx.fireChannelActive();
     }

@@ -48,6 +48,11 @@ public final class BinlogSender {
      * bench/ZeroCopyDumpBench and docs/results.md.
      */
     static final int REGION_THRESHOLD = 64 * 1024;
+    /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
+    private static final int MARIA_CAPABILITY_ANNOTATE = 1;
+    private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
+    private static final int MARIA_CAPABILITY_BINLOG_CHECKPOINT = 3;
+    private static final int MARIA_CAPABILITY_GTID = 4;
     /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
@@ -76,6 +81,7 @@ public final class BinlogSender {
     private StartResolver.Start start;
     private MySqlSkip mysqlSkip;
     private MariaSkip mariaSkip;
+    private boolean firstFileFde = true;
     private FileChannel regionChannel;
     private String regionFile;
 
@@ -154,14 +160,19 @@ public final class BinlogSender {
         currentPos = position;
         send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
         if (firstFde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 && request.clientChecksum() == null) {
-            throw DumpRefusedException.fatal("Slave can not handle replication events with the checksum that master"
-                    + " is configured to log; " + coordinates(file, position, 4, 4));
+            long fdeEnd = BinlogPosition.FIRST_EVENT_OFFSET + firstFde.encode().length;
+            String why = "Slave can not handle replication events with the checksum that master is configured to log; ";
+            // The two masters word where they stopped differently: MySQL names the file the client asked for
+            // (empty for a GTID dump) and the FDE's end; MariaDB the file it opened, 4, and the FDE's end.
+            throw DumpRefusedException.fatal(why + (request.flavor() == BinlogFlavor.MYSQL
+                    ? coordinates(requestedFile(), position, file, fdeEnd, fdeEnd)
+                    : coordinates(file, 4, file, 4, fdeEnd)));
         }
         heartbeatV2 = request.flavor() == BinlogFlavor.MYSQL && (request.flags() & DumpRequest.FLAG_0X02) != 0
                 && versionAtLeast(firstFde.serverVersion(), HEARTBEAT_V2_SINCE);
         if (position > BinlogPosition.FIRST_EVENT_OFFSET) {
             enterFormatDescription(firstFde);
-            send(FakeEvents.formatDescription(firstFde, true));
+            send(FakeEvents.formatDescription(firstFde, true, true));
             try {
                 reader = archive.openReader(new BinlogPosition(file, position));
             } catch (ArchiveException notABoundary) {
@@ -241,7 +252,12 @@ public final class BinlogSender {
             }
             enterFormatDescription(f);
             currentPos = e.end();
-            send(FakeEvents.formatDescription(f, false));
+            // Seen on both: a GTID dump that has transactions to skip clears create_timestamp of the first FDE,
+            // as a dump from past 4 does (an empty MySQL set or a MariaDB state with nothing to skip keeps it).
+            boolean gtidStart = firstFileFde && ((start.mysqlExecuted() != null && !start.mysqlExecuted().isEmpty())
+                    || start.mariaSkip() != null);
+            firstFileFde = false;
+            send(FakeEvents.formatDescription(f, false, gtidStart));
             return;
         }
         EventRole role = role(e);
@@ -262,6 +278,14 @@ public final class BinlogSender {
             }
         }
         if (dropped(e, type)) {
+            return;
+        }
+        byte[] replaced = request.flavor() == BinlogFlavor.MARIADB ? forOldMariaReplica(e, type) : null;
+        if (replaced != null) {
+            out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
+            eventsSent.increment();
+            bytesSent.increment(replaced.length);
+            lastSentNanos = System.nanoTime();
             return;
         }
         boolean ack = request.semiSync() && (role == EventRole.END || role == EventRole.COMPLETE)
@@ -293,10 +317,66 @@ public final class BinlogSender {
         if (request.flavor() != BinlogFlavor.MARIADB) {
             return false;
         }
-        if (type == EventType.MARIA_ANNOTATE_ROWS.code() && (request.flags() & DumpRequest.FLAG_0X02) == 0) {
+        if (request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0) {
             return true;
         }
-        return request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0;
+        int cap = request.mariadbSlaveCapability();
+        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
+            // Seen on 10.11: asked for (flag 0x02) -> sent, whatever the capability; else dropped for a replica
+            // that tolerates holes, sent as is to one that only knows the type, replaced for one that does not.
+            return (request.flags() & DumpRequest.FLAG_0X02) == 0 && cap >= MARIA_CAPABILITY_TOLERATE_HOLES;
+        }
+        return cap >= MARIA_CAPABILITY_TOLERATE_HOLES && needsStandIn(e, type, cap);
+    }
+
+    /** Whether a replica of this capability cannot take the event as it is (GTID groups aside, see below). */
+    private boolean needsStandIn(ArchiveReader.Entry e, int type, int cap) {
+        if (type == EventType.MARIA_GTID_LIST.code()) {
+            return cap < MARIA_CAPABILITY_GTID;
+        }
+        if (type == EventType.MARIA_BINLOG_CHECKPOINT.code()) {
+            return cap < MARIA_CAPABILITY_BINLOG_CHECKPOINT;
+        }
+        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
+            return cap < MARIA_CAPABILITY_ANNOTATE && (request.flags() & DumpRequest.FLAG_0X02) == 0;
+        }
+        if (type == EventType.MARIA_GTID.code() && cap < MARIA_CAPABILITY_GTID) {
+            return (MariaGtidEvent.flags2Of(e.event(), fde.checksumAlgorithm()) & MariaGtidEvent.FL_STANDALONE) != 0;
+        }
+        return false;
+    }
+
+    /**
+     * What MariaDB sends a replica with a low @mariadb_slave_capability instead of events it cannot handle (same
+     * size, so positions hold; seen on 10.11): a GTID that opens a BEGIN group becomes a BEGIN query; below
+     * capability 2 (holes not tolerated) GTID_LIST, BINLOG_CHECKPOINT, standalone GTIDs and unasked ANNOTATE_ROWS
+     * become dummy events (from 2 on they are left out, see {@link #dropped}). Null: send the event as it is.
+     */
+    private byte[] forOldMariaReplica(ArchiveReader.Entry e, int type) throws IOException {
+        int cap = request.mariadbSlaveCapability();
+        if (cap >= MARIA_CAPABILITY_GTID) {
+            return null;
+        }
+        ChecksumAlgorithm alg = fde.checksumAlgorithm();
+        if (needsStandIn(e, type, cap)) {
+            byte[] header = e.header() != null ? e.header()
+                    : java.util.Arrays.copyOf(e.event().toByteArray(), BinlogEvent.HEADER_LENGTH);
+            byte[] d = FakeEvents.dummy(header, e.size(), alg);
+            if (d == null) {
+                throw DumpRefusedException.fatal("Failed to replace binlog event with a dummy event: event too"
+                        + " short.");
+            }
+            return d;
+        }
+        if (type == EventType.MARIA_GTID.code()) {
+            byte[] begin = FakeEvents.beginInsteadOfGtid(e.event(), alg);
+            if (begin == null) {
+                throw DumpRefusedException.fatal("Failed to replace GTID event with backwards-compatible event:"
+                        + " corrupt event.");
+            }
+            return begin;
+        }
+        return null;
     }
 
     private void enterFormatDescription(FormatDescription f) {
@@ -363,8 +443,16 @@ public final class BinlogSender {
 
     /** The tail MySQL and MariaDB put on binlog read errors (file names without the directory). */
     static String coordinates(String file, long first, long lastEvent, long lastByte) {
-        return "the first event '" + file + "' at " + first + ", the last event read from '" + file + "' at "
+        return coordinates(file, first, file, lastEvent, lastByte);
+    }
+
+    static String coordinates(String firstFile, long first, String file, long lastEvent, long lastByte) {
+        return "the first event '" + firstFile + "' at " + first + ", the last event read from '" + file + "' at "
                 + lastEvent + ", the last byte read from '" + file + "' at " + lastByte + ".";
+    }
+
+    private String requestedFile() {
+        return request.start() instanceof StartPoint.FilePosition fp ? fp.file() : "";
     }
 
     static boolean versionAtLeast(String serverVersion, int[] min) {

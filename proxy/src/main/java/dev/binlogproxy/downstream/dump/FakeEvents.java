@@ -68,19 +68,114 @@ final class FakeEvents {
         return new MariaGtidList(h, 0, state, new byte[0]).encode(checksum);
     }
 
+    /** Shortest event MariaDB can replace by a dummy USER_VAR ("!" = NULL), without CRC. */
+    private static final int MIN_DUMMY_USER_VAR = BinlogEvent.HEADER_LENGTH + 4 + 1 + 1;
+    /** Shortest event MariaDB replaces by a dummy QUERY (a comment), without CRC. */
+    private static final int MIN_DUMMY_QUERY = BinlogEvent.HEADER_LENGTH + 13 + 1 + 1;
+    private static final int QUERY_POST_HEADER = 13;
+    private static final int MARIA_GTID_BODY = 19;
+
+    /**
+     * MariaDB's stand-in for an event an old replica (a low @mariadb_slave_capability) cannot handle, same size and
+     * header so positions stay right: a QUERY holding the comment "# Dummy event replacing event type N that slave
+     * cannot handle." (cut or padded with blanks to fit), or, for events too short for that, a USER_VAR setting
+     * "!..." to NULL. THREAD_SPECIFIC cleared, SUPPRESS_USE set, CRC recomputed. Built from the header alone.
+     *
+     * @return null if the event is too short even for the USER_VAR form
+     */
+    static byte[] dummy(byte[] header, int eventSize, ChecksumAlgorithm checksum) {
+        int dataLen = eventSize - checksum.trailerLength();
+        if (dataLen < MIN_DUMMY_USER_VAR) {
+            return null;
+        }
+        byte[] b = new byte[eventSize];
+        System.arraycopy(header, 0, b, 0, BinlogEvent.HEADER_LENGTH);
+        int oldType = Byte.toUnsignedInt(header[4]);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        suppressUse(bb);
+        int q = BinlogEvent.HEADER_LENGTH;
+        if (dataLen < MIN_DUMMY_QUERY) {
+            byte[] name = "!dummyvar".getBytes(StandardCharsets.ISO_8859_1);
+            int nameLen = dataLen - (MIN_DUMMY_USER_VAR - 1);
+            b[4] = (byte) EventType.USER_VAR.code();
+            bb.putInt(q, nameLen);
+            System.arraycopy(name, 0, b, q + 4, nameLen);
+            b[q + 4 + nameLen] = 1; // is_null
+        } else {
+            b[4] = (byte) EventType.QUERY.code();
+            // thread_id, exec_time, db_len, error_code, status_vars_len: all 0; then the empty db's NUL
+            int text = q + QUERY_POST_HEADER + 1;
+            byte[] msg = ("# Dummy event replacing event type " + oldType + " that slave cannot handle.")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            int commentLen = dataLen - (MIN_DUMMY_QUERY - 1);
+            for (int i = 0; i < commentLen; i++) {
+                b[text + i] = i < msg.length ? msg[i] : (byte) ' ';
+            }
+        }
+        return finish(b, checksum);
+    }
+
+    /**
+     * MariaDB's rewrite of a GTID event for a replica without GTID capability: a BEGIN query of the same size (a
+     * GTID with a 2-byte longer body gets an empty time_zone status variable to fill them).
+     *
+     * @return null if the GTID body has neither length (MariaDB then refuses the dump)
+     */
+    static byte[] beginInsteadOfGtid(BinlogEvent gtid, ChecksumAlgorithm checksum) {
+        int body = gtid.eventSize() - checksum.trailerLength() - BinlogEvent.HEADER_LENGTH;
+        if (body != MARIA_GTID_BODY && body != MARIA_GTID_BODY + 2) {
+            return null;
+        }
+        byte[] b = gtid.toByteArray();
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        suppressUse(bb);
+        b[4] = (byte) EventType.QUERY.code();
+        int q = BinlogEvent.HEADER_LENGTH;
+        java.util.Arrays.fill(b, q, q + QUERY_POST_HEADER, (byte) 0);
+        int text;
+        if (body == MARIA_GTID_BODY) {
+            b[q + QUERY_POST_HEADER] = 0;
+            text = q + QUERY_POST_HEADER + 1;
+        } else {
+            bb.putShort(q + 11, (short) 2);
+            b[q + QUERY_POST_HEADER] = 5; // Q_TIME_ZONE_CODE
+            b[q + QUERY_POST_HEADER + 1] = 0;
+            b[q + QUERY_POST_HEADER + 2] = 0;
+            text = q + QUERY_POST_HEADER + 3;
+        }
+        System.arraycopy("BEGIN".getBytes(StandardCharsets.ISO_8859_1), 0, b, text, 5);
+        return finish(b, checksum);
+    }
+
+    private static void suppressUse(ByteBuffer bb) {
+        int flags = Short.toUnsignedInt(bb.getShort(BinlogEvent.FLAGS_OFFSET));
+        flags = (flags & ~EventFlags.THREAD_SPECIFIC) | EventFlags.SUPPRESS_USE;
+        bb.putShort(BinlogEvent.FLAGS_OFFSET, (short) flags);
+    }
+
+    private static byte[] finish(byte[] b, ChecksumAlgorithm checksum) {
+        if (checksum == ChecksumAlgorithm.CRC32) {
+            EventChecksum.writeTrailer(b, 0, b.length);
+        }
+        return b;
+    }
+
     /**
      * The file's FORMAT_DESCRIPTION as a dump sends it: IN_USE cleared (the file may still be open); when the dump
      * starts past position 4 also log_pos 0 (so the replica does not take it as its position) and
      * create_timestamp 0 (a non-zero one tells a replica the master restarted, and it drops its temporary
-     * tables). The CRC is recomputed in the one place that does it.
+     * tables). GTID dumps (both flavors) clear create_timestamp in the first file too, even from 4. The CRC is
+     * recomputed in the one place that does it.
      */
-    static byte[] formatDescription(FormatDescription fde, boolean midFile) {
+    static byte[] formatDescription(FormatDescription fde, boolean midFile, boolean clearCreated) {
         byte[] b = fde.encode();
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         int flags = Short.toUnsignedInt(bb.getShort(BinlogEvent.FLAGS_OFFSET)) & ~EventFlags.BINLOG_IN_USE;
         bb.putShort(BinlogEvent.FLAGS_OFFSET, (short) flags);
         if (midFile) {
             bb.putInt(13, 0);
+        }
+        if (midFile || clearCreated) {
             bb.putInt(FDE_CREATED_OFFSET, 0);
         }
         if (fde.checksumAware()) {

@@ -4,6 +4,7 @@ import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.UpstreamIdentity;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.EventType;
@@ -13,6 +14,7 @@ import dev.binlogproxy.binlog.event.PreviousGtids;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.position.MariaGtidPosition;
+import dev.binlogproxy.binlog.position.MySqlGtid;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 import dev.binlogproxy.downstream.dump.BinlogSender.DumpRefusedException;
 
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Finds where a dump starts, or the ERR 1236 a real master answers instead (messages as MySQL 8.0.15 and MariaDB
@@ -37,7 +40,21 @@ final class StartResolver {
     record Start(String file, long position, MySqlGtidSet mysqlExecuted, MariaSkip mariaSkip) {
     }
 
+    /** MySQL's ER_SLAVE_HAS_MORE_GTIDS_THAN_MASTER text. */
+    private static final String MORE_GTIDS = "Slave has more GTIDs than the master has, using the master's SERVER_UUID."
+            + " This may indicate that the end of the binary log was truncated or that the last binary log file was"
+            + " lost, e.g., after a power or disk failure when sync_binlog != 1. The master may or may not have rolled"
+            + " back transactions that were already replicated to the slave. Suggest to replicate any transactions"
+            + " that master has rolled back from slave to master, and/or commit empty transactions on master to"
+            + " account for transactions that have been committed on master but are not included in GTID_EXECUTED.";
+    /** MySQL cuts error messages to MYSQL_ERRMSG_SIZE - 1 bytes. */
+    private static final int MAX_MESSAGE = 511;
+
     private StartResolver() {
+    }
+
+    static String truncated(String message) {
+        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE);
     }
 
     static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException {
@@ -87,11 +104,22 @@ final class StartResolver {
         }
         MySqlGtidSet purged = previousGtids(archive, files.get(0).name());
         if (!executed.containsAll(purged)) {
+            // 8.0.15 names the sets only in its error log; the client gets this fixed text.
             throw DumpRefusedException.fatal("Cannot replicate because the master purged required binary logs."
                     + " Replicate the missing transactions from elsewhere, or provision a new slave from backup."
-                    + " Consider increasing the master's binary log expiration period. The GTID set sent by the"
-                    + " slave is '" + executed.toServerString() + "', and the missing transactions are '"
-                    + purged.subtract(executed).toServerString() + "'.");
+                    + " Consider increasing the master's binary log expiration period. To find the missing"
+                    + " transactions, see the master's error log or the manual for GTID_SUBTRACT.");
+        }
+        Optional<UUID> master = archive.identity().flatMap(UpstreamIdentity::serverUuid);
+        if (master.isPresent()) {
+            List<MySqlGtidSet.Interval> mine = executed.intervals(master.get());
+            if (!mine.isEmpty()) {
+                MySqlGtid last = new MySqlGtid(master.get(), mine.get(mine.size() - 1).last());
+                if (!previousGtids(archive, files.get(files.size() - 1).name()).contains(last)
+                        && archive.findTransaction(last).isEmpty()) {
+                    throw DumpRefusedException.fatal(truncated(MORE_GTIDS));
+                }
+            }
         }
         for (int i = files.size() - 1; i >= 0; i--) {
             if (executed.containsAll(previousGtids(archive, files.get(i).name()))) {

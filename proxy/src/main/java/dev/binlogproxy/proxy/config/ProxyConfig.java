@@ -110,7 +110,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
 
     private static Server server(Node s, Path base) throws ConfigException {
         String host = s.string("host", "127.0.0.1");
-        int port = (int) s.integer("port", 3307, 1, 65535);
+        int port = (int) s.integer("port", 3307, 0, 65535);
         String version = s.optionalString("version");
         Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
         boolean semiSync = s.bool("semiSync", true);
