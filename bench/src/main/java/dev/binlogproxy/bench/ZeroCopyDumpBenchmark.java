@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -27,19 +26,18 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The choice behind BinlogSender.REGION_THRESHOLD: sending one archived event to a replica over loopback TCP,
- * either copied (read from the file into a fresh heap array, as ArchiveReader returns events, then one gathering
- * write of packet header and event: the anchor) or as a file region (the packet header written, then
- * FileChannel.transferTo, which is what Netty's DefaultFileRegion does on the NIO transport: sendfile(2)).
- * A region costs a second system call per event and saves a copy of the event through the heap, so it pays only
- * above some size. A drain thread reads and drops everything on the far end. The file (64 MiB of events of the
- * given size) is in the page cache.
+ * The choice behind BinlogSender.REGION_THRESHOLD: sending archived events of one size to a replica over loopback
+ * TCP (about 1 MiB per operation), either copied the way the sender and a Netty channel do it (the anchor) or as a
+ * file region per event. A region saves the copies through the heap (pread into the window, the copy out, the
+ * socket write's copy) but costs two system calls per event, where copied small events share one pread and one
+ * writev among many, so it pays only above some size. A drain thread reads and drops everything on the far end.
+ * The file (68 MiB of events of the given size) is in the page cache.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ZeroCopyDumpBenchmark {
-    private static final long FILE_BYTES = 64L << 20;
+    private static final long FILE_BYTES = 68L << 20;
 
     @Param({"4096", "16384", "65536", "262144", "1048576"})
     public int size;
@@ -52,7 +50,6 @@ public class ZeroCopyDumpBenchmark {
     private volatile boolean running;
     private long offset;
     private long limit;
-    private final ByteBuffer header = ByteBuffer.allocateDirect(5).order(ByteOrder.LITTLE_ENDIAN);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -113,42 +110,128 @@ public class ZeroCopyDumpBenchmark {
         return at;
     }
 
-    private ByteBuffer packetHeader() {
-        // 3-byte length, sequence id, then the OK byte every event packet starts with
-        header.clear();
-        int len = size + 1;
-        header.put((byte) len).put((byte) (len >> 8)).put((byte) (len >> 16)).put((byte) 1).put((byte) 0).flip();
-        return header;
+    /** Events per operation: about 1 MiB, at least one. */
+    private int batch() {
+        return Math.max(1, (1 << 20) / size);
     }
 
+    private static ByteBuffer packetHeader(int size) {
+        // 3-byte length, sequence id, then the OK byte every event packet starts with
+        int len = size + 1;
+        return ByteBuffer.allocate(5).put((byte) len).put((byte) (len >> 8)).put((byte) (len >> 16)).put((byte) 1)
+                .put((byte) 0).flip();
+    }
+
+    /**
+     * Interleaved rounds, for a loaded machine where JMH's one-method-after-the-other runs drift apart: per size,
+     * {@code rounds} times a quarter second of each method in turn, and the median of the per-round ratios.
+     * {@code java -cp ... dev.binlogproxy.bench.ZeroCopyDumpBenchmark [rounds]}
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        System.out.printf("%-9s %14s %14s %12s %22s%n", "size", "copy MB/s", "region MB/s", "region/copy",
+                "ratio p25..p75");
+        for (int size : new int[] {4096, 16384, 32768, 65536, 131072, 262144, 1048576, 17 << 20}) {
+            ZeroCopyDumpBenchmark b = new ZeroCopyDumpBenchmark();
+            b.size = size;
+            b.setUp();
+            try {
+                double[] ratios = new double[rounds];
+                double copyTotal = 0;
+                double regionTotal = 0;
+                for (int r = -2; r < rounds; r++) { // two warm-up rounds
+                    double copy = b.rate(false);
+                    double region = b.rate(true);
+                    if (r >= 0) {
+                        ratios[r] = region / copy;
+                        copyTotal += copy;
+                        regionTotal += region;
+                    }
+                }
+                java.util.Arrays.sort(ratios);
+                System.out.printf("%-9d %14.0f %14.0f %12.2f %11.2f..%.2f%n", size, copyTotal / rounds / 1e6,
+                        regionTotal / rounds / 1e6, ratios[rounds / 2], ratios[rounds / 4], ratios[rounds * 3 / 4]);
+            } finally {
+                b.tearDown();
+            }
+        }
+    }
+
+    /** Bytes per second of one method over a quarter second. */
+    private double rate(boolean region) throws IOException {
+        Counters c = new Counters();
+        long start = System.nanoTime();
+        long end = start + 250_000_000L;
+        long now;
+        do {
+            if (region) {
+                fileRegion(c);
+            } else {
+                copyThenWrite(c);
+            }
+            now = System.nanoTime();
+        } while (now < end);
+        return c.bytes * 1e9 / (now - start);
+    }
+
+    /**
+     * What the sender does with a copied event, and what Netty does with the packets: the reader fills a 64 KiB
+     * window with one pread (more for a larger event) and copies each event out into its own array; the channel
+     * gathers the queued packets (header, event, header, event, ...) into writev calls of up to 1024 buffers.
+     */
     @Benchmark
     public long copyThenWrite(Counters c) throws IOException {
-        long at = nextOffset();
-        ByteBuffer event = ByteBuffer.wrap(new byte[size]);
-        while (event.hasRemaining()) {
-            channel.read(event, at + event.position());
+        int n = batch();
+        ByteBuffer[] packets = new ByteBuffer[2 * n];
+        ByteBuffer window = ByteBuffer.allocate(Math.max(64 * 1024, size));
+        long windowStart = -1;
+        long first = offset;
+        for (int i = 0; i < n; i++) {
+            long at = nextOffset();
+            if (windowStart < 0 || at < windowStart || at + size > windowStart + window.limit()) {
+                window.clear();
+                windowStart = at;
+                while (window.hasRemaining() && channel.read(window, windowStart + window.position()) > 0) {
+                    // fill the window (short near the end of the file)
+                }
+                window.flip();
+            }
+            byte[] event = new byte[size];
+            window.get((int) (at - windowStart), event);
+            packets[2 * i] = packetHeader(size);
+            packets[2 * i + 1] = ByteBuffer.wrap(event);
         }
-        event.flip();
-        ByteBuffer[] both = {packetHeader(), event};
-        while (event.hasRemaining()) {
-            client.write(both);
+        for (int from = 0; from < packets.length; ) {
+            int len = Math.min(1024, packets.length - from);
+            client.write(packets, from, len);
+            while (from < packets.length && !packets[from].hasRemaining()) {
+                from++;
+            }
         }
-        c.bytes += size;
-        return at;
+        c.bytes += (long) n * size;
+        return first;
     }
 
+    /**
+     * A file region per event: Netty's NIO transport writes the queued header with writev and then the region with
+     * FileChannel.transferTo (sendfile), so every event costs two system calls however small.
+     */
     @Benchmark
     public long fileRegion(Counters c) throws IOException {
-        long at = nextOffset();
-        ByteBuffer h = packetHeader();
-        while (h.hasRemaining()) {
-            client.write(h);
+        int n = batch();
+        long first = offset;
+        for (int i = 0; i < n; i++) {
+            long at = nextOffset();
+            ByteBuffer h = packetHeader(size);
+            while (h.hasRemaining()) {
+                client.write(h);
+            }
+            long sent = 0;
+            while (sent < size) {
+                sent += channel.transferTo(at + sent, size - sent, client);
+            }
         }
-        long sent = 0;
-        while (sent < size) {
-            sent += channel.transferTo(at + sent, size - sent, client);
-        }
-        c.bytes += size;
-        return at;
+        c.bytes += (long) n * size;
+        return first;
     }
 }

@@ -64,6 +64,9 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
     private final Map<Long, Session> dumpsByServerId = new ConcurrentHashMap<>();
     private final List<SemiSyncAckListener> ackListeners = new CopyOnWriteArrayList<>();
     private final long startedNanos = System.nanoTime();
+    /** Users who passed caching_sha2_password full authentication since start (MySQL's cache). */
+    private final java.util.Set<String> sha2Cache = ConcurrentHashMap.newKeySet();
+    private final RsaKeys rsaKeys;
     private Channel listener;
     private String hostname;
 
@@ -73,6 +76,7 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         this.archiveState = archiveState;
         this.upstream = upstream;
         this.metrics = new DownstreamMetrics(meters);
+        this.rsaKeys = settings.fullAuthOnFirstLogin() ? new RsaKeys() : null;
         this.sslContext = settings.tlsEnabled()
                 ? SslContextBuilder.forServer(settings.tlsCert().toFile(), settings.tlsKey().toFile()).build() : null;
     }
@@ -177,6 +181,19 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
 
     SslContext sslContext() {
         return sslContext;
+    }
+
+    RsaKeys rsaKeys() {
+        return rsaKeys;
+    }
+
+    /** Whether this caching_sha2_password login must take the full path (the user is not cached yet). */
+    boolean needsFullAuth(String user) {
+        return settings.fullAuthOnFirstLogin() && !sha2Cache.contains(user);
+    }
+
+    void cacheSha2(String user) {
+        sha2Cache.add(user);
     }
 
     Collection<Session> sessions() {

@@ -15,9 +15,13 @@ import dev.binlogproxy.proxy.config.ProxyConfig;
  * @param semiSync  answer the semi-sync probe with ON, so replicas that want it negotiate it
  * @param tlsCert   PEM certificate (chain); null with {@code tlsKey} for no TLS
  * @param tlsKey    PEM PKCS#8 private key
+ * @param fullAuthOnFirstLogin caching_sha2_password as MySQL runs it: a user's first login after start takes the
+ *                  full path (the password over TLS, or RSA-encrypted with the server's key), later ones the fast
+ *                  path. Off: always the fast path, which the stored SHA256(SHA256(pw)) verifies by itself.
  */
 public record ServerSettings(String host, int port, String version, Long serverId, boolean semiSync,
-                             List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired) {
+                             List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,
+                             boolean fullAuthOnFirstLogin) {
 
     public ServerSettings {
         Objects.requireNonNull(host, "host");
@@ -33,7 +37,8 @@ public record ServerSettings(String host, int port, String version, Long serverI
     public static ServerSettings of(ProxyConfig.Server s) {
         ProxyConfig.ServerTls t = s.tls();
         return new ServerSettings(s.host(), s.port(), s.version(), s.serverId(), s.semiSync(), s.users(),
-                t == null ? null : t.certFile(), t == null ? null : t.keyFile(), t != null && t.required());
+                t == null ? null : t.certFile(), t == null ? null : t.keyFile(), t != null && t.required(),
+                s.fullAuthOnFirstLogin());
     }
 
     public boolean tlsEnabled() {
@@ -41,7 +46,8 @@ public record ServerSettings(String host, int port, String version, Long serverI
     }
 
     public ServerSettings withPort(int newPort) {
-        return new ServerSettings(host, newPort, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired);
+        return new ServerSettings(host, newPort, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired,
+                fullAuthOnFirstLogin);
     }
 
     UserAccount user(String name) {

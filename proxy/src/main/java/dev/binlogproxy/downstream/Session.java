@@ -71,7 +71,7 @@ final class Session extends ChannelInboundHandlerAdapter {
     /** ER_UNKNOWN_COM_ERROR. */
     private static final int ER_UNKNOWN_COM_ERROR = 1047;
 
-    private enum Phase { GREETING, AUTH_SWITCH, COMMAND, DUMP, CLOSED }
+    private enum Phase { GREETING, AUTH_SWITCH, SHA2_FULL_AUTH, COMMAND, DUMP, CLOSED }
 
     private final DownstreamServer server;
     private final long connectionId;
@@ -312,6 +312,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         switch (phase) {
             case GREETING -> handshakeResponse(packet);
             case AUTH_SWITCH -> authSwitchResponse(packet);
+            case SHA2_FULL_AUTH -> fullAuthentication(packet);
             case COMMAND -> command(packet);
             case DUMP -> duringDump(packet);
             default -> { }
@@ -360,7 +361,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         if (plugin.equals(MysqlNativePassword.PLUGIN_NAME) && user.password().supportsNative()) {
             finishLogin(user.password().checkNative(token, scramble), token.length > 0, false);
         } else if (plugin.equals(CachingSha2Password.PLUGIN_NAME) && user.password().supportsSha2()) {
-            finishLogin(user.password().checkSha2Fast(token, scramble), token.length > 0, true);
+            sha2(token);
         } else {
             // The client spoke a plugin this user has no hash for: ask for the one it has.
             pendingPlugin = user.password().supportsSha2() && (greetingPlugin.equals(CachingSha2Password.PLUGIN_NAME)
@@ -379,10 +380,45 @@ final class Session extends ChannelInboundHandlerAdapter {
         expectSequence(packet);
         byte[] token = new byte[packet.payload().readableBytes()];
         packet.payload().readBytes(token);
-        boolean sha2 = pendingPlugin.equals(CachingSha2Password.PLUGIN_NAME);
-        boolean ok = sha2 ? account.password().checkSha2Fast(token, scramble)
-                : account.password().checkNative(token, scramble);
-        finishLogin(ok, token.length > 0, sha2);
+        if (pendingPlugin.equals(CachingSha2Password.PLUGIN_NAME)) {
+            sha2(token);
+        } else {
+            finishLogin(account.password().checkNative(token, scramble), token.length > 0, false);
+        }
+    }
+
+    /**
+     * caching_sha2_password: the fast path, or (a user's first login, with server.fullAuthOnFirstLogin) the full
+     * path, where the client sends the password over TLS or RSA-encrypted with the key it asks for.
+     */
+    private void sha2(byte[] token) {
+        if (token.length > 0 && server.needsFullAuth(userName)) {
+            phase = Phase.SHA2_FULL_AUTH;
+            sendAndFlush(new AuthMoreData(new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION}));
+            return;
+        }
+        finishLogin(account.password().checkSha2Fast(token, scramble), token.length > 0, true);
+    }
+
+    private void fullAuthentication(Packet packet) {
+        expectSequence(packet);
+        byte[] data = new byte[packet.payload().readableBytes()];
+        packet.payload().readBytes(data);
+        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
+        if (!tls && data.length == 1 && data[0] == CachingSha2Password.REQUEST_PUBLIC_KEY) {
+            sendAndFlush(new AuthMoreData(server.rsaKeys().publicPem()));
+            return;
+        }
+        byte[] password = tls ? RsaKeys.stripNul(data) : server.rsaKeys().decryptPassword(data, scramble);
+        boolean ok = password != null && account.password().checkSha2Cleartext(password);
+        if (password != null) {
+            java.util.Arrays.fill(password, (byte) 0);
+        }
+        if (ok) {
+            server.cacheSha2(userName);
+        }
+        // the full path ends with a plain OK, no "fast auth succeeded"
+        finishLogin(ok, true, false);
     }
 
     private void finishLogin(boolean ok, boolean usedPassword, boolean sha2) {

@@ -20,7 +20,8 @@ final class SystemVariables {
             "rpl_semi_sync_master_enabled", "rpl_semi_sync_source_enabled", "rpl_semi_sync_slave_enabled",
             "rpl_semi_sync_replica_enabled", "log_slave_updates", "log_replica_updates", "gtid_strict_mode",
             "skip_replication", "foreign_key_checks", "unique_checks", "sql_log_bin", "sql_auto_is_null",
-            "performance_schema", "skip_networking", "enforce_gtid_consistency_bool");
+            "performance_schema", "skip_networking", "transaction_read_only", "tx_read_only",
+            "binlog_transaction_compression", "sql_safe_updates", "sql_notes", "sql_big_selects");
 
     /** Variables that are not the upstream's to answer: they describe the proxy or its archive. */
     private static final Set<String> PROXY_OWNED = Set.of("hostname", "port", "read_only", "super_read_only",

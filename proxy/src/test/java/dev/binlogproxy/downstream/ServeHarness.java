@@ -69,7 +69,7 @@ final class ServeHarness implements AutoCloseable {
     }
 
     static ServerSettings settings(boolean semiSync) {
-        return new ServerSettings("127.0.0.1", 0, null, null, semiSync, users(), null, null, false);
+        return new ServerSettings("127.0.0.1", 0, null, null, semiSync, users(), null, null, false, false);
     }
 
     /** Mirrors {@code master} (which must have the {@link #REPL} user) and serves it, waiting for the first file. */

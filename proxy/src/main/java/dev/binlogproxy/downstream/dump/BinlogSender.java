@@ -12,6 +12,7 @@ import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.MariaGtidEvent;
 import dev.binlogproxy.binlog.event.MySqlGtidEvent;
+import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MySqlGtid;
 import dev.binlogproxy.binlog.txn.EventRole;
@@ -23,7 +24,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
@@ -43,11 +43,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BinlogSender {
     /**
-     * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a copy
-     * into a heap buffer costs less than the extra write and the file-region bookkeeping: see
-     * bench/ZeroCopyDumpBench and docs/results.md.
+     * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a
+     * copied event is cheaper: it shares the reader's 64 KiB pread and the channel's writev with its neighbours,
+     * where a region costs two system calls of its own. Measured by bench ZeroCopyDumpBenchmark (interleaved
+     * rounds, loopback): region/copy 0.6 at 4 KiB, about 1.0-1.2 (noise) at 16-64 KiB, 1.5 at 128 KiB, 1.85 at
+     * 256 KiB, 2.5 at 1 MiB, 4 at 17 MiB (docs/results.md).
      */
-    static final int REGION_THRESHOLD = 64 * 1024;
+    static final int REGION_THRESHOLD = 128 * 1024;
     /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
     private static final int MARIA_CAPABILITY_ANNOTATE = 1;
     private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
@@ -74,6 +76,9 @@ public final class BinlogSender {
     private ChecksumAlgorithm fakeChecksum;
     private FormatDescription fde;
     private boolean heartbeatV2;
+    /** The file the entries come from. */
+    private String entryFile;
+    /** Where the replica stands: what a heartbeat names. */
     private String currentFile;
     private long currentPos;
     private long lastSentNanos;
@@ -121,7 +126,9 @@ public final class BinlogSender {
                     out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
                 }
             }
-        } catch (InterruptedException | ClosedByInterruptException e) {
+        } catch (InterruptedException | IOException e) {
+            // stop() interrupts: whatever was blocked (the archive wait, a file read, the output's backpressure
+            // wait) fails, and that is the stop, not an error
             if (!stopped) {
                 throw e;
             }
@@ -156,6 +163,7 @@ public final class BinlogSender {
             // purged between resolving and opening
             throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
         }
+        entryFile = file;
         currentFile = file;
         currentPos = position;
         send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
@@ -234,9 +242,10 @@ public final class BinlogSender {
     }
 
     private void handle(ArchiveReader.Entry e) throws IOException {
-        if (!e.file().equals(currentFile)) {
+        if (!e.file().equals(entryFile)) {
             // Into the next file, after its predecessor's ROTATE (or its end, for a file its master left without).
             closeRegionChannel(true);
+            entryFile = e.file();
             currentFile = e.file();
             currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
             send(FakeEvents.rotate(masterServerId, e.file(), BinlogPosition.FIRST_EVENT_OFFSET, fakeChecksum));
@@ -295,11 +304,23 @@ public final class BinlogSender {
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
             regionBytes.increment(e.size());
         } else {
-            out.event(Unpooled.wrappedBuffer(e.event().toByteArray()), request.semiSync(), ack);
+            // the reader's copy is the only one: a read-only view of it goes to the channel
+            out.event(Unpooled.wrappedBuffer(e.event().bytes()), request.semiSync(), ack);
         }
         eventsSent.increment();
         bytesSent.increment(e.size());
         lastSentNanos = System.nanoTime();
+        if (type == EventType.ROTATE.code()) {
+            // The replica now stands at the start of the next file; a heartbeat naming the old one would be
+            // "inconsistent heartbeat event content" to a MySQL replica, which stops on it.
+            try {
+                Rotate r = Rotate.decode(e.event(), fde.checksumAlgorithm());
+                currentFile = r.nextFile();
+                currentPos = r.position();
+            } catch (MalformedEventException bad) {
+                throw new IOException(e.file() + ":" + e.offset() + ": bad ROTATE: " + bad.getMessage(), bad);
+            }
+        }
     }
 
     /** Where the event stands in its transaction (for the semi-sync flag); a dump that starts mid-transaction is tolerated. */

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Finds where a dump starts, or the ERR 1236 a real master answers instead (messages as MySQL 8.0.15 and MariaDB
@@ -57,16 +58,64 @@ final class StartResolver {
         return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE);
     }
 
-    static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException {
+    static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException, InterruptedException {
         List<ArchivedFile> files = archive.files();
         StartPoint sp = request.start();
         if (sp instanceof StartPoint.FilePosition fp) {
+            if (aheadOfArchive(files, fp)) {
+                files = awaitCatchUp(archive, fp);
+            }
             return byPosition(files, fp, request.flavor());
         }
         if (sp instanceof StartPoint.MySqlGtids g) {
             return byMySqlGtids(archive, files, g.executed());
         }
         return byMariaGtids(archive, files, ((StartPoint.MariaGtids) sp).connectState());
+    }
+
+    /**
+     * A replica moved from another proxy of the same master may ask for a position this archive has not reached
+     * yet (past the end of the newest file, or a newer file). A real master is never behind its replicas; a proxy
+     * can be, for a moment. Such a request waits up to this long for the archive to catch up before the ERR 1236
+     * a master would send.
+     */
+    static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private static boolean aheadOfArchive(List<ArchivedFile> files, StartPoint.FilePosition fp) {
+        if (files.isEmpty() || fp.file().isEmpty()) {
+            return false;
+        }
+        ArchivedFile newest = files.get(files.size() - 1);
+        if (fp.file().equals(newest.name())) {
+            return fp.position() > newest.size();
+        }
+        try {
+            BinlogPosition asked = BinlogPosition.startOf(fp.file());
+            BinlogPosition last = BinlogPosition.startOf(newest.name());
+            return asked.hasFileSequence() && last.hasFileSequence() && asked.basename().equals(last.basename())
+                    && asked.compareTo(last) > 0;
+        } catch (IllegalArgumentException notAFileName) {
+            return false;
+        }
+    }
+
+    private static List<ArchivedFile> awaitCatchUp(BinlogArchive archive, StartPoint.FilePosition fp)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + CATCH_UP_NANOS;
+        List<ArchivedFile> files = archive.files();
+        try (ArchiveReader r = open(archive, files.get(files.size() - 1).name())) {
+            while (true) {
+                long seen = r.generation();
+                files = archive.files();
+                long left = deadline - System.nanoTime();
+                if (!aheadOfArchive(files, fp) || left <= 0) {
+                    return files;
+                }
+                if (!r.await(seen, left)) {
+                    throw new IOException("archive closed");
+                }
+            }
+        }
     }
 
     private static Start byPosition(List<ArchivedFile> files, StartPoint.FilePosition fp, BinlogFlavor flavor) {

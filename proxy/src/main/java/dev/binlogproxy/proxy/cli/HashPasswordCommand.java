@@ -42,9 +42,10 @@ final class HashPasswordCommand implements Callable<Integer> {
             password = line;
         }
         PasswordHash h = PasswordHash.of(password);
-        String indent = user == null ? "" : "    ";
+        // with --user: indented to paste under "server:\n  users:"
+        String indent = user == null ? "" : "      ";
         if (user != null) {
-            System.out.println("  " + user + ":");
+            System.out.println("    " + user + ":");
         }
         System.out.println(indent + "mysqlNativePassword: '" + h.nativeText().orElseThrow() + "'");
         System.out.println(indent + "cachingSha2Password: '" + h.sha2Text().orElseThrow() + "'");

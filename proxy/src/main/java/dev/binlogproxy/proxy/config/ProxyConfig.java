@@ -60,7 +60,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
      * {@code tls}: null for no TLS.
      */
     public record Server(String host, int port, String version, Long serverId, boolean semiSync,
-                         List<UserAccount> users, ServerTls tls) {
+                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
         public Server {
             users = List.copyOf(users);
         }
@@ -114,6 +114,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         String version = s.optionalString("version");
         Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
         boolean semiSync = s.bool("semiSync", true);
+        boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
         Node u = s.child("users", false);
         List<UserAccount> users = new ArrayList<>();
         for (String name : u.keys()) {
@@ -136,7 +137,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             tls = new ServerTls(cert, key, required);
         }
         s.rejectUnknown();
-        return new Server(host, port, version, serverId, semiSync, users, tls);
+        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {
@@ -153,17 +154,21 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             throw new ConfigException(n.key("mysqlNativePassword"), "missing (give mysqlNativePassword and/or "
                     + "cachingSha2Password, as printed by `binlog-proxy hash-password`)");
         }
-        PasswordHash hash;
         try {
-            PasswordHash.parse(nativeText, null);
+            if (nativeText != null) {
+                PasswordHash.parse(nativeText, null);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException(n.key("mysqlNativePassword"), e.getMessage());
         }
         try {
-            hash = PasswordHash.parse(nativeText, sha2Text);
+            if (sha2Text != null) {
+                PasswordHash.parse(null, sha2Text);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException(n.key("cachingSha2Password"), e.getMessage());
         }
+        PasswordHash hash = PasswordHash.parse(nativeText, sha2Text);
         List<String> given = n.stringList("permissions");
         EnumSet<Permission> permissions = EnumSet.noneOf(Permission.class);
         for (String p : given.isEmpty() ? List.of("replication") : given) {

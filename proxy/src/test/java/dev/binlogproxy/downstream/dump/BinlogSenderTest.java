@@ -431,6 +431,90 @@ class BinlogSenderTest {
         return List.of(Archives.MARIA_CRC, Archives.MARIA_NONE);
     }
 
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void aPositionTheArchiveHasNotReachedYetWaitsForItBriefly(String scenario) throws Exception {
+        ChecksumAlgorithm alg = fileChecksum(scenario);
+        long id = Archives.serverId(scenario);
+        byte[] f2 = Archives.bytes(scenario, Archives.FILE2);
+        List<Archives.Positioned> e2 = Archives.events(f2);
+        int firstEnd = firstCommit(e2, alg);
+        long target = e2.get(e2.size() - 1).offset(); // a boundary in the part not archived yet
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
+            a.checkIdentity(Archives.identity(scenario));
+            Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1));
+            // Ahead of the archive: the next file, not there at all yet; then a position past its readable end.
+            for (StartPoint start : List.of(new StartPoint.FilePosition(Archives.FILE2, 4),
+                    new StartPoint.FilePosition(Archives.FILE2, target))) {
+                RecordingOutput out = new RecordingOutput();
+                BinlogSender sender = new BinlogSender(a, request(scenario, start, 0, alg), out, id,
+                        new SimpleMeterRegistry());
+                Thread t = new Thread(() -> {
+                    try {
+                        sender.run();
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                });
+                t.start();
+                Thread.sleep(300);
+                assertTrue(out.snapshot().isEmpty(), "nothing sent while the archive is behind");
+                if (a.files().size() == 1) {
+                    Archives.awaitVisible(Archives.feed(a, Archives.FILE2, f2, firstEnd + 1));
+                } else {
+                    List<Appended> rest = new ArrayList<>();
+                    for (Archives.Positioned p : e2.subList(firstEnd + 1, e2.size())) {
+                        rest.add(a.writer().append(p.event()));
+                    }
+                    Archives.awaitVisible(rest);
+                }
+                BinlogEvent lastSent = a.files().size() == 2 && start.equals(new StartPoint.FilePosition(
+                        Archives.FILE2, 4)) ? e2.get(firstEnd).event() : e2.get(e2.size() - 1).event();
+                waitFor(() -> out.snapshot().stream().anyMatch(i -> i instanceof RealMasterDump.Event e
+                        && Arrays.equals(e.bytes(), lastSent.toByteArray())));
+                sender.stop();
+                t.join(10_000);
+                assertFalse(t.isAlive());
+                long at = ((StartPoint.FilePosition) start).position();
+                assertFakeRotate(out.event(0), id, Archives.FILE2, at, alg == ChecksumAlgorithm.CRC32);
+                assertEquals(EventType.FORMAT_DESCRIPTION, out.event(1).type());
+                assertEquals(at == 4 ? e2.get(1).event() : e2.get(e2.size() - 1).event(), out.event(2));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void afterARotateHeartbeatsNameTheNextFileEvenBeforeItExists(String scenario) throws Exception {
+        ChecksumAlgorithm alg = fileChecksum(scenario);
+        long id = Archives.serverId(scenario);
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
+            a.checkIdentity(Archives.identity(scenario));
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            DumpRequest r = new DumpRequest(new StartPoint.FilePosition(Archives.FILE1, 4), REPLICA, 2,
+                    flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
+            RecordingOutput out = new RecordingOutput();
+            BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
+            Thread t = new Thread(() -> {
+                try {
+                    sender.run();
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            t.start();
+            waitFor(() -> heartbeats(out).size() >= 2);
+            sender.stop();
+            t.join(5000);
+            for (BinlogEvent hb : heartbeats(out)) {
+                Heartbeat h = Heartbeat.decode(hb, alg);
+                // A MySQL replica at (next file, 4) after the ROTATE stops on a heartbeat naming the old file.
+                assertEquals(Archives.FILE2, h.logFile());
+                assertEquals(4, h.position());
+            }
+        }
+    }
+
     @Test
     void heartbeatV2OnlyFromMySql8026() {
         assertFalse(BinlogSender.versionAtLeast("8.0.15", new int[] {8, 0, 26}));
