@@ -55,7 +55,7 @@ public final class ServedProxyMain {
             }
             ServerSettings settings = new ServerSettings("127.0.0.1", serverPort, null, null, false,
                     List.of(new UserAccount(user, PasswordHash.of(password),
-                            EnumSet.of(Permission.REPLICATION, Permission.ADMIN))), null, null, false);
+                            EnumSet.of(Permission.REPLICATION, Permission.ADMIN))), null, null, false, false);
             try (DownstreamServer server = DownstreamServer.start(settings, archive, Map::of, null,
                     new SimpleMeterRegistry())) {
                 System.out.println("serving on " + server.port());

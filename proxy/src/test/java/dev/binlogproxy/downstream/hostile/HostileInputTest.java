@@ -110,7 +110,7 @@ class HostileInputTest {
                 SimpleMeterRegistry meters = new SimpleMeterRegistry();
                 ServerSettings settings = new ServerSettings("127.0.0.1", 0, null, null, false,
                         List.of(new UserAccount(USER, PasswordHash.of(PASSWORD),
-                                EnumSet.of(Permission.REPLICATION, Permission.ADMIN))), null, null, false);
+                                EnumSet.of(Permission.REPLICATION, Permission.ADMIN))), null, null, false, false);
                 DownstreamServer server = closer.add(DownstreamServer.start(settings, archive, Map::of, null, meters));
                 target = new HostileInputs.Target("binlog-proxy", "127.0.0.1", server.port(), USER, PASSWORD,
                         replica.serverId(), true, PROXY_CODES);
@@ -180,6 +180,8 @@ class HostileInputTest {
      * of a file it does not have 1236, each with its SQLSTATE ({@link HostileInputs#expectedState}).
      */
     private static final Map<HostileInputs.Kind, int[]> PROXY_CODES = Map.of(
+            HostileInputs.Kind.OVERSIZED_FRAME, new int[] {1153},
+            HostileInputs.Kind.PRE_AUTH_OVERSIZED_FRAME, new int[] {1153},
             HostileInputs.Kind.WRONG_SEQUENCE_COMMAND, new int[] {1156},
             HostileInputs.Kind.WRONG_SEQUENCE_RESPONSE, new int[] {1156},
             HostileInputs.Kind.EMPTY_PACKET, new int[] {1835, 1047},
