@@ -255,6 +255,45 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     /**
+     * Verifies an archive without opening it: no lock taken, nothing recovered or rebuilt, the index journal read
+     * only. Safe on an archive a running proxy is writing, and on a stopped one (a torn tail in its newest file,
+     * which the next open cuts, is then reported as a note, not as damage). Files are checked as {@link #verify()}
+     * checks them, then the index journal entry by entry against the files' events. An index that merely lags
+     * the files (entries the commit thread had not appended when a proxy was killed, or is about to append) is a
+     * note: the next open catches it up.
+     */
+    public static VerifyReport verifyInPlace(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        List<String> names = Recovery.binlogFiles(abs, IdentityFile.read(abs).map(UpstreamIdentity::basename)
+                .orElse(null));
+        Inventory inventory = new Inventory(abs);
+        List<String> notes = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            long size = Files.size(abs.resolve(name));
+            long end = size;
+            if (i == names.size() - 1) {
+                // what a reader could see: complete transactions only
+                var s = dev.binlogproxy.binlog.file.BinlogFileSummary.scan(abs.resolve(name));
+                end = s.lastBoundary();
+                if (end < size) {
+                    notes.add(name + ": " + (size - end) + " bytes after the last complete transaction at " + end
+                            + " (being written, or a torn tail the next open cuts)");
+                }
+            }
+            inventory.load(name, end, null);
+        }
+        IndexJournal index = IndexJournal.openReadOnly(abs);
+        try {
+            VerifyReport r = new Verifier(abs, inventory, index, true).run();
+            notes.addAll(r.notes());
+            return new VerifyReport(r.files(), r.fileProblems(), r.indexEntries(), r.indexProblems(), notes);
+        } finally {
+            index.close();
+        }
+    }
+
+    /**
      * Drops a partial transaction, waits until every committed one is durable and published, and releases the
      * directory. Readers are woken and fail from then on.
      */

@@ -93,6 +93,26 @@ final class IndexJournal implements AutoCloseable {
         return j;
     }
 
+    /**
+     * The journal of an archive this process has not opened (a running proxy's, or a stopped one's), for
+     * {@link BinlogArchive#verifyInPlace}: read-only, never reconciled or rebuilt. If it cannot be opened, the
+     * returned journal is unavailable with the reason as its failure.
+     */
+    static IndexJournal openReadOnly(Path archiveDir) {
+        IndexJournal j = new IndexJournal(archiveDir);
+        if (!Files.isDirectory(j.dir)) {
+            j.failure = new IllegalStateException("no index journal (" + j.dir + " is missing)");
+            return j;
+        }
+        try {
+            j.queue = SingleChronicleQueueBuilder.single(j.dir.toFile()).rollCycle(LargeRollCycles.LARGE_DAILY)
+                    .readOnly(true).build();
+        } catch (Exception | LinkageError e) { // Chronicle also throws checked exceptions undeclared
+            j.failure = new IllegalStateException("the index journal does not open read-only: " + e, e);
+        }
+        return j;
+    }
+
     private static ArchiveException unusable(Throwable e) {
         return new ArchiveException("Chronicle Queue (the archive's index journal) cannot write in this JVM: " + e
                 + ". On JDK 17 start the JVM with the flags of binlog-store/pom.xml (chronicle.jvm.flags): "

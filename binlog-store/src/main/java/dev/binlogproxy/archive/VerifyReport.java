@@ -13,13 +13,20 @@ import java.util.List;
  * @param indexEntries  how many index journal entries were compared with the files' events
  * @param indexProblems where the index journal disagrees with the files (the first disagreement only), or why it
  *                      could not be checked
+ * @param notes         what is not damage but worth saying: an index that lags the files, an unfinished tail
  */
 public record VerifyReport(List<FileCheck> files, List<String> fileProblems, long indexEntries,
-                           List<String> indexProblems) {
+                           List<String> indexProblems, List<String> notes) {
     public VerifyReport {
         files = List.copyOf(files);
         fileProblems = List.copyOf(fileProblems);
         indexProblems = List.copyOf(indexProblems);
+        notes = List.copyOf(notes);
+    }
+
+    public VerifyReport(List<FileCheck> files, List<String> fileProblems, long indexEntries,
+                        List<String> indexProblems) {
+        this(files, fileProblems, indexEntries, indexProblems, List.of());
     }
 
     /** One file and its summary. */

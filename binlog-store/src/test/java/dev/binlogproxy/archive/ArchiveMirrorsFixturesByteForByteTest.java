@@ -65,7 +65,13 @@ class ArchiveMirrorsFixturesByteForByteTest {
             VerifyReport report = a.verify();
             assertTrue(report.ok(), report::toString);
             assertEquals(Dump.events(f1).size() + Dump.events(f2).size(), report.indexEntries());
+            // the CLI's read-only check, beside the open archive, sees the same
+            VerifyReport inPlace = BinlogArchive.verifyInPlace(dir);
+            assertTrue(inPlace.ok(), inPlace::toString);
+            assertEquals(report.indexEntries(), inPlace.indexEntries());
         }
+        VerifyReport closed = BinlogArchive.verifyInPlace(dir);
+        assertTrue(closed.ok() && closed.notes().isEmpty(), closed::toString);
         assertArrayEquals(f1, Files.readAllBytes(dir.resolve(Dump.FILE1)), "closed file: identical");
         byte[] archived2 = Files.readAllBytes(dir.resolve(Dump.FILE2));
         int fdeEnd = 4 + Dump.events(f2).get(0).event().eventSize();

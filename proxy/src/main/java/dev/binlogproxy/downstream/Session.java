@@ -120,9 +120,19 @@ final class Session extends ChannelInboundHandlerAdapter {
         return account != null && account.may(p);
     }
 
-    /** The master as the archive shows it now (the connect-time view if the archive cannot say). */
+    /**
+     * The master as the archive shows it now (the connect-time view if the archive cannot say), with the
+     * configured version, if any, in place of the master's: greeting and @@version must agree.
+     */
     ServedMaster master() {
-        return server.archiveState().master().orElse(master);
+        ServedMaster m = server.archiveState().master().orElse(master);
+        String v = server.settings().version();
+        if (v == null) {
+            return m;
+        }
+        String shown = v.startsWith(HandshakeV10.MARIADB_VERSION_PREFIX) && v.contains("MariaDB")
+                ? v.substring(HandshakeV10.MARIADB_VERSION_PREFIX.length()) : v;
+        return new ServedMaster(m.flavor(), shown, m.serverId(), m.serverUuid(), m.checksum(), m.upstreamVariables());
     }
 
     /** Whether the statement being answered names {@code word} (SHOW REPLICAS vs SHOW SLAVE HOSTS columns). */
@@ -179,10 +189,12 @@ final class Session extends ChannelInboundHandlerAdapter {
             return;
         }
         master = m.get();
+        master = master();
         scramble = newScramble();
         greetingPlugin = master.isMariaDb() ? MysqlNativePassword.PLUGIN_NAME : CachingSha2Password.PLUGIN_NAME;
         long caps = SERVER_CAPABILITIES | (server.settings().tlsEnabled() ? Capabilities.CLIENT_SSL : 0);
-        String version = server.settings().version() != null ? server.settings().version() : master.greetingVersion();
+        String version = server.settings().version() != null ? server.settings().version()
+                : master.greetingVersion();
         int collation = master.isMariaDb() ? Collations.UTF8MB4_GENERAL_CI : Collations.UTF8MB4_0900_AI_CI;
         seq = 0;
         sendAndFlush(new HandshakeV10(version, connectionId, scramble, caps, collation,

@@ -73,7 +73,7 @@ final class DumpSession {
                 throw new UpstreamException("refusing master " + settings.address() + ": " + e.getMessage(), e);
             }
             Optional<BinlogPosition> resume = sink.resumePosition();
-            BinlogPosition start = startPosition(master, resume);
+            BinlogPosition start = startPosition(group, master, resume);
             conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
             // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
             // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
@@ -157,7 +157,8 @@ final class DumpSession {
         return new MasterInfo(flavor, version, serverId, uuid, checksum, semiSync, logs);
     }
 
-    private BinlogPosition startPosition(MasterInfo master, Optional<BinlogPosition> resume) throws UpstreamException {
+    private BinlogPosition startPosition(EventLoopGroup group, MasterInfo master, Optional<BinlogPosition> resume)
+            throws IOException, UpstreamException {
         if (resume.isPresent()) {
             BinlogPosition p = resume.get();
             if (!master.hasBinlog(p.file())) {
@@ -166,6 +167,9 @@ final class DumpSession {
                         + "): transactions after " + p + " cannot be mirrored");
             }
             return p;
+        }
+        if (settings.startGtid() != null) {
+            return BinlogPosition.startOf(GtidStart.firstFile(group, settings, master));
         }
         String file = settings.startFile() != null ? settings.startFile() : master.binlogs().get(0).name();
         if (!master.hasBinlog(file)) {

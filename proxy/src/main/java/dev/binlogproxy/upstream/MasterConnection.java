@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 import javax.net.ssl.SSLException;
+import java.security.cert.CertificateException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -79,7 +80,11 @@ final class MasterConnection implements AutoCloseable {
             while (!(step instanceof AuthStep.Success)) {
                 if (step instanceof AuthStep.StartTls t) {
                     ch.send(t.sequenceId(), t.payload());
-                    ch.startTls(sslContext(s), s.host(), s.port(), s.connectTimeout());
+                    try {
+                        ch.startTls(sslContext(s), s.host(), s.port(), s.connectTimeout());
+                    } catch (IOException e) {
+                        throw tlsFailure(s, e);
+                    }
                     step = auth.tlsEstablished();
                 } else if (step instanceof AuthStep.Send send) {
                     ch.send(send.sequenceId(), send.payload());
@@ -100,13 +105,34 @@ final class MasterConnection implements AutoCloseable {
         }
     }
 
+    /** Says which check refused the master's certificate, in the configuration's terms. */
+    private static IOException tlsFailure(UpstreamSettings s, IOException e) {
+        if (s.tlsMode() != TlsMode.VERIFY_CA && s.tlsMode() != TlsMode.VERIFY_IDENTITY) {
+            return e;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof CertificateException) {
+                String m = String.valueOf(c.getMessage());
+                // the JDK's host name check (sun.security.util.HostnameChecker) words its refusals this way
+                if (s.tlsMode() == TlsMode.VERIFY_IDENTITY && (m.contains("No subject alternative")
+                        || m.contains("No name matching"))) {
+                    return new IOException("upstream.tls.mode verify-identity: the master's certificate does not name "
+                            + s.host() + " (" + m + ")", e);
+                }
+                return new IOException("upstream.tls.mode " + s.tlsMode().name().toLowerCase().replace('_', '-')
+                        + ": the master's certificate is not signed by upstream.tls.caFile " + s.tlsCaFile() + " ("
+                        + m + ")", e);
+            }
+        }
+        return e;
+    }
+
     private static SslContext sslContext(UpstreamSettings s) throws SSLException {
         SslContextBuilder b = SslContextBuilder.forClient();
         if (s.tlsMode() == TlsMode.VERIFY_CA || s.tlsMode() == TlsMode.VERIFY_IDENTITY) {
             b.trustManager(s.tlsCaFile().toFile());
-            if (s.tlsMode() == TlsMode.VERIFY_IDENTITY) {
-                b.endpointIdentificationAlgorithm("HTTPS");
-            }
+            // Netty 4.2 checks the host name by default; verify-ca is the chain alone (the mysql client's meaning)
+            b.endpointIdentificationAlgorithm(s.tlsMode() == TlsMode.VERIFY_IDENTITY ? "HTTPS" : null);
         } else {
             // PREFERRED/REQUIRED encrypt without verifying, like the mysql client's --ssl-mode of the same names
             b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);

@@ -114,6 +114,34 @@ class MySqlServerLoginTest {
                 () -> connect(ServeHarness.NATIVE_ONLY, ServeHarness.REPL_PW, "DISABLED")).getErrorCode());
     }
 
+    /**
+     * A real replica with MASTER_SSL=1: the IO thread's SSL request, TLS, and a dump over TLS, where events the
+     * sender would pass as file regions (large rows) are copied through the SslHandler instead.
+     */
+    @Test
+    void aReplicaReplicatesOverTls() throws Exception {
+        try (DbServer replica = DbServer.start(ServerOptions.mysql().gtid(true).build())) {
+            replica.replicateFrom("127.0.0.1", proxy.port(), ServeHarness.REPL, ServeHarness.REPL_PW, true);
+            replica.execute("STOP SLAVE", "CHANGE MASTER TO MASTER_SSL=1", "START SLAVE");
+            try (Connection c = master.connect();
+                 java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO q.big VALUES (?, ?)")) {
+                c.createStatement().execute("CREATE TABLE IF NOT EXISTS q.big (id INT PRIMARY KEY, b LONGBLOB)");
+                byte[] blob = new byte[600_000];
+                new java.util.SplittableRandom(9).nextBytes(blob);
+                for (int i = 0; i < 5; i++) {
+                    ps.setInt(1, i);
+                    ps.setBytes(2, blob);
+                    ps.executeUpdate();
+                }
+            }
+            replica.waitForReplicaCaughtUp(master, java.time.Duration.ofSeconds(120));
+            assertEquals(master.query("CHECKSUM TABLE q.big"), replica.query("CHECKSUM TABLE q.big"));
+            var status = replica.replicaStatus();
+            assertEquals("Yes", status.get("Master_SSL_Allowed"), status.toString());
+            assertEquals("0", status.get("Last_IO_Errno"), status.toString());
+        }
+    }
+
     @Test
     void mysqlVariablesAreTheMasters() throws Exception {
         proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));

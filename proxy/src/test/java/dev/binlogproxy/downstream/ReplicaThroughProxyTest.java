@@ -53,6 +53,34 @@ class ReplicaThroughProxyTest {
                 ServerOptions.mysql().gtid(true).build(), true, false);
     }
 
+    /** A row event over 16 MB crosses the proxy split into 16 MB - 1 byte packets, as a real master sends it. */
+    @Test
+    void mariadbReplicaGetsEventsOver16Mb() throws Exception {
+        ServerOptions big = ServerOptions.mariadb().maxAllowedPacket(64L << 20).build();
+        try (DbServer master = DbServer.start(big)) {
+            master.createReplicationUser(ServeHarness.REPL, ServeHarness.REPL_PW);
+            master.execute("CREATE DATABASE big", "CREATE TABLE big.t (id INT PRIMARY KEY, b LONGBLOB)");
+            try (ServeHarness proxy = ServeHarness.start(master, dir, 9602, false);
+                 DbServer replica = DbServer.start(big)) {
+                replica.replicateFrom("127.0.0.1", proxy.port(), ServeHarness.REPL, ServeHarness.REPL_PW, false);
+                try (Connection c = master.connect();
+                     java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO big.t VALUES (?, ?)")) {
+                    byte[] blob = new byte[20 << 20];
+                    new java.util.SplittableRandom(5).nextBytes(blob);
+                    for (int i = 1; i <= 2; i++) {
+                        ps.setInt(1, i);
+                        ps.setBytes(2, blob);
+                        ps.executeUpdate();
+                    }
+                }
+                proxy.awaitCaughtUp(Duration.ofSeconds(60));
+                replica.waitForReplicaCaughtUp(master, Duration.ofSeconds(120));
+                assertEquals(master.query("CHECKSUM TABLE big.t"), replica.query("CHECKSUM TABLE big.t"));
+                assertEquals("0", replica.replicaStatus().get("Last_IO_Errno"));
+            }
+        }
+    }
+
     private void replicate(ServerOptions masterOptions, ServerOptions replicaOptions, boolean useGtid,
                            boolean semiSync) throws Exception {
         replicate(masterOptions, replicaOptions, useGtid, semiSync, false);

@@ -46,8 +46,8 @@ public final class BinlogSender {
      * Events at least this large are passed on from their file without a copy (zero-copy region). Below it a
      * copied event is cheaper: it shares the reader's 64 KiB pread and the channel's writev with its neighbours,
      * where a region costs two system calls of its own. Measured by bench ZeroCopyDumpBenchmark (interleaved
-     * rounds, loopback): region/copy 0.6 at 4 KiB, about 1.0-1.2 (noise) at 16-64 KiB, 1.5 at 128 KiB, 1.85 at
-     * 256 KiB, 2.5 at 1 MiB, 4 at 17 MiB (docs/results.md).
+     * rounds, loopback, two runs): region/copy 0.4-0.6 at 4 KiB, 1.0-1.3 at 16-64 KiB, 1.4-1.5 at 128 KiB, 1.85
+     * at 256 KiB, 3-4 at 17 MiB (docs/results.md).
      */
     static final int REGION_THRESHOLD = 128 * 1024;
     /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
@@ -57,6 +57,8 @@ public final class BinlogSender {
     private static final int MARIA_CAPABILITY_GTID = 4;
     /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How long a non-blocking dump waits for the head of a file that was just listed. */
+    private static final long FRESH_FILE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
     private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
 
@@ -87,6 +89,7 @@ public final class BinlogSender {
     private MySqlSkip mysqlSkip;
     private MariaSkip mariaSkip;
     private boolean firstFileFde = true;
+    private boolean freshFileAwaited;
     private FileChannel regionChannel;
     private String regionFile;
 
@@ -221,6 +224,15 @@ public final class BinlogSender {
                 sendHeartbeat();
             }
             readSinceEnd = false;
+            BinlogPosition at = reader.position();
+            if (request.nonBlocking() && !freshFileAwaited && !at.file().equals(entryFile)
+                    && at.offset() == BinlogPosition.FIRST_EVENT_OFFSET) {
+                // Past a ROTATE into a file that is listed but whose head (FDE, PREVIOUS_GTIDS / GTID_LIST) is not
+                // published yet: a master writes them with the file, so give the commit a moment to show them.
+                freshFileAwaited = true;
+                reader.await(generation, FRESH_FILE_NANOS);
+                continue;
+            }
             if (request.nonBlocking()) {
                 flushRegions();
                 out.eof();

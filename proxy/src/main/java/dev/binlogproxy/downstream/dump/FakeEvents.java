@@ -165,7 +165,7 @@ final class FakeEvents {
      * starts past position 4 also log_pos 0 (so the replica does not take it as its position) and
      * create_timestamp 0 (a non-zero one tells a replica the master restarted, and it drops its temporary
      * tables). GTID dumps (both flavors) clear create_timestamp in the first file too, even from 4. The CRC is
-     * recomputed in the one place that does it.
+     * recomputed in the one place that does it, for CRC32 binlogs.
      */
     static byte[] formatDescription(FormatDescription fde, boolean midFile, boolean clearCreated) {
         byte[] b = fde.encode();
@@ -178,7 +178,9 @@ final class FakeEvents {
         if (midFile || clearCreated) {
             bb.putInt(FDE_CREATED_OFFSET, 0);
         }
-        if (fde.checksumAware()) {
+        // Both masters recompute the FDE's CRC only when the binlog is CRC32; with NONE the trailer (which every
+        // FDE has) keeps the file's value, stale after the rewrite, and no client checks it.
+        if (fde.checksumAlgorithm() == ChecksumAlgorithm.CRC32) {
             EventChecksum.writeTrailer(b, 0, b.length);
         }
         return b;

@@ -60,6 +60,12 @@ final class StartResolver {
 
     static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException, InterruptedException {
         List<ArchivedFile> files = archive.files();
+        // A proxy started on an empty archive has no file until the mirror's first one: a master always has one.
+        long deadline = System.nanoTime() + CATCH_UP_NANOS;
+        while (files.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(EMPTY_POLL_MS);
+            files = archive.files();
+        }
         StartPoint sp = request.start();
         if (sp instanceof StartPoint.FilePosition fp) {
             if (aheadOfArchive(files, fp)) {
@@ -80,6 +86,8 @@ final class StartResolver {
      * a master would send.
      */
     static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** An empty archive has no reader to wait on: look again this often. */
+    private static final long EMPTY_POLL_MS = 20;
 
     private static boolean aheadOfArchive(List<ArchivedFile> files, StartPoint.FilePosition fp) {
         if (files.isEmpty() || fp.file().isEmpty()) {

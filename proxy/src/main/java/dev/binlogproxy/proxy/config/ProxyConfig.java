@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.binlogproxy.binlog.position.MariaGtidPosition;
+import dev.binlogproxy.binlog.position.MySqlGtidSet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +35,23 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
 
     /**
      * The master this proxy mirrors. {@code startFile}: the binlog file to start mirroring from when the archive is
-     * empty (null: the master's oldest file). Mirroring always starts at the beginning of a file, because the
-     * archive keeps whole, byte-identical files.
+     * empty (null: the master's oldest file). {@code startGtid}: instead of a file, a MySQL GTID set or MariaDB
+     * GTID position the archive need not go back before; mirroring starts at position 4 of the master's first file
+     * holding a transaction after it. Mirroring always starts at the beginning of a file, because the archive
+     * keeps whole, byte-identical files.
      */
     public record Upstream(String host, int port, String user, Secret password, long serverId, boolean semiSync,
                            Duration heartbeat, Duration deadMasterTimeout, Duration connectTimeout,
                            Duration reconnectInitialDelay, Duration reconnectMaxDelay, String startFile,
-                           TlsMode tlsMode, Path tlsCaFile) {
+                           TlsMode tlsMode, Path tlsCaFile, String startGtid) {
+        /** Without a GTID start. */
+        public Upstream(String host, int port, String user, Secret password, long serverId, boolean semiSync,
+                        Duration heartbeat, Duration deadMasterTimeout, Duration connectTimeout,
+                        Duration reconnectInitialDelay, Duration reconnectMaxDelay, String startFile,
+                        TlsMode tlsMode, Path tlsCaFile) {
+            this(host, port, user, password, serverId, semiSync, heartbeat, deadMasterTimeout, connectTimeout,
+                    reconnectInitialDelay, reconnectMaxDelay, startFile, tlsMode, tlsCaFile, null);
+        }
     }
 
     public record Retention(Duration maxAge, long maxTotalBytes, int maxFiles) {
@@ -219,6 +231,23 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
                         + "so mirroring starts at position 4 of upstream.start.file");
             }
         }
+        String startGtid = start.optionalString("gtid");
+        if (startGtid != null) {
+            if (startFile != null) {
+                throw new ConfigException(start.key("gtid"), "give start.file or start.gtid, not both");
+            }
+            startGtid = startGtid.trim();
+            try {
+                if (startGtid.indexOf(':') >= 0) {
+                    MySqlGtidSet.parse(startGtid);
+                } else {
+                    MariaGtidPosition.parse(startGtid);
+                }
+            } catch (RuntimeException e) {
+                throw new ConfigException(start.key("gtid"), "'" + startGtid + "' is neither a MySQL GTID set"
+                        + " (uuid:1-5,...) nor a MariaDB GTID position (domain-server-seq,...): " + e.getMessage());
+            }
+        }
         start.rejectUnknown();
         Node tls = u.child("tls", false);
         TlsMode mode = tls.enumValue("mode", TlsMode.class, TlsMode.PREFERRED);
@@ -233,7 +262,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         tls.rejectUnknown();
         u.rejectUnknown();
         return new Upstream(host, port, user, password, serverId, semiSync, heartbeat, dead, connect, initial, max,
-                startFile, mode, ca);
+                startFile, mode, ca, startGtid);
     }
 
     private static Secret password(Node u, Path base) throws ConfigException {

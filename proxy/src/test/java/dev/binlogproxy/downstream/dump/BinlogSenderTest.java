@@ -144,7 +144,8 @@ class BinlogSenderTest {
                 FormatDescription d = FormatDescription.decode(fde);
                 assertEquals(0, d.createTimestamp());
                 assertFalse(d.inUse());
-                assertTrue(FormatDescription.checksumMatches(fde), "FDE CRC recomputed");
+                // CRC32 binlogs: recomputed. NONE: the file's trailer kept (stale), as both masters send it.
+                assertEquals(alg == ChecksumAlgorithm.CRC32, FormatDescription.checksumMatches(fde), "FDE CRC");
                 assertEquals(p.event(), out.event(2), "then the event at " + p.offset());
             }
         }
@@ -512,6 +513,37 @@ class BinlogSenderTest {
                 assertEquals(Archives.FILE2, h.logFile());
                 assertEquals(4, h.position());
             }
+        }
+    }
+
+    @Test
+    void anEmptyArchiveWaitsBrieflyForItsFirstFileThenRefuses() throws Exception {
+        String scenario = Archives.MYSQL_GTID;
+        long id = Archives.serverId(scenario);
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
+            a.checkIdentity(Archives.identity(scenario));
+            long t0 = System.nanoTime();
+            List<RealMasterDump.Item> refused = run(a, request(scenario, new StartPoint.FilePosition("", 4), 1,
+                    ChecksumAlgorithm.CRC32), id).items;
+            assertTrue(System.nanoTime() - t0 >= StartResolver.CATCH_UP_NANOS, "waited for the mirror first");
+            assertEquals(List.of(new RealMasterDump.Err(1236, "HY000",
+                    "Could not find first log file name in binary log index file")), refused);
+
+            RecordingOutput out = new RecordingOutput();
+            Thread t = new Thread(() -> {
+                try {
+                    new BinlogSender(a, request(scenario, new StartPoint.FilePosition("", 4), 1,
+                            ChecksumAlgorithm.CRC32), out, id, new SimpleMeterRegistry()).run();
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            t.start();
+            Thread.sleep(200);
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            assertFakeRotate(out.event(0), id, Archives.FILE1, 4, true);
         }
     }
 

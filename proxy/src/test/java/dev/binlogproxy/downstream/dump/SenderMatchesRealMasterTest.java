@@ -252,6 +252,39 @@ class SenderMatchesRealMasterTest {
         assertTrue(ourErr.message().contains("the first event '" + file + "' at " + inside), ourErr.message());
     }
 
+    /** Binlogs without checksums: the FDE still has a CRC trailer; what happens to it when the dump rewrites it. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(dev.binlogproxy.testkit.Flavor.class)
+    void checksumNone(dev.binlogproxy.testkit.Flavor flavor) throws Exception {
+        try (DbServer s = DbServer.start(ServerOptions.builder(flavor).binlogChecksum("NONE").build())) {
+            s.createReplicationUser(USER, PASSWORD);
+            s.execute("CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY)", "INSERT INTO d.t VALUES (1)",
+                    "FLUSH BINARY LOGS", "INSERT INTO d.t VALUES (2)", "INSERT INTO d.t VALUES (3)");
+            List<BinaryLog> logs = s.showBinaryLogs();
+            String f2 = logs.get(1).name();
+            long mid2 = firstTransactionEnd(s.readBinlog(f2));
+            boolean maria = flavor == dev.binlogproxy.testkit.Flavor.MARIADB;
+            BinlogFlavor bf = maria ? BinlogFlavor.MARIADB : BinlogFlavor.MYSQL;
+            int cap = maria ? 4 : 0;
+            List<String> std = maria ? List.of(CHECKSUM, CAPABILITY) : List.of(CHECKSUM);
+            List<Case> cases = new ArrayList<>();
+            cases.add(new Case("from the oldest", std, new ComBinlogDump(4, 3, REPLICA_ID, ""),
+                    new DumpRequest(pos("", 4), REPLICA_ID, 3, bf, ChecksumAlgorithm.OFF, 0, false, cap, false),
+                    1000, 3000));
+            cases.add(new Case("mid-file", std, new ComBinlogDump(mid2, 3, REPLICA_ID, f2),
+                    new DumpRequest(pos(f2, mid2), REPLICA_ID, 3, bf, ChecksumAlgorithm.OFF, 0, false, cap, false),
+                    1000, 3000));
+            cases.add(new Case("client said nothing", maria ? List.of(CAPABILITY) : List.of(),
+                    new ComBinlogDump(mid2, 3, REPLICA_ID, f2),
+                    new DumpRequest(pos(f2, mid2), REPLICA_ID, 3, bf, null, 0, false, cap, false), 1000, 3000));
+            UpstreamIdentity id = maria ? UpstreamIdentity.mariadb(s.serverId(), "mysql-bin")
+                    : UpstreamIdentity.mysql(UUID.fromString(s.serverUuid()), s.serverId(), "mysql-bin");
+            try (BinlogArchive archive = archiveOf(s, id)) {
+                compareAll(s, archive, cases);
+            }
+        }
+    }
+
     private static StartPoint pos(String file, long position) {
         return new StartPoint.FilePosition(file, position);
     }

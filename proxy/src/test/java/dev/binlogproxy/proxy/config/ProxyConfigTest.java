@@ -112,6 +112,22 @@ class ProxyConfigTest {
     }
 
     @Test
+    void startGtidTakesEitherFlavorsSyntaxAndExcludesStartFile() throws Exception {
+        String uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        assertEquals(uuid + ":1-5", ProxyConfig.parse(MINIMAL.replace("serverId: 1001",
+                "serverId: 1001\n  start: {gtid: '" + uuid + ":1-5'}"), null).upstream().startGtid());
+        assertEquals("0-1-42,1-2-7", ProxyConfig.parse(MINIMAL.replace("serverId: 1001",
+                "serverId: 1001\n  start: {gtid: '0-1-42,1-2-7'}"), null).upstream().startGtid());
+        assertEquals(null, ProxyConfig.parse(MINIMAL, null).upstream().startGtid());
+        assertTrue(error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  start: {gtid: 'banana'}"))
+                .getMessage().startsWith("upstream.start.gtid: 'banana' is neither a MySQL GTID set"));
+        assertTrue(error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  start: {gtid: '" + uuid + ":0'}"))
+                .getMessage().startsWith("upstream.start.gtid: "));
+        assertEquals("upstream.start.gtid: give start.file or start.gtid, not both", error(MINIMAL.replace(
+                "serverId: 1001", "serverId: 1001\n  start: {file: mysql-bin.000001, gtid: '0-1-4'}")).getMessage());
+    }
+
+    @Test
     void passwordsNeverAppearInMessagesOrToString() throws Exception {
         ProxyConfig c = ProxyConfig.parse(MINIMAL, null);
         assertFalse(c.toString().contains("s3cret"), c.toString());
