@@ -18,7 +18,7 @@ mkdir -p bench/target
 flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' pom.xml | head -1)
 # shellcheck disable=SC2086 # JMH_OPTS and the flags are lists of options
 java $flags -cp "$(cat bench/target/classpath.txt):bench/target/classes" \
-    -Dbench.fixtures=binlog-store/src/test/resources/fixtures \
+    -Dbinlogproxy.fixtures=binlog-store/src/test/resources/fixtures \
     -Dbench.summary=bench/target/jmh-summary.txt \
     dev.binlogproxy.bench.BenchMain \
     $JMH_OPTS -rf json -rff bench/target/jmh.json "$@" 2>&1 | tee bench/target/jmh.log

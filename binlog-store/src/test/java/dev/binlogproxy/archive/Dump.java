@@ -1,5 +1,7 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.testkit.fixtures.GoldenFixtures;
+
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventChecksum;
@@ -10,14 +12,9 @@ import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,44 +27,30 @@ import java.util.UUID;
  * (startFile), the FORMAT_DESCRIPTION with IN_USE cleared, then every event, the real ROTATE last.
  */
 final class Dump {
-    static final String MYSQL_GTID = "mysql-8.0.15-gtid-crc32";
-    static final String MYSQL_ANON = "mysql-8.0.15-anonymous-none";
-    static final String MARIA_CRC = "mariadb-10.11-crc32";
-    static final String MARIA_NONE = "mariadb-10.11-none";
-    static final String FILE1 = "mysql-bin.000001";
-    static final String FILE2 = "mysql-bin.000002";
+    static final String MYSQL_GTID = GoldenFixtures.MYSQL_GTID;
+    static final String MYSQL_ANON = GoldenFixtures.MYSQL_ANON;
+    static final String MARIA_CRC = GoldenFixtures.MARIA_CRC;
+    static final String MARIA_NONE = GoldenFixtures.MARIA_NONE;
+    static final String FILE1 = GoldenFixtures.FILE1;
+    static final String FILE2 = GoldenFixtures.FILE2;
 
     private Dump() {
     }
 
     static List<String> scenarios() {
-        return List.of(MYSQL_GTID, MYSQL_ANON, MARIA_CRC, MARIA_NONE);
+        return GoldenFixtures.scenarios();
     }
 
     static Path fixture(String scenario) {
-        try {
-            return Paths.get(Dump.class.getResource("/fixtures/" + scenario + "/" + FILE1).toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return GoldenFixtures.dir(scenario);
     }
 
     static byte[] bytes(String scenario, String file) {
-        try {
-            return Files.readAllBytes(fixture(scenario).resolve(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenFixtures.bytes(scenario, file);
     }
 
     static Properties server(String scenario) {
-        try (var in = Files.newBufferedReader(fixture(scenario).resolve("server.properties"))) {
-            Properties p = new Properties();
-            p.load(in);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenFixtures.server(scenario);
     }
 
     static UpstreamIdentity identity(String scenario) {

@@ -1,5 +1,7 @@
 package dev.binlogproxy.downstream.dump;
 
+import dev.binlogproxy.testkit.fixtures.GoldenFixtures;
+
 import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
@@ -9,11 +11,8 @@ import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.event.FormatDescription;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,48 +25,30 @@ import java.util.UUID;
  * golden fixtures of binlog-store (fixtures/README.md there) or from a real server's binlog files.
  */
 final class Archives {
-    static final String MYSQL_GTID = "mysql-8.0.15-gtid-crc32";
-    static final String MYSQL_ANON = "mysql-8.0.15-anonymous-none";
-    static final String MARIA_CRC = "mariadb-10.11-crc32";
-    static final String MARIA_NONE = "mariadb-10.11-none";
-    static final String FILE1 = "mysql-bin.000001";
-    static final String FILE2 = "mysql-bin.000002";
+    static final String MYSQL_GTID = GoldenFixtures.MYSQL_GTID;
+    static final String MYSQL_ANON = GoldenFixtures.MYSQL_ANON;
+    static final String MARIA_CRC = GoldenFixtures.MARIA_CRC;
+    static final String MARIA_NONE = GoldenFixtures.MARIA_NONE;
+    static final String FILE1 = GoldenFixtures.FILE1;
+    static final String FILE2 = GoldenFixtures.FILE2;
 
     private Archives() {
     }
 
     static List<String> scenarios() {
-        return List.of(MYSQL_GTID, MYSQL_ANON, MARIA_CRC, MARIA_NONE);
+        return GoldenFixtures.scenarios();
     }
 
-    /** binlog-store's fixture directory, found from the module directory the tests run in. */
     static Path fixture(String scenario) {
-        Path dir = Path.of("").toAbsolutePath();
-        for (Path d = dir; d != null; d = d.getParent()) {
-            Path f = d.resolve("binlog-store/src/test/resources/fixtures").resolve(scenario);
-            if (Files.isDirectory(f)) {
-                return f;
-            }
-        }
-        throw new IllegalStateException("fixtures of " + scenario + " not found above " + dir);
+        return GoldenFixtures.dir(scenario);
     }
 
     static byte[] bytes(String scenario, String file) {
-        try {
-            return Files.readAllBytes(fixture(scenario).resolve(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenFixtures.bytes(scenario, file);
     }
 
     static Properties server(String scenario) {
-        try (var in = Files.newBufferedReader(fixture(scenario).resolve("server.properties"))) {
-            Properties p = new Properties();
-            p.load(in);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenFixtures.server(scenario);
     }
 
     static long serverId(String scenario) {

@@ -274,14 +274,7 @@ class BinlogSenderTest {
                     flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
             RecordingOutput out = new RecordingOutput();
             BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
-            Thread t = new Thread(() -> {
-                try {
-                    sender.run();
-                } catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            t.start();
+            Thread t = startSender(sender);
             waitFor(() -> heartbeats(out).size() >= 3);
             for (BinlogEvent hb : heartbeats(out)) {
                 Heartbeat h = Heartbeat.decode(hb, alg);
@@ -450,14 +443,7 @@ class BinlogSenderTest {
                 RecordingOutput out = new RecordingOutput();
                 BinlogSender sender = new BinlogSender(a, request(scenario, start, 0, alg), out, id,
                         new SimpleMeterRegistry());
-                Thread t = new Thread(() -> {
-                    try {
-                        sender.run();
-                    } catch (Exception ex) {
-                        throw new IllegalStateException(ex);
-                    }
-                });
-                t.start();
+                Thread t = startSender(sender);
                 Thread.sleep(300);
                 assertTrue(out.snapshot().isEmpty(), "nothing sent while the archive is behind");
                 if (a.files().size() == 1) {
@@ -496,14 +482,7 @@ class BinlogSenderTest {
                     flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
             RecordingOutput out = new RecordingOutput();
             BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
-            Thread t = new Thread(() -> {
-                try {
-                    sender.run();
-                } catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            t.start();
+            Thread t = startSender(sender);
             waitFor(() -> heartbeats(out).size() >= 2);
             sender.stop();
             t.join(5000);
@@ -530,15 +509,8 @@ class BinlogSenderTest {
                     "Could not find first log file name in binary log index file")), refused);
 
             RecordingOutput out = new RecordingOutput();
-            Thread t = new Thread(() -> {
-                try {
-                    new BinlogSender(a, request(scenario, new StartPoint.FilePosition("", 4), 1,
-                            ChecksumAlgorithm.CRC32), out, id, new SimpleMeterRegistry()).run();
-                } catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            });
-            t.start();
+            Thread t = startSender(new BinlogSender(a, request(scenario, new StartPoint.FilePosition("", 4), 1,
+                    ChecksumAlgorithm.CRC32), out, id, new SimpleMeterRegistry()));
             Thread.sleep(200);
             Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
             t.join(10_000);
@@ -585,6 +557,19 @@ class BinlogSenderTest {
             }
         }
         return hbs;
+    }
+
+    /** Runs the sender on its own thread, as a session does; a failure of run() fails that thread loudly. */
+    private static Thread startSender(BinlogSender sender) {
+        Thread t = new Thread(() -> {
+            try {
+                sender.run();
+            } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        }, "sender-under-test");
+        t.start();
+        return t;
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
