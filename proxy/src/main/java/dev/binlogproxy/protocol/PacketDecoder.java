@@ -170,6 +170,18 @@ public final class PacketDecoder extends ByteToMessageDecoder {
         return packet;
     }
 
+    /**
+     * Hands over the bytes received but not decoded yet (the caller owns the buffer). A server that has just read
+     * an SSL request calls it from its channelRead: what follows that packet is the client's TLS handshake, which
+     * belongs in the SslHandler it now puts in front of this decoder, not in a packet.
+     */
+    public ByteBuf takeUndecoded(ChannelHandlerContext ctx) {
+        ByteBuf buffered = internalBuffer();
+        ByteBuf out = ctx.alloc().buffer(buffered.readableBytes());
+        out.writeBytes(buffered);
+        return out;
+    }
+
     private void dropPieces() {
         if (pieces != null) {
             pieces.release();

@@ -53,6 +53,7 @@ class ProxyKillTest {
                                heartbeat: 500ms, deadMasterTimeout: 3s, reconnect: {initialDelay: 50ms, maxDelay: 500ms}}
                     archive: {dir: '%s', durability: fsync}
                     metrics: {port: 0}
+                    server: {port: 0}
                     """.formatted(master.port(), MirrorHarness.USER, MirrorHarness.PASSWORD, archiveDir));
 
             AtomicLong committed = new AtomicLong();

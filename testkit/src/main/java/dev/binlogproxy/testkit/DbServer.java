@@ -402,6 +402,17 @@ public final class DbServer implements AutoCloseable {
         changeMasterAndStart(Objects.requireNonNull(host, "host"), port, user, password, useGtid, null);
     }
 
+    /**
+     * Re-points this replica at {@code host:port} by file/position, continuing at {@code logFile}:{@code logPos}
+     * (a binlog proxy serving the same master's files under the same names): STOP, CHANGE MASTER, START.
+     */
+    public void replicateFrom(String host, int port, String user, String password, String logFile, long logPos) {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(logFile, "logFile");
+        execute("STOP SLAVE", engine.changeMasterSql(host, port, user, password, false, logFile, logPos),
+                "START SLAVE");
+    }
+
     private void changeMasterAndStart(String host, int masterPort, String user, String password, boolean useGtid,
                                       String logFile) {
         Objects.requireNonNull(user, "user");

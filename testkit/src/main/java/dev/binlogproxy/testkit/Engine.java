@@ -83,6 +83,12 @@ abstract class Engine {
      */
     final String changeMasterSql(String host, int port, String user, String password, boolean useGtid,
                                  String logFile) {
+        return changeMasterSql(host, port, user, password, useGtid, logFile, 4);
+    }
+
+    /** As above, starting at {@code logPos} of {@code logFile} (file/position replication only). */
+    final String changeMasterSql(String host, int port, String user, String password, boolean useGtid,
+                                 String logFile, long logPos) {
         StringBuilder sql = new StringBuilder("CHANGE MASTER TO MASTER_HOST=").append(quote(host))
                 .append(", MASTER_PORT=").append(port)
                 .append(", MASTER_USER=").append(quote(user))
@@ -91,7 +97,7 @@ abstract class Engine {
                 .append(", MASTER_CONNECT_RETRY=1")
                 .append(positioningOptions(useGtid));
         if (!useGtid && logFile != null) {
-            sql.append(", MASTER_LOG_FILE=").append(quote(logFile)).append(", MASTER_LOG_POS=4");
+            sql.append(", MASTER_LOG_FILE=").append(quote(logFile)).append(", MASTER_LOG_POS=").append(logPos);
         }
         return sql.toString();
     }

@@ -1,5 +1,7 @@
 package dev.binlogproxy.binlog.live;
 
+import dev.binlogproxy.testkit.Workload;
+
 import com.github.shyiko.mysql.binlog.BinaryLogFileReader;
 import com.github.shyiko.mysql.binlog.event.Event;
 import dev.binlogproxy.binlog.EventType;

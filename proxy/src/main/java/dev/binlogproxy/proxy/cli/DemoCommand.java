@@ -1,6 +1,7 @@
 package dev.binlogproxy.proxy.cli;
 
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.protocol.auth.PasswordHash;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
@@ -14,14 +15,16 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The embedded default: a local demo master (MariaDB 10.11 from the test kit, semi-sync on), the proxy mirroring
- * it into a temporary archive as its semi-sync replica, a steady workload, and every second the master's and the
- * archive's positions and the master's semi-sync counters. A replica behind the proxy joins with the serve issue.
+ * it into a temporary archive as its semi-sync replica and serving it, a real MariaDB replica replicating from the
+ * proxy (GTID, semi-sync toward the proxy), a steady workload, and every second the master's, the archive's and
+ * the replica's positions with the semi-sync counters on both hops.
  */
 @Command(name = "demo", description = "Run the embedded demo: a local master, the proxy mirroring it, live status.")
 final class DemoCommand implements Callable<Integer> {
@@ -38,16 +41,34 @@ final class DemoCommand implements Callable<Integer> {
         Path archiveDir = Files.createTempDirectory("binlog-proxy-demo-archive");
         try (DbServer master = DbServer.start(options)) {
             master.createReplicationUser("repl", "demo-pw");
+            PasswordHash hash = PasswordHash.of("demo-pw");
             String yaml = """
                     upstream: {host: 127.0.0.1, port: %d, user: repl, password: demo-pw, serverId: 9100,
                                semiSync: true, heartbeat: 1s}
                     archive: {dir: '%s', durability: fsync}
+                    server:
+                      port: 0
+                      users:
+                        repl: {mysqlNativePassword: '%s', cachingSha2Password: '%s', permissions: [replication, admin]}
                     metrics: {port: 0}
-                    """.formatted(master.port(), archiveDir);
+                    """.formatted(master.port(), archiveDir, hash.nativeText().orElseThrow(),
+                    hash.sha2Text().orElseThrow());
             ProxyConfig cfg = ProxyConfig.parse(yaml, null);
             System.out.printf("demo: master %s on 127.0.0.1:%d; proxy archive %s%n", master.version(), master.port(),
                     archiveDir);
-            try (RunCommand.Running proxy = RunCommand.Running.start(cfg)) {
+            try (RunCommand.Running proxy = RunCommand.Running.start(cfg);
+                 DbServer replica = DbServer.start(ServerOptions.mariadb().semiSyncSlave(true).build())) {
+                int proxyPort = proxy.server.port();
+                // the proxy serves once it holds the master's first file; a replica refused before retries only
+                // after MASTER_CONNECT_RETRY (60 s)
+                for (int i = 0; i < 300 && proxy.archive.files().isEmpty(); i++) {
+                    Thread.sleep(100);
+                }
+                System.out.printf("demo: proxy serving on 127.0.0.1:%d (try: mysql -h127.0.0.1 -P%d -urepl -pdemo-pw "
+                        + "-e 'SHOW MASTER STATUS; SHOW REPLICAS')%n", proxyPort, proxyPort);
+                replica.replicateFrom("127.0.0.1", proxyPort, "repl", "demo-pw", true);
+                System.out.printf("demo: replica %s on 127.0.0.1:%d replicates from the proxy (GTID, semi-sync)%n",
+                        replica.version(), replica.port());
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong committed = new AtomicLong();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
@@ -59,18 +80,32 @@ final class DemoCommand implements Callable<Integer> {
                     Thread.sleep(1000);
                     var masterAt = master.masterStatus();
                     String archiveAt = proxy.archive.resumePosition().map(BinlogPosition::toString).orElse("-");
-                    System.out.printf("%s  commits %7d | master %-26s | archive %-26s | semi-sync yes %6s no %3s"
-                                    + " | %d files | mirror %s%n",
+                    System.out.printf("%s  commits %7d | master %-22s | archive %-22s | semi-sync yes %6s no %3s"
+                                    + " | %d files | mirror %s | %s%n",
                             Instant.now().toString().substring(11, 19), committed.get(), masterAt, archiveAt,
                             master.globalStatus("Rpl_semi_sync_master_yes_tx"),
                             master.globalStatus("Rpl_semi_sync_master_no_tx"),
-                            proxy.archive.files().size(), proxy.mirror.state());
+                            proxy.archive.files().size(), proxy.mirror.state(), replicaLine(replica, proxy));
                 }
                 stop.set(true);
                 writer.join(Duration.ofSeconds(5).toMillis());
                 System.out.println("demo: verify the archive with: bin/binlog-proxy verify --archive " + archiveDir);
                 return proxy.mirror.failure().isPresent() ? 1 : 0;
             }
+        }
+    }
+
+    /** The replica behind the proxy: its threads, where it read to, lag, and the acks it sent the proxy. */
+    private static String replicaLine(DbServer replica, RunCommand.Running proxy) {
+        try {
+            Map<String, String> s = replica.replicaStatus();
+            String err = s.getOrDefault("Last_IO_Error", "") + s.getOrDefault("Last_SQL_Error", "");
+            return "replica IO " + s.get("Slave_IO_Running") + " SQL " + s.get("Slave_SQL_Running") + " at "
+                    + s.get("Master_Log_File") + ":" + s.get("Read_Master_Log_Pos") + " lag "
+                    + s.get("Seconds_Behind_Master") + "s acks " + proxy.server.acksReceived()
+                    + (err.isEmpty() ? "" : " error: " + err);
+        } catch (RuntimeException e) {
+            return "replica: " + e.getMessage();
         }
     }
 

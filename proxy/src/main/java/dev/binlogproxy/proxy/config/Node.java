@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -30,6 +32,11 @@ final class Node {
     Node(JsonNode json, String path) {
         this.json = json;
         this.path = path;
+    }
+
+    /** The dotted path of this mapping itself. */
+    String path() {
+        return path;
     }
 
     String key(String name) {
@@ -200,6 +207,51 @@ final class Node {
         }
         Path p = Path.of(s);
         return base != null && !p.isAbsolute() ? base.resolve(p).normalize() : p;
+    }
+
+    /** The keys of this mapping, in file order (for sections keyed by name, like server.users). */
+    List<String> keys() {
+        List<String> names = new ArrayList<>();
+        json.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** A list of strings, or a single string taken as a list of one; empty when absent. */
+    List<String> stringList(String name) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (v.isTextual()) {
+            out.add(v.asText());
+            return out;
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(key(name), "expected a list of strings, got " + describe(v));
+        }
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isTextual()) {
+                throw new ConfigException(key(name) + "[" + i + "]", "expected a string, got " + describe(e));
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** A string value that may be empty (an empty password hash means the empty password); null when absent. */
+    String rawString(String name) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isValueNode() || v.isBoolean()) {
+            throw new ConfigException(key(name), "expected a string, got " + describe(v));
+        }
+        return v.asText();
     }
 
     void rejectUnknown() throws ConfigException {

@@ -12,6 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+
+import dev.binlogproxy.downstream.Permission;
+import dev.binlogproxy.downstream.UserAccount;
+import dev.binlogproxy.protocol.auth.PasswordHash;
 
 /**
  * The configuration of {@code binlog-proxy run}, read from YAML. Every problem stops start-up with a
@@ -57,7 +65,21 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
     public record Archive(Path dir, Durability durability, Retention retention) {
     }
 
-    public record Server(String host, int port) {
+    /**
+     * The master-side server replicas and tools connect to. {@code version}: the version string the greeting and
+     * {@code @@version} show (null: the upstream master's, from the archive). {@code serverId}: the
+     * {@code @@server_id} replicas see (null: the upstream master's, which is also what the events carry).
+     * {@code tls}: null for no TLS.
+     */
+    public record Server(String host, int port, String version, Long serverId, boolean semiSync,
+                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
+        public Server {
+            users = List.copyOf(users);
+        }
+    }
+
+    /** PEM files of the server certificate (chain) and its PKCS#8 private key; {@code required}: refuse plain TCP. */
+    public record ServerTls(Path certFile, Path keyFile, boolean required) {
     }
 
     /** port 0: no metrics endpoint. */
@@ -90,14 +112,86 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         Node top = new Node(root, "");
         Upstream upstream = upstream(top.child("upstream", true), base);
         Archive archive = archive(top.child("archive", true), base);
-        Node s = top.child("server", false);
-        Server server = new Server(s.string("host", "127.0.0.1"), (int) s.integer("port", 3307, 1, 65535));
-        s.rejectUnknown();
+        Server server = server(top.child("server", false), base);
         Node m = top.child("metrics", false);
         Metrics metrics = new Metrics(m.string("host", "127.0.0.1"), (int) m.integer("port", 9104, 0, 65535));
         m.rejectUnknown();
         top.rejectUnknown();
         return new ProxyConfig(upstream, archive, server, metrics);
+    }
+
+    private static Server server(Node s, Path base) throws ConfigException {
+        String host = s.string("host", "127.0.0.1");
+        int port = (int) s.integer("port", 3307, 0, 65535);
+        String version = s.optionalString("version");
+        Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
+        boolean semiSync = s.bool("semiSync", true);
+        boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
+        Node u = s.child("users", false);
+        List<UserAccount> users = new ArrayList<>();
+        for (String name : u.keys()) {
+            users.add(user(u.child(name, true), name));
+        }
+        u.rejectUnknown();
+        ServerTls tls = null;
+        if (s.has("tls")) {
+            Node t = s.child("tls", true);
+            Path cert = t.path("certFile", base, true);
+            Path key = t.path("keyFile", base, true);
+            boolean required = t.bool("required", false);
+            for (String k : List.of("certFile", "keyFile")) {
+                Path p = k.equals("certFile") ? cert : key;
+                if (!Files.isReadable(p)) {
+                    throw new ConfigException(t.key(k), p + " is not a readable file");
+                }
+            }
+            t.rejectUnknown();
+            tls = new ServerTls(cert, key, required);
+        }
+        s.rejectUnknown();
+        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth);
+    }
+
+    private static UserAccount user(Node n, String name) throws ConfigException {
+        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > 80) {
+            throw new ConfigException(n.path(), "user name must be 1..80 bytes");
+        }
+        if (n.has("password")) {
+            throw new ConfigException(n.key("password"), "plaintext passwords are not accepted here: give "
+                    + "mysqlNativePassword and/or cachingSha2Password from `binlog-proxy hash-password`");
+        }
+        String nativeText = n.rawString("mysqlNativePassword");
+        String sha2Text = n.rawString("cachingSha2Password");
+        if (nativeText == null && sha2Text == null) {
+            throw new ConfigException(n.key("mysqlNativePassword"), "missing (give mysqlNativePassword and/or "
+                    + "cachingSha2Password, as printed by `binlog-proxy hash-password`)");
+        }
+        try {
+            if (nativeText != null) {
+                PasswordHash.parse(nativeText, null);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.key("mysqlNativePassword"), e.getMessage());
+        }
+        try {
+            if (sha2Text != null) {
+                PasswordHash.parse(null, sha2Text);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.key("cachingSha2Password"), e.getMessage());
+        }
+        PasswordHash hash = PasswordHash.parse(nativeText, sha2Text);
+        List<String> given = n.stringList("permissions");
+        EnumSet<Permission> permissions = EnumSet.noneOf(Permission.class);
+        for (String p : given.isEmpty() ? List.of("replication") : given) {
+            try {
+                permissions.add(Permission.valueOf(p.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(n.key("permissions"), "'" + p + "' (expected: replication, admin)");
+            }
+        }
+        n.rejectUnknown();
+        return new UserAccount(name, hash, permissions);
     }
 
     private static Upstream upstream(Node u, Path base) throws ConfigException {

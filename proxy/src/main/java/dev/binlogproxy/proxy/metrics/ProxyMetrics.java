@@ -61,6 +61,11 @@ public final class ProxyMetrics {
                 .description("1 while a dump from the master is streaming").register(registry);
     }
 
+    /** Now minus the timestamp of the last archived event, 0 once a heartbeat said caught up; -1 when unknown. */
+    public long secondsBehindMaster() {
+        return secondsBehind.get();
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

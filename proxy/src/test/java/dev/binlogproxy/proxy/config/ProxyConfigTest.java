@@ -137,4 +137,50 @@ class ProxyConfigTest {
         ConfigException missing = error(MINIMAL.replace("password: s3cret", "passwordFile: /nonexistent/pw"));
         assertTrue(missing.getMessage().startsWith("upstream.passwordFile: cannot read"), missing.getMessage());
     }
+
+    @Test
+    void serverUsersCarryHashesAndPermissions() throws Exception {
+        ProxyConfig c = ProxyConfig.parse(MINIMAL + """
+                server:
+                  port: 0
+                  fullAuthOnFirstLogin: true
+                  users:
+                    repl: {mysqlNativePassword: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'}
+                    ops:
+                      cachingSha2Password: '%s'
+                      permissions: [admin, replication]
+                """.formatted("ab".repeat(32)), null);
+        assertEquals(0, c.server().port());
+        assertTrue(c.server().fullAuthOnFirstLogin());
+        assertEquals(2, c.server().users().size());
+        var repl = c.server().users().get(0);
+        assertEquals("repl", repl.name());
+        assertTrue(repl.may(dev.binlogproxy.downstream.Permission.REPLICATION));
+        assertFalse(repl.may(dev.binlogproxy.downstream.Permission.ADMIN));
+        assertTrue(repl.password().supportsNative());
+        assertFalse(repl.password().supportsSha2());
+        assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.Permission.ADMIN));
+        assertNull(c.server().tls());
+    }
+
+    @Test
+    void serverUserErrorsNameTheKey() {
+        assertTrue(error(MINIMAL + "server: {users: {repl: {password: x}}}").getMessage()
+                .startsWith("server.users.repl.password: plaintext passwords are not accepted"));
+        assertTrue(error(MINIMAL + "server: {users: {repl: {mysqlNativePassword: 'abc'}}}").getMessage()
+                .startsWith("server.users.repl.mysqlNativePassword: expected '*' and 40 hex digits"));
+        assertTrue(error(MINIMAL + "server: {users: {repl: {cachingSha2Password: 'abc'}}}").getMessage()
+                .startsWith("server.users.repl.cachingSha2Password: expected 64 hex digits"));
+        assertTrue(error(MINIMAL + "server: {users: {repl: {}}}").getMessage()
+                .startsWith("server.users.repl.mysqlNativePassword: missing"));
+        assertEquals("server.users.repl.permissions: 'super' (expected: replication, admin)",
+                error(MINIMAL + "server: {users: {repl: {mysqlNativePassword: '', permissions: [super]}}}")
+                        .getMessage());
+        assertEquals("server.users.repl.colour: unknown key",
+                error(MINIMAL + "server: {users: {repl: {mysqlNativePassword: '', colour: red}}}").getMessage());
+        assertTrue(error(MINIMAL + "server: {tls: {certFile: /nonexistent/cert.pem, keyFile: /nonexistent/key.pem}}")
+                .getMessage().startsWith("server.tls.certFile: /nonexistent/cert.pem is not a readable file"));
+        assertEquals("server.tls.keyFile: missing (required)",
+                error(MINIMAL + "server: {tls: {certFile: /etc/hostname}}").getMessage());
+    }
 }

@@ -1,7 +1,5 @@
-package dev.binlogproxy.binlog.live;
+package dev.binlogproxy.testkit;
 
-import dev.binlogproxy.testkit.DbServer;
-import dev.binlogproxy.testkit.Flavor;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,23 +15,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * A varied, seeded workload run by several client threads at once, counting the transactions the server
  * acknowledged: autocommit and multi-statement row changes, rollbacks (which write nothing), savepoints, DDL,
  * non-transactional (MyISAM) statements, XA committed and rolled back (two binlog transactions each), large rows
- * and FLUSH BINARY LOGS.
+ * and FLUSH BINARY LOGS. Shared by the reader tests and the replication tests ({@link #TABLES} to compare).
  */
-final class Workload {
+public final class Workload {
+    /** The tables the workload writes, for CHECKSUM TABLE comparisons between a master and its replicas. */
+    public static final java.util.List<String> TABLES = java.util.List.of("wl.t", "wl.m");
+
     private final DbServer server;
     private final AtomicLong committed = new AtomicLong();
     private final AtomicInteger ids = new AtomicInteger(1000);
     private final AtomicInteger tables = new AtomicInteger();
 
-    Workload(DbServer server) {
+    public Workload(DbServer server) {
         this.server = server;
     }
 
-    long committedTransactions() {
+    public long committedTransactions() {
         return committed.get();
     }
 
-    void setUp() throws SQLException {
+    public void setUp() throws SQLException {
         try (Connection c = server.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE wl");
             st.execute("CREATE TABLE wl.t (id INT PRIMARY KEY, v VARCHAR(100), n INT, b LONGBLOB) ENGINE=InnoDB");
@@ -42,7 +43,7 @@ final class Workload {
         committed.addAndGet(3);
     }
 
-    void run(int threads, int opsPerThread, long seed) throws Exception {
+    public void run(int threads, int opsPerThread, long seed) throws Exception {
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int i = 0; i < threads; i++) {
@@ -66,7 +67,7 @@ final class Workload {
             t.join();
         }
         if (!failures.isEmpty()) {
-            AssertionError e = new AssertionError("workload failed: " + failures.get(0), failures.get(0));
+            TestkitException e = new TestkitException("workload failed: " + failures.get(0), failures.get(0));
             failures.stream().skip(1).forEach(e::addSuppressed);
             throw e;
         }
@@ -155,11 +156,11 @@ final class Workload {
 
     private static void assertOneRow(int changed) {
         if (changed != 1) {
-            throw new AssertionError("expected one row changed, got " + changed);
+            throw new TestkitException("expected one row changed, got " + changed);
         }
     }
 
-    static boolean isMysql(DbServer s) {
+    public static boolean isMysql(DbServer s) {
         return s.flavor() == Flavor.MYSQL;
     }
 }

@@ -1,0 +1,185 @@
+package dev.binlogproxy.downstream;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.ArchiveReader;
+import dev.binlogproxy.archive.ArchivedFile;
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.UpstreamIdentity;
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.event.FormatDescription;
+import dev.binlogproxy.binlog.event.MariaGtidEvent;
+import dev.binlogproxy.binlog.event.MariaGtidList;
+import dev.binlogproxy.binlog.event.MySqlGtidEvent;
+import dev.binlogproxy.binlog.event.PreviousGtids;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.position.MariaGtidPosition;
+import dev.binlogproxy.binlog.position.MySqlGtidSet;
+
+/**
+ * What the archive says about the master it mirrors, for the server's answers: identity and version (FDE), and
+ * the GTID state at the archive's end (MySQL gtid_executed, MariaDB gtid_binlog_pos), computed the way the master
+ * computes it: the newest file's PREVIOUS_GTIDS / GTID_LIST plus the GTIDs in that file. The scan is incremental:
+ * each call reads only what was archived since the last one. Thread-safe.
+ */
+final class ArchiveState {
+
+    private final BinlogArchive archive;
+    private final Supplier<Map<String, String>> upstreamVariables;
+
+    /** Scan state: where the last scan stopped (always an event boundary), and the state there. */
+    private BinlogPosition scanned;
+    private MySqlGtidSet mysqlExecuted = MySqlGtidSet.EMPTY;
+    private MariaGtidPosition mariaPosition = MariaGtidPosition.EMPTY;
+    private FormatDescription newestFde;
+    private boolean sawGtidEvents;
+    private boolean sawAnonymous;
+
+    ArchiveState(BinlogArchive archive, Supplier<Map<String, String>> upstreamVariables) {
+        this.archive = archive;
+        this.upstreamVariables = upstreamVariables;
+    }
+
+    BinlogArchive archive() {
+        return archive;
+    }
+
+    /** Empty until the archive has its master's identity and a first file. */
+    synchronized Optional<ServedMaster> master() {
+        Optional<UpstreamIdentity> id = archive.identity();
+        if (id.isEmpty() || archive.files().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            refresh();
+        } catch (IOException | ArchiveException e) {
+            if (newestFde == null) {
+                return Optional.empty();
+            }
+        }
+        if (newestFde == null) {
+            return Optional.empty();
+        }
+        UpstreamIdentity u = id.get();
+        return Optional.of(new ServedMaster(u.flavor(), newestFde.serverVersion(), u.serverId(), u.serverUuid(),
+                newestFde.checksumAlgorithm(), upstreamVariables.get()));
+    }
+
+    /** MySQL: every GTID in the archive and before it (the newest file's PREVIOUS_GTIDS plus its own). */
+    synchronized MySqlGtidSet mysqlExecuted() throws IOException, ArchiveException {
+        refresh();
+        return mysqlExecuted;
+    }
+
+    /** MySQL: GTIDs not in the archive any more: the oldest file's PREVIOUS_GTIDS. */
+    MySqlGtidSet mysqlPurged() throws IOException, ArchiveException {
+        List<ArchivedFile> files = archive.files();
+        if (files.isEmpty()) {
+            return MySqlGtidSet.EMPTY;
+        }
+        try (ArchiveReader r = archive.openReader(BinlogPosition.startOf(files.get(0).name()))) {
+            ChecksumAlgorithm c = r.formatDescription().checksumAlgorithm();
+            for (int n = 0; n < 4; n++) {
+                BinlogEvent e = r.next();
+                if (e == null) {
+                    break;
+                }
+                if (e.typeCode() == EventType.PREVIOUS_GTIDS.code()) {
+                    return PreviousGtids.decode(e, c).gtids();
+                }
+            }
+        }
+        return MySqlGtidSet.EMPTY;
+    }
+
+    /** MariaDB: per domain the last GTID archived (gtid_binlog_pos). */
+    synchronized MariaGtidPosition mariaBinlogPosition() throws IOException, ArchiveException {
+        refresh();
+        return mariaPosition;
+    }
+
+    /**
+     * MySQL gtid_mode as the archive shows it, when the upstream's variable is unknown: ON once GTID events or a
+     * non-empty PREVIOUS_GTIDS appear, OFF on anonymous transactions.
+     */
+    synchronized String derivedGtidMode() throws IOException, ArchiveException {
+        refresh();
+        if (sawGtidEvents || !mysqlExecuted.isEmpty()) {
+            return "ON";
+        }
+        return sawAnonymous ? "OFF" : "OFF";
+    }
+
+    private void refresh() throws IOException, ArchiveException {
+        List<ArchivedFile> files = archive.files();
+        if (files.isEmpty()) {
+            return;
+        }
+        String newest = files.get(files.size() - 1).name();
+        boolean restart = scanned == null || !archive.files().stream().anyMatch(f -> f.name().equals(scanned.file()));
+        BinlogPosition from = restart ? BinlogPosition.startOf(newest) : scanned;
+        if (!restart && scanned.file().equals(newest) && files.get(files.size() - 1).size() <= scanned.offset()) {
+            return; // nothing new
+        }
+        if (restart) {
+            mysqlExecuted = MySqlGtidSet.EMPTY;
+            mariaPosition = MariaGtidPosition.EMPTY;
+        }
+        try (ArchiveReader r = archive.openReader(from)) {
+            FormatDescription fde = r.formatDescription();
+            String file = from.file();
+            if (restart || newestFde == null) {
+                newestFde = fde;
+            }
+            BinlogEvent e;
+            while ((e = r.next()) != null) {
+                BinlogPosition at = r.position();
+                if (!at.file().equals(file)) {
+                    file = at.file();
+                }
+                ChecksumAlgorithm c = r.formatDescription().checksumAlgorithm();
+                int type = e.typeCode();
+                if (type == EventType.FORMAT_DESCRIPTION.code()) {
+                    newestFde = FormatDescription.decode(e);
+                } else if (type == EventType.PREVIOUS_GTIDS.code()) {
+                    // A new file restates everything before it: start from its statement.
+                    mysqlExecuted = PreviousGtids.decode(e, c).gtids();
+                } else if (type == EventType.GTID.code()) {
+                    MySqlGtidEvent g = MySqlGtidEvent.decode(e, c);
+                    sawGtidEvents = true;
+                    mysqlExecuted = mysqlExecuted.add(g.gtid());
+                } else if (type == EventType.ANONYMOUS_GTID.code()) {
+                    sawAnonymous = true;
+                } else if (type == EventType.MARIA_GTID_LIST.code()) {
+                    mariaPosition = MariaGtidPosition.of(MariaGtidList.decode(e, c).gtids());
+                } else if (type == EventType.MARIA_GTID.code()) {
+                    mariaPosition = mariaPosition.with(MariaGtidEvent.decode(e, c).gtid());
+                }
+                scanned = r.position();
+            }
+            scanned = r.position();
+        }
+    }
+
+    /** The newest file and its readable end: SHOW MASTER STATUS. */
+    Optional<BinlogPosition> end() {
+        List<ArchivedFile> files = archive.files();
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        ArchivedFile last = files.get(files.size() - 1);
+        return Optional.of(new BinlogPosition(last.name(), last.size()));
+    }
+
+    static boolean isMariaDb(BinlogFlavor f) {
+        return f == BinlogFlavor.MARIADB;
+    }
+}

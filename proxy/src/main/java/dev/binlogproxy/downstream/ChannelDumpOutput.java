@@ -1,0 +1,219 @@
+package dev.binlogproxy.downstream;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.TimeUnit;
+
+import dev.binlogproxy.downstream.dump.DumpOutput;
+import dev.binlogproxy.protocol.Packet;
+import dev.binlogproxy.protocol.ServerStatus;
+import dev.binlogproxy.protocol.packet.EofPacket;
+import dev.binlogproxy.protocol.packet.ErrPacket;
+import dev.binlogproxy.protocol.packet.SemiSyncAck;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.ssl.SslHandler;
+
+/**
+ * The dump's packets onto the session's channel, from the sender's thread. Sequence ids continue from the dump
+ * command (which came at 0) and, after an event that asked for a semi-sync ACK, restart at 1: the master and the
+ * replica both reset their counters around the ACK exchange.
+ *
+ * <p>Backpressure: a write waits while the channel is above its high water mark, so a slow replica holds its own
+ * dump back and nothing piles up in memory. Flushes are batched by the pipeline's flush consolidation; an event
+ * that asks for an ACK is flushed at once.
+ */
+final class ChannelDumpOutput implements DumpOutput {
+
+    /** How long one wait for writability lasts before the channel is checked again. */
+    private static final long WRITABLE_POLL_MS = 200;
+
+    private final Channel channel;
+    private final Object writable = new Object();
+    private int sequenceId;
+    private ChannelFuture last;
+    private volatile boolean failed;
+
+    ChannelDumpOutput(Channel channel, int firstSequenceId) {
+        this.channel = channel;
+        this.sequenceId = firstSequenceId & 0xFF;
+    }
+
+    /** Called by the session's handler on the event loop when writability changes or the channel closes. */
+    void wake() {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+    }
+
+    private void awaitWritable() throws IOException {
+        synchronized (writable) {
+            while (channel.isActive() && !channel.isWritable()) {
+                try {
+                    writable.wait(WRITABLE_POLL_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("dump interrupted while the client was slow to read", e);
+                }
+            }
+        }
+        if (!isOpen()) {
+            throw new IOException("client went away");
+        }
+    }
+
+    private ByteBuf prefix(boolean semiSyncHeader, boolean ackRequested) {
+        ByteBuf p = channel.alloc().buffer(3);
+        p.writeByte(0x00);
+        if (semiSyncHeader) {
+            p.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
+        }
+        return p;
+    }
+
+    @Override
+    public void event(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
+        try {
+            awaitWritable();
+        } catch (IOException e) {
+            eventBytes.release();
+            throw e;
+        }
+        CompositeByteBuf payload = channel.alloc().compositeBuffer(2);
+        payload.addComponent(true, prefix(semiSyncHeader, ackRequested));
+        payload.addComponent(true, eventBytes);
+        Packet packet = new Packet(sequenceId, payload);
+        advance(packet.nextSequenceId(), ackRequested);
+        track(channel.writeAndFlush(packet));
+    }
+
+    @Override
+    public void event(FileChannel file, long offset, int length, boolean semiSyncHeader, boolean ackRequested)
+            throws IOException {
+        if (channel.pipeline().get(SslHandler.class) != null) {
+            // TLS encrypts in user space: a region cannot bypass it, so read the bytes.
+            ByteBuf bytes = channel.alloc().buffer(length);
+            try {
+                int n = 0;
+                while (n < length) {
+                    int r = bytes.writeBytes(file, offset + n, length - n);
+                    if (r < 0) {
+                        throw new IOException("end of file at " + (offset + n) + " reading an event of " + length
+                                + " bytes");
+                    }
+                    n += r;
+                }
+            } catch (IOException | RuntimeException e) {
+                bytes.release();
+                throw e;
+            }
+            event(bytes, semiSyncHeader, ackRequested);
+            return;
+        }
+        awaitWritable();
+        ByteBuf prefix = prefix(semiSyncHeader, ackRequested);
+        int prefixLength = prefix.readableBytes();
+        long total = (long) prefixLength + length;
+        // Framing by hand: 16 MB - 1 byte pieces with consecutive ids, the last one shorter (empty if need be).
+        long done = 0;
+        long regionOffset = offset;
+        int id = sequenceId;
+        boolean first = true;
+        int piece;
+        do {
+            piece = (int) Math.min(total - done, Packet.MAX_CHUNK);
+            ByteBuf header = channel.alloc().buffer(4 + (first ? prefixLength : 0));
+            header.writeMediumLE(piece).writeByte(id);
+            int fromFile = piece;
+            if (first) {
+                header.writeBytes(prefix);
+                prefix.release();
+                fromFile -= prefixLength;
+                first = false;
+            }
+            channel.write(header);
+            if (fromFile > 0) {
+                channel.write(new FileSliceRegion(file, regionOffset, fromFile));
+                regionOffset += fromFile;
+            }
+            done += piece;
+            id = (id + 1) & 0xFF;
+        } while (piece == Packet.MAX_CHUNK);
+        advance(id, ackRequested);
+        track(channel.writeAndFlush(channel.alloc().buffer(0)));
+    }
+
+    private void advance(int next, boolean ackRequested) {
+        // After an event the replica must ACK, the master's net layer restarts its count: the next packet is 1.
+        sequenceId = ackRequested ? 1 : next;
+    }
+
+    private void track(ChannelFuture f) {
+        f.addListener((ChannelFutureListener) done -> {
+            if (!done.isSuccess()) {
+                failed = true;
+                done.channel().close();
+            }
+        });
+        // writeAndFlush per packet: the pipeline's flush consolidation turns a run of them into one syscall.
+        last = f;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        ChannelFuture f = last;
+        channel.flush();
+        if (f == null) {
+            return;
+        }
+        while (!f.isDone()) {
+            try {
+                f.await(WRITABLE_POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while flushing the dump", e);
+            }
+            if (!channel.isActive() && !f.isDone()) {
+                break;
+            }
+        }
+        if (!f.isSuccess()) {
+            throw new IOException("writing to the client failed", f.cause());
+        }
+    }
+
+    @Override
+    public void eof() throws IOException {
+        awaitWritable();
+        ByteBuf payload = channel.alloc().buffer(EofPacket.LENGTH);
+        new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT).encode(payload);
+        Packet p = new Packet(sequenceId, payload);
+        sequenceId = p.nextSequenceId();
+        track(channel.writeAndFlush(p));
+        flush();
+    }
+
+    @Override
+    public void error(int code, String sqlState, String message) throws IOException {
+        if (!channel.isActive()) {
+            return;
+        }
+        ByteBuf payload = channel.alloc().buffer();
+        new ErrPacket(code, sqlState, message).encode(payload);
+        channel.writeAndFlush(new Packet(sequenceId, payload)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive() && !failed;
+    }
+
+    /** The id the next packet of this exchange would carry (the session continues from it after an EOF). */
+    int sequenceId() {
+        return sequenceId;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.binlogproxy.downstream;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.proxy.config.ProxyConfig;
+import dev.binlogproxy.proxy.config.Secret;
+import dev.binlogproxy.proxy.metrics.ProxyMetrics;
+import dev.binlogproxy.testkit.DbServer;
+import dev.binlogproxy.upstream.MasterVariables;
+import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.UpstreamSettings;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+
+/**
+ * A real master, the proxy mirroring it (archive + mirror) and the proxy's server on a free port: the set-up of
+ * every serve scenario. Users on the proxy: {@link #REPL} (replication), {@link #ADMIN} (admin and replication),
+ * and one user per password plugin.
+ */
+final class ServeHarness implements AutoCloseable {
+    static final String REPL = "repl";
+    static final String REPL_PW = "repl-pw-1";
+    static final String ADMIN = "admin";
+    static final String ADMIN_PW = "admin-pw-2";
+    static final String NATIVE_ONLY = "native_only";
+    static final String SHA2_ONLY = "sha2_only";
+    static final String OTHER_PW = "other-pw-3";
+
+    final DbServer master;
+    final BinlogArchive archive;
+    final MirrorService mirror;
+    final DownstreamServer server;
+    private final EventLoopGroup group;
+
+    private ServeHarness(DbServer master, BinlogArchive archive, MirrorService mirror, DownstreamServer server,
+                         EventLoopGroup group) {
+        this.master = master;
+        this.archive = archive;
+        this.mirror = mirror;
+        this.server = server;
+        this.group = group;
+    }
+
+    static List<UserAccount> users() {
+        PasswordHash both = PasswordHash.of(REPL_PW);
+        PasswordHash other = PasswordHash.of(OTHER_PW);
+        return List.of(
+                new UserAccount(REPL, both, EnumSet.of(Permission.REPLICATION)),
+                new UserAccount(ADMIN, PasswordHash.of(ADMIN_PW), EnumSet.of(Permission.ADMIN, Permission.REPLICATION)),
+                new UserAccount(NATIVE_ONLY, PasswordHash.parse(other.nativeText().orElseThrow(), null),
+                        EnumSet.of(Permission.REPLICATION)),
+                new UserAccount(SHA2_ONLY, PasswordHash.parse(null, other.sha2Text().orElseThrow()),
+                        EnumSet.of(Permission.REPLICATION)));
+    }
+
+    static ServerSettings settings(boolean semiSync) {
+        return new ServerSettings("127.0.0.1", 0, null, null, semiSync, users(), null, null, false, false);
+    }
+
+    /** Mirrors {@code master} (which must have the {@link #REPL} user) and serves it, waiting for the first file. */
+    static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSync) throws Exception {
+        return start(master, dir, proxyServerId, semiSync, settings(semiSync));
+    }
+
+    static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSyncUpstream,
+                              ServerSettings serverSettings) throws Exception {
+        BinlogArchive archive = BinlogArchive.open(dir.resolve("archive"), Durability.FSYNC);
+        UpstreamSettings upstream = new UpstreamSettings("127.0.0.1", master.port(), REPL, new Secret(REPL_PW),
+                proxyServerId, semiSyncUpstream, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(5),
+                Duration.ofMillis(50), Duration.ofMillis(500), null, ProxyConfig.TlsMode.DISABLED, null);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        MirrorService mirror = MirrorService.start(upstream, archive, metrics);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        Map<String, String> vars = MasterVariables.read(group, upstream);
+        DownstreamServer server = DownstreamServer.start(serverSettings, archive, () -> vars,
+                new MirrorUpstreamStatus("127.0.0.1", master.port(), REPL, mirror, metrics::secondsBehindMaster, 1),
+                registry);
+        ServeHarness h = new ServeHarness(master, archive, mirror, server, group);
+        h.awaitCaughtUp(Duration.ofSeconds(60));
+        return h;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    /**
+     * Waits until the archive holds everything the master has now, or more: MariaDB writes its BINLOG_CHECKPOINT
+     * after a rotate from a background thread, so the master's end may move on while we wait.
+     */
+    void awaitCaughtUp(Duration timeout) throws InterruptedException {
+        var at = master.masterStatus();
+        BinlogPosition target = new BinlogPosition(at.file(), at.position());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (archive.resumePosition().map(p -> p.compareTo(target) >= 0).orElse(false)) {
+                return;
+            }
+            if (mirror.state() == MirrorService.State.FAILED) {
+                throw new AssertionError("mirror failed: " + mirror.status());
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("archive at " + archive.resumePosition() + " did not reach " + target + ": "
+                + mirror.status());
+    }
+
+    /** A JDBC connection to the proxy's server (connector-j, no TLS). */
+    Connection connect(String user, String password) throws SQLException {
+        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port() + "/?sslMode=DISABLED"
+                + "&allowPublicKeyRetrieval=true&connectTimeout=10000&socketTimeout=60000", user, password);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+        mirror.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        archive.close();
+    }
+}
