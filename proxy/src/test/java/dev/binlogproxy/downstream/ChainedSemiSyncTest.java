@@ -136,6 +136,58 @@ class ChainedSemiSyncTest {
         }
     }
 
+    /** waitForReplicas=2: both replicas behind the proxy have every returned commit; one stopped is not enough. */
+    @Test
+    void twoReplicasMustBothAcknowledge() throws Exception {
+        try (DbServer master = DbServer.start(ServerOptions.mariadb().semiSyncMaster(true).build())) {
+            master.createReplicationUser(ServeHarness.REPL, ServeHarness.REPL_PW);
+            master.execute("SET GLOBAL rpl_semi_sync_master_timeout = " + MASTER_TIMEOUT_MS,
+                    "CREATE DATABASE c", "CREATE TABLE c.t (id INT PRIMARY KEY, v VARCHAR(64))");
+            try (ServeHarness proxy = ServeHarness.start(master, dir, 9703, true, ServeHarness.settings(true), 2,
+                    CHAIN_TIMEOUT);
+                 DbServer a = DbServer.start(ServerOptions.mariadb().semiSyncSlave(true).build());
+                 DbServer b = DbServer.start(ServerOptions.mariadb().semiSyncSlave(true).build())) {
+                awaitStatus(master, "Rpl_semi_sync_master_clients", "1");
+                for (DbServer r : new DbServer[] {a, b}) {
+                    r.replicateFrom("127.0.0.1", proxy.port(), ServeHarness.REPL, ServeHarness.REPL_PW, false);
+                }
+                for (DbServer r : new DbServer[] {a, b}) {
+                    r.waitForReplicaCaughtUp(master, Duration.ofSeconds(60));
+                    awaitStatus(r, "Rpl_semi_sync_slave_status", "ON");
+                }
+                SemiSyncChain chain = proxy.chain;
+                awaitChainOn(chain);
+                long timeouts0 = chain.timeoutCount();
+                long no0 = status(master, "Rpl_semi_sync_master_no_tx");
+                try (Connection c = master.connect(); Connection mc = master.connect();
+                     PreparedStatement ps = c.prepareStatement("INSERT INTO c.t VALUES (?, 'two')")) {
+                    for (int i = 1; i <= 100; i++) {
+                        ps.setInt(1, i);
+                        ps.executeUpdate();
+                        BinlogPosition committed = masterPosition(mc);
+                        for (DbServer r : new DbServer[] {a, b}) {
+                            BinlogPosition acked = chain.ackedPosition(r.serverId()).orElse(null);
+                            assertTrue(acked != null && acked.compareTo(committed) >= 0, "commit " + i
+                                    + " returned at " + committed + "; replica " + r.serverId() + " acked " + acked);
+                        }
+                    }
+                }
+                assertEquals(timeouts0, chain.timeoutCount());
+                // one of two stopped: the other's acks are not enough, the wait times out
+                b.execute("STOP SLAVE");
+                master.execute("INSERT INTO c.t VALUES (1001, 'one of two')");
+                assertEquals(timeouts0 + 1, chain.timeoutCount());
+                assertFalse(chain.on());
+                assertEquals(no0, status(master, "Rpl_semi_sync_master_no_tx"));
+                b.execute("START SLAVE");
+                awaitChainOn(chain);
+                master.execute("INSERT INTO c.t VALUES (1002, 'two again')");
+                assertEquals(timeouts0 + 1, chain.timeoutCount());
+                assertEquals(no0, status(master, "Rpl_semi_sync_master_no_tx"));
+            }
+        }
+    }
+
     /** The anchor for the numbers above: the same commits with the proxy acking on durability alone. */
     @Test
     void ackWaitWithoutTheChain() throws Exception {
