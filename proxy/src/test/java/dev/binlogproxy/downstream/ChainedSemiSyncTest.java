@@ -93,6 +93,7 @@ class ChainedSemiSyncTest {
                 assertTrue(chain.on());
                 assertTrue(chain.waitCount() - chainWaits0 >= 1, "the acks never waited for the chain");
                 report("chained (waitForReplicas=1)", waits, waitTime, chain.waitCount() - chainWaits0);
+                proxyTimers(proxy);
 
                 // (2) the replica stops: a commit waits out the chain timeout, then succeeds; the master stays
                 // semi-synchronous (its own timeout is longer)
@@ -214,6 +215,7 @@ class ChainedSemiSyncTest {
                 assertEquals(no0, status(master, "Rpl_semi_sync_master_no_tx"));
                 report("not chained (waitForReplicas=0)", status(master, "Rpl_semi_sync_master_tx_waits") - waits0,
                         status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime0, 0);
+                proxyTimers(proxy);
                 replica.waitForReplicaCaughtUp(master, Duration.ofSeconds(60));
                 assertTrue(proxy.server.acksReceived() > 0);
             }
@@ -224,6 +226,20 @@ class ChainedSemiSyncTest {
         System.out.printf(Locale.ROOT, "[chained] %s: %d commits, master tx_waits %d, avg ack wait %.0f us "
                 + "(Rpl_semi_sync_master_tx_wait_time delta %d us), chain waits %d%n", what, COMMITS, waits,
                 waits == 0 ? 0.0 : (double) waitMicros / waits, waitMicros, chainWaits);
+    }
+
+    /** The proxy's own view: flagged event received to ack flushed, and (chained) durable to acked upstream. */
+    private static void proxyTimers(ServeHarness proxy) {
+        StringBuilder b = new StringBuilder("[chained]   proxy timers (whole run, mean / max ms):");
+        for (String name : new String[] {"binlog_proxy_semisync_ack_latency", "binlog_proxy_semisync_chain_wait"}) {
+            io.micrometer.core.instrument.Timer t = proxy.registry.find(name).timer();
+            if (t != null) {
+                b.append(String.format(Locale.ROOT, " %s n=%d %.2f / %.2f;", name, t.count(),
+                        t.mean(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0,
+                        t.max(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0));
+            }
+        }
+        System.out.println(b);
     }
 
     private static BinlogPosition masterPosition(Connection c) throws Exception {

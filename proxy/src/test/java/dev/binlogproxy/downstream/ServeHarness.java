@@ -48,11 +48,15 @@ final class ServeHarness implements AutoCloseable {
     final DownstreamServer server;
     /** Chained semi-sync, or null. */
     final SemiSyncChain chain;
+    /** The proxy's meters (mirror, server and chain). */
+    final io.micrometer.core.instrument.MeterRegistry registry;
     private final EventLoopGroup group;
 
     private ServeHarness(DbServer master, BinlogArchive archive, MirrorService mirror, DownstreamServer server,
-                         EventLoopGroup group, SemiSyncChain chain) {
+                         EventLoopGroup group, SemiSyncChain chain,
+                         io.micrometer.core.instrument.MeterRegistry registry) {
         this.chain = chain;
+        this.registry = registry;
         this.master = master;
         this.archive = archive;
         this.mirror = mirror;
@@ -106,7 +110,7 @@ final class ServeHarness implements AutoCloseable {
         if (chain != null) {
             server.addAckListener(chain::downstreamAcked);
         }
-        ServeHarness h = new ServeHarness(master, archive, mirror, server, group, chain);
+        ServeHarness h = new ServeHarness(master, archive, mirror, server, group, chain, registry);
         h.awaitCaughtUp(Duration.ofSeconds(60));
         return h;
     }
