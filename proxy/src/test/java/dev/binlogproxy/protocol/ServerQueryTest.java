@@ -33,7 +33,8 @@ class ServerQueryTest {
         try (DbServer server = DbServer.start(ServerOptions.builder(flavor).build())) {
             server.createReplicationUser("repl", "repl-pw");
             server.execute("CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, v VARCHAR(300))",
-                    "INSERT INTO d.t VALUES (1, NULL), (2, REPEAT('x', 300))", "FLUSH BINARY LOGS");
+                    "INSERT INTO d.t VALUES (1, NULL), (2, REPEAT('x', 300))");
+            server.flushBinaryLogs();
             Authenticator auth = Authenticator.builder("repl", "repl-pw").allowPublicKeyRetrieval(true).build();
             try (BlockingClient client = BlockingClient.connect("127.0.0.1", server.port())) {
                 client.login(auth, null);

@@ -513,6 +513,38 @@ public final class DbServer implements AutoCloseable {
         return rows.get(0).get(1);
     }
 
+    /**
+     * {@code FLUSH BINARY LOGS}, returning once the new file's size is settled. MariaDB writes the new file's
+     * BINLOG_CHECKPOINT event asynchronously, after the rotate has returned (once the old file's transactions are
+     * durable in the engine), so a size read right after the flush can be 43 bytes short; this waits for that
+     * event. MySQL writes nothing after the rotate.
+     */
+    public void flushBinaryLogs() {
+        execute("FLUSH BINARY LOGS");
+        if (flavor() != Flavor.MARIADB) {
+            return;
+        }
+        String file = masterStatus().file();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            for (List<String> event : query("SHOW BINLOG EVENTS IN '" + file + "'")) {
+                // columns: Log_name, Pos, Event_type, Server_id, End_log_pos, Info
+                if ("Binlog_checkpoint".equals(event.get(2)) && event.get(5) != null && event.get(5).contains(file)) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TestkitException(this + ": no BINLOG_CHECKPOINT for " + file + " 10 s after FLUSH BINARY LOGS");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TestkitException("interrupted waiting for the binlog checkpoint of " + file, e);
+            }
+        }
+    }
+
     /** {@code SHOW BINARY LOGS}, oldest first. */
     public List<BinaryLog> showBinaryLogs() {
         List<BinaryLog> logs = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.binlogproxy.protocol.packet;
 
 import java.util.Objects;
 
+import dev.binlogproxy.protocol.MalformedPacketException;
 import dev.binlogproxy.protocol.Wire;
 
 import io.netty.buffer.ByteBuf;
@@ -59,7 +60,12 @@ public record ComRegisterSlave(long serverId, String host, String user, String p
         int port = Wire.readUInt16(payload, "port");
         long rank = Wire.readUInt32(payload, "rank");
         long masterId = Wire.readUInt32(payload, "master id");
-        return new ComRegisterSlave(serverId, host, user, password, port, rank, masterId);
+        try {
+            return new ComRegisterSlave(serverId, host, user, password, port, rank, masterId);
+        } catch (IllegalArgumentException e) {
+            // bytes that are not UTF-8 decode to U+FFFD, three bytes each: a 255-byte field can come out longer
+            throw new MalformedPacketException("COM_REGISTER_SLAVE: " + e.getMessage());
+        }
     }
 
     @Override
