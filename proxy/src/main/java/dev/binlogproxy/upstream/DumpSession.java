@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,8 @@ final class DumpSession {
     private final MirrorSink sink;
     private final ProxyMetrics metrics;
     private final Consumer<Progress> progress;
+    /** Chained semi-sync, or null: acks go upstream once the archive has the transaction durable. */
+    private final SemiSyncChain chain;
     private String currentFile;
     private long currentPosition;
 
@@ -61,6 +64,12 @@ final class DumpSession {
     }
 
     DumpSession(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics, Consumer<Progress> progress) {
+        this(settings, sink, metrics, progress, null);
+    }
+
+    DumpSession(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics, Consumer<Progress> progress,
+                SemiSyncChain chain) {
+        this.chain = chain;
         this.settings = settings;
         this.sink = sink;
         this.metrics = metrics;
@@ -115,9 +124,16 @@ final class DumpSession {
                     master.flavor(), master.version(), master.checksum().variableValue(),
                     master.semiSync() ? "on" : "off", conn.usesTls() ? "on" : "off");
             metrics.connected(true);
+            Runnable wake = streamer::wake;
+            if (chain != null && master.semiSync()) {
+                chain.attach(wake);
+            }
             try {
                 await(ended, streamer, stop);
             } finally {
+                if (chain != null) {
+                    chain.detach(wake);
+                }
                 metrics.connected(false);
             }
         }
@@ -231,6 +247,10 @@ final class DumpSession {
     private record PendingAck(String file, long position, long received) {
     }
 
+    /** A durable transaction whose upstream ack waits for downstream replicas (chained semi-sync). */
+    private record ChainedAck(PendingAck ack, BinlogPosition end, long durableAt) {
+    }
+
     /**
      * The dump, one packet at a time on the connection's event loop thread: archive the event; for a flagged one
      * remember its ack; at the end of each socket read make the archive durable once (one fdatasync covers every
@@ -240,6 +260,10 @@ final class DumpSession {
         private final MasterConnection conn;
         private final MasterInfo master;
         private final List<PendingAck> pendingAcks = new ArrayList<>();
+        /** Chained semi-sync: durable, not yet acknowledged upstream, oldest first. Only on the event loop. */
+        private final ArrayDeque<ChainedAck> chained = new ArrayDeque<>();
+        /** The last position acknowledged to the master (for the chain switching back on). */
+        private BinlogPosition lastAcked;
         private boolean caughtUp;
         private long lastProgress;
         /** The master flagged an event inside a transaction: the ack is owed at the transaction's end. */
@@ -365,10 +389,16 @@ final class DumpSession {
 
         @Override
         public void readComplete() throws IOException, ArchiveException {
+            if (!pendingAcks.isEmpty() && chain != null && chain.on()) {
+                readCompleteChained();
+                return;
+            }
             if (!pendingAcks.isEmpty()) {
                 long t0 = System.nanoTime();
                 sink.syncNow();
                 long t1 = System.nanoTime();
+                PendingAck last = pendingAcks.get(pendingAcks.size() - 1);
+                lastAcked = new BinlogPosition(last.file(), last.position());
                 for (PendingAck a : pendingAcks) {
                     conn.writeFromInbound(new SemiSyncAck(a.position(), a.file()));
                 }
@@ -387,6 +417,82 @@ final class DumpSession {
                 holding = false;
                 sink.releaseCommits();
             }
+        }
+
+        /**
+         * Chained: the transactions must reach the downstream replicas before the master may hear of them, so the
+         * commits are released (the dump senders see them) right after the sync, and the acks wait in
+         * {@link #chained} until enough downstream acks cover them or the chain's timeout passes.
+         */
+        private void readCompleteChained() throws IOException, ArchiveException {
+            long t0 = System.nanoTime();
+            sink.syncNow();
+            long t1 = System.nanoTime();
+            holding = false;
+            sink.releaseCommits();
+            metrics.ackStage(ProxyMetrics.AckStage.SYNC, t1 - t0);
+            for (PendingAck a : pendingAcks) {
+                metrics.ackStage(ProxyMetrics.AckStage.READ_END, t0 - a.received());
+                chained.add(new ChainedAck(a, new BinlogPosition(a.file(), a.position()), t1));
+            }
+            pendingAcks.clear();
+            drainChained();
+            if (!chained.isEmpty()) {
+                conn.eventLoop().schedule(this::drainChained, chain.timeoutNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** From a downstream server thread: look at the waiting acks on the event loop. */
+        void wake() {
+            try {
+                conn.eventLoop().execute(this::drainChained);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the connection's loop is shutting down: the session is over, nothing is owed any more
+            }
+        }
+
+        /**
+         * Acks upstream what enough downstream replicas have acknowledged; on a wait past the timeout, everything
+         * waiting (the chain switches off). Also switches the chain back on once the downstream acks have caught up
+         * with what the master was told.
+         */
+        private void drainChained() {
+            if (!conn.eventLoop().inEventLoop()) {
+                throw new IllegalStateException("chained acks outside the event loop");
+            }
+            long now = System.nanoTime();
+            boolean wrote = false;
+            while (!chained.isEmpty()) {
+                ChainedAck c = chained.peek();
+                long waited = now - c.durableAt();
+                if (chain.covered(c.end())) {
+                    chain.waited(waited);
+                } else if (waited >= chain.timeoutNanos()) {
+                    chain.timedOut(c.end(), waited);
+                    while (!chained.isEmpty()) {
+                        ackUpstream(chained.poll(), now);
+                    }
+                    wrote = true;
+                    break;
+                } else {
+                    break;
+                }
+                ackUpstream(chained.poll(), now);
+                wrote = true;
+            }
+            if (wrote) {
+                conn.flushFromInbound();
+            }
+            if (!chain.on() && chained.isEmpty() && lastAcked != null && chain.covered(lastAcked)) {
+                chain.switchOn(lastAcked);
+            }
+        }
+
+        private void ackUpstream(ChainedAck c, long now) {
+            conn.writeFromInbound(new SemiSyncAck(c.ack().position(), c.ack().file()));
+            lastAcked = c.end();
+            metrics.ackStage(ProxyMetrics.AckStage.SEND, System.nanoTime() - now);
+            metrics.ack(System.nanoTime() - c.ack().received());
         }
     }
 

@@ -216,6 +216,11 @@ final class MasterConnection implements AutoCloseable {
         return channel.streamTo(inbound);
     }
 
+    /** The event loop the streamed packets are handled on. */
+    io.netty.channel.EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
     /** Sends what {@link #writeFromInbound} queued. */
     void flushFromInbound() {
         channel.flushFromInbound();

@@ -27,6 +27,7 @@ public final class MirrorService implements AutoCloseable {
     private final UpstreamSettings settings;
     private final MirrorSink sink;
     private final ProxyMetrics metrics;
+    private final SemiSyncChain chain;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<State> state = new AtomicReference<>(State.CONNECTING);
@@ -37,7 +38,8 @@ public final class MirrorService implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
 
-    MirrorService(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics) {
+    MirrorService(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics, SemiSyncChain chain) {
+        this.chain = chain;
         this.settings = settings;
         this.sink = sink;
         this.metrics = metrics;
@@ -47,11 +49,25 @@ public final class MirrorService implements AutoCloseable {
     /** Starts mirroring the configured master into {@code archive}. */
     public static MirrorService start(UpstreamSettings settings, dev.binlogproxy.archive.BinlogArchive archive,
                                       ProxyMetrics metrics) {
-        return start(settings, new ArchiveMirrorSink(archive), metrics);
+        return start(settings, new ArchiveMirrorSink(archive), metrics, null);
+    }
+
+    /**
+     * As {@link #start(UpstreamSettings, dev.binlogproxy.archive.BinlogArchive, ProxyMetrics)}, with chained
+     * semi-sync: acks to the master wait for downstream replicas (feed it their acks, see
+     * {@link SemiSyncChain#downstreamAcked}); null for none.
+     */
+    public static MirrorService start(UpstreamSettings settings, dev.binlogproxy.archive.BinlogArchive archive,
+                                      ProxyMetrics metrics, SemiSyncChain chain) {
+        return start(settings, new ArchiveMirrorSink(archive), metrics, chain);
     }
 
     static MirrorService start(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics) {
-        MirrorService m = new MirrorService(settings, sink, metrics);
+        return start(settings, sink, metrics, null);
+    }
+
+    static MirrorService start(UpstreamSettings settings, MirrorSink sink, ProxyMetrics metrics, SemiSyncChain chain) {
+        MirrorService m = new MirrorService(settings, sink, metrics, chain);
         m.thread.start();
         return m;
     }
@@ -91,7 +107,7 @@ public final class MirrorService implements AutoCloseable {
                         if (!p.caughtUp() || before == null || !before.caughtUp()) {
                             log.info("{}", DumpSession.describe(p));
                         }
-                    }).run(group, stop);
+                    }, chain).run(group, stop);
                 } catch (UpstreamException e) {
                     failure.set(e.getMessage());
                     state.set(State.FAILED);

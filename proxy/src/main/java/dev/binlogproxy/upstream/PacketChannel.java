@@ -165,6 +165,11 @@ final class PacketChannel implements AutoCloseable {
         channel.write(new Packet(sequenceId, Unpooled.wrappedBuffer(payload)), channel.voidPromise());
     }
 
+    /** The connection's event loop: the inbound handler's thread, where writeFromInbound may be called. */
+    io.netty.channel.EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
     /** Flushes what {@link #writeFromInbound} queued; only on the event loop. */
     void flushFromInbound() {
         if (!channel.eventLoop().inEventLoop()) {

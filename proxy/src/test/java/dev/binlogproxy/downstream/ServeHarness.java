@@ -20,6 +20,7 @@ import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.upstream.MasterVariables;
 import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.SemiSyncChain;
 import dev.binlogproxy.upstream.UpstreamSettings;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,10 +46,17 @@ final class ServeHarness implements AutoCloseable {
     final BinlogArchive archive;
     final MirrorService mirror;
     final DownstreamServer server;
+    /** Chained semi-sync, or null. */
+    final SemiSyncChain chain;
+    /** The proxy's meters (mirror, server and chain). */
+    final io.micrometer.core.instrument.MeterRegistry registry;
     private final EventLoopGroup group;
 
     private ServeHarness(DbServer master, BinlogArchive archive, MirrorService mirror, DownstreamServer server,
-                         EventLoopGroup group) {
+                         EventLoopGroup group, SemiSyncChain chain,
+                         io.micrometer.core.instrument.MeterRegistry registry) {
+        this.chain = chain;
+        this.registry = registry;
         this.master = master;
         this.archive = archive;
         this.mirror = mirror;
@@ -79,19 +87,30 @@ final class ServeHarness implements AutoCloseable {
 
     static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSyncUpstream,
                               ServerSettings serverSettings) throws Exception {
+        return start(master, dir, proxyServerId, semiSyncUpstream, serverSettings, 0, null);
+    }
+
+    /** With chained semi-sync when {@code waitForReplicas} > 0 (see {@link SemiSyncChain}). */
+    static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSyncUpstream,
+                              ServerSettings serverSettings, int waitForReplicas, Duration chainTimeout)
+            throws Exception {
         BinlogArchive archive = BinlogArchive.open(dir.resolve("archive"), Durability.FSYNC);
         UpstreamSettings upstream = new UpstreamSettings("127.0.0.1", master.port(), REPL, new Secret(REPL_PW),
                 proxyServerId, semiSyncUpstream, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(5),
                 Duration.ofMillis(50), Duration.ofMillis(500), null, ProxyConfig.TlsMode.DISABLED, null);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ProxyMetrics metrics = new ProxyMetrics(registry);
-        MirrorService mirror = MirrorService.start(upstream, archive, metrics);
+        SemiSyncChain chain = waitForReplicas > 0 ? new SemiSyncChain(waitForReplicas, chainTimeout, registry) : null;
+        MirrorService mirror = MirrorService.start(upstream, archive, metrics, chain);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Map<String, String> vars = MasterVariables.read(group, upstream);
         DownstreamServer server = DownstreamServer.start(serverSettings, archive, () -> vars,
                 new MirrorUpstreamStatus("127.0.0.1", master.port(), REPL, mirror, metrics::secondsBehindMaster, 1),
                 registry);
-        ServeHarness h = new ServeHarness(master, archive, mirror, server, group);
+        if (chain != null) {
+            server.addAckListener(chain::downstreamAcked);
+        }
+        ServeHarness h = new ServeHarness(master, archive, mirror, server, group, chain, registry);
         h.awaitCaughtUp(Duration.ofSeconds(60));
         return h;
     }

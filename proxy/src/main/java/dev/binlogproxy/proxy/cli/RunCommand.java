@@ -12,6 +12,7 @@ import dev.binlogproxy.downstream.ServerSettings;
 import dev.binlogproxy.downstream.MirrorUpstreamStatus;
 import dev.binlogproxy.upstream.MasterVariables;
 import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.SemiSyncChain;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -109,7 +110,10 @@ public final class RunCommand implements Callable<Integer> {
                 log.info("metrics on http://{}:{}/metrics", cfg.metrics().host(), metricsServer.port());
             }
             UpstreamSettings upstreamSettings = UpstreamSettings.of(cfg.upstream());
-            MirrorService mirror = MirrorService.start(upstreamSettings, archive, metrics);
+            ProxyConfig.ChainedSemiSync chained = cfg.server().chain();
+            SemiSyncChain chain = chained.enabled()
+                    ? new SemiSyncChain(chained.waitForReplicas(), chained.timeout(), registry) : null;
+            MirrorService mirror = MirrorService.start(upstreamSettings, archive, metrics, chain);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "housekeeping");
                 t.setDaemon(true);
@@ -139,6 +143,11 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 archive.close();
                 throw e;
+            }
+            if (chain != null) {
+                server.addAckListener(chain::downstreamAcked);
+                log.info("chained semi-sync: the master's acks wait for {} downstream replica(s), at most {} ms",
+                        chain.waitForReplicas(), chain.timeout().toMillis());
             }
             ProxyConfig.Retention ret = cfg.archive().retention();
             if (!ret.keepsAll()) {

@@ -49,6 +49,12 @@ final class Node {
         return v != null && !v.isNull();
     }
 
+    /** Whether {@code name} is given as a mapping (for keys that take a scalar or a section). */
+    boolean isMapping(String name) {
+        JsonNode v = json.get(name);
+        return v != null && v.isObject();
+    }
+
     Node child(String name, boolean required) throws ConfigException {
         read.add(name);
         JsonNode v = json.get(name);

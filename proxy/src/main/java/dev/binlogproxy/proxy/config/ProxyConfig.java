@@ -72,9 +72,30 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
      * {@code tls}: null for no TLS.
      */
     public record Server(String host, int port, String version, Long serverId, boolean semiSync,
-                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
+                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin,
+                         ChainedSemiSync chain) {
         public Server {
             users = List.copyOf(users);
+            chain = chain == null ? ChainedSemiSync.OFF : chain;
+        }
+
+        /** Without chained semi-sync. */
+        public Server(String host, int port, String version, Long serverId, boolean semiSync,
+                      List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
+            this(host, port, version, serverId, semiSync, users, tls, fullAuthOnFirstLogin, ChainedSemiSync.OFF);
+        }
+    }
+
+    /**
+     * {@code server.semiSync.waitForReplicas} / {@code .timeout}: the upstream ack waits for that many downstream
+     * semi-sync replicas (0: no chain), at most {@code timeout} before acknowledging anyway.
+     */
+    public record ChainedSemiSync(int waitForReplicas, Duration timeout) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+        public static final ChainedSemiSync OFF = new ChainedSemiSync(0, DEFAULT_TIMEOUT);
+
+        public boolean enabled() {
+            return waitForReplicas > 0;
         }
     }
 
@@ -112,7 +133,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         Node top = new Node(root, "");
         Upstream upstream = upstream(top.child("upstream", true), base);
         Archive archive = archive(top.child("archive", true), base);
-        Server server = server(top.child("server", false), base);
+        Server server = server(top.child("server", false), base, upstream.semiSync());
         Node m = top.child("metrics", false);
         Metrics metrics = new Metrics(m.string("host", "127.0.0.1"), (int) m.integer("port", 9104, 0, 65535));
         m.rejectUnknown();
@@ -120,12 +141,36 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         return new ProxyConfig(upstream, archive, server, metrics);
     }
 
-    private static Server server(Node s, Path base) throws ConfigException {
+    private static Server server(Node s, Path base, boolean upstreamSemiSync) throws ConfigException {
         String host = s.string("host", "127.0.0.1");
         int port = (int) s.integer("port", 3307, 0, 65535);
         String version = s.optionalString("version");
         Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
-        boolean semiSync = s.bool("semiSync", true);
+        // server.semiSync: true/false, or a section {enabled, waitForReplicas, timeout} for chained semi-sync
+        boolean semiSync;
+        ChainedSemiSync chain = ChainedSemiSync.OFF;
+        if (s.isMapping("semiSync")) {
+            Node ss = s.child("semiSync", false);
+            semiSync = ss.bool("enabled", true);
+            int wait = (int) ss.integer("waitForReplicas", 0, 0, 1000);
+            Duration timeout = ss.duration("timeout", ChainedSemiSync.DEFAULT_TIMEOUT);
+            if (timeout.isZero()) {
+                throw new ConfigException(ss.key("timeout"), "must be positive (and below the master's "
+                        + "rpl_semi_sync_master_timeout)");
+            }
+            if (wait > 0 && !semiSync) {
+                throw new ConfigException(ss.key("waitForReplicas"), wait + " needs semi-sync toward replicas: "
+                        + ss.key("enabled") + " is false");
+            }
+            if (wait > 0 && !upstreamSemiSync) {
+                throw new ConfigException(ss.key("waitForReplicas"), wait + " needs semi-sync from the master: "
+                        + "upstream.semiSync is false");
+            }
+            ss.rejectUnknown();
+            chain = new ChainedSemiSync(wait, timeout);
+        } else {
+            semiSync = s.bool("semiSync", true);
+        }
         boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
         Node u = s.child("users", false);
         List<UserAccount> users = new ArrayList<>();
@@ -149,7 +194,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             tls = new ServerTls(cert, key, required);
         }
         s.rejectUnknown();
-        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth);
+        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth, chain);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {

@@ -183,4 +183,41 @@ class ProxyConfigTest {
         assertEquals("server.tls.keyFile: missing (required)",
                 error(MINIMAL + "server: {tls: {certFile: /etc/hostname}}").getMessage());
     }
+
+    @Test
+    void chainedSemiSyncIsASectionUnderServerSemiSync() throws Exception {
+        ProxyConfig plain = ProxyConfig.parse(MINIMAL + "server:\n  semiSync: true\n", null);
+        assertTrue(plain.server().semiSync());
+        assertFalse(plain.server().chain().enabled());
+        assertFalse(ProxyConfig.parse(MINIMAL, null).server().chain().enabled());
+
+        ProxyConfig c = ProxyConfig.parse(MINIMAL + """
+                server:
+                  semiSync:
+                    waitForReplicas: 2
+                    timeout: 250ms
+                """, null);
+        assertTrue(c.server().semiSync());
+        assertEquals(2, c.server().chain().waitForReplicas());
+        assertEquals(Duration.ofMillis(250), c.server().chain().timeout());
+        ProxyConfig d = ProxyConfig.parse(MINIMAL + "server:\n  semiSync: {waitForReplicas: 1}\n", null);
+        assertEquals(Duration.ofSeconds(1), d.server().chain().timeout());
+
+        assertEquals("server.semiSync.waitForReplicas", error(MINIMAL
+                + "server:\n  semiSync: {waitForReplicas: -1}\n").key());
+        assertEquals("server.semiSync.timeout", error(MINIMAL
+                + "server:\n  semiSync: {waitForReplicas: 1, timeout: 0ms}\n").key());
+        assertEquals("server.semiSync.timeout", error(MINIMAL
+                + "server:\n  semiSync: {waitForReplicas: 1, timeout: soon}\n").key());
+        ConfigException off = error(MINIMAL + "server:\n  semiSync: {enabled: false, waitForReplicas: 1}\n");
+        assertEquals("server.semiSync.waitForReplicas", off.key());
+        assertTrue(off.getMessage().contains("server.semiSync.enabled is false"), off.getMessage());
+        ConfigException up = error(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  semiSync: false")
+                + "server:\n  semiSync: {waitForReplicas: 1}\n");
+        assertEquals("server.semiSync.waitForReplicas", up.key());
+        assertTrue(up.getMessage().contains("upstream.semiSync is false"), up.getMessage());
+        assertEquals("server.semiSync.waitFor", error(MINIMAL
+                + "server:\n  semiSync: {waitFor: 1}\n").key());
+        assertEquals("server.semiSync", error(MINIMAL + "server:\n  semiSync: 3\n").key());
+    }
 }
