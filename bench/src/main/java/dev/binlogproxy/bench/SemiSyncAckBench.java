@@ -8,6 +8,7 @@ import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.SemiSyncFloorAcker;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -39,6 +40,8 @@ public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
     /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
+    static final String FLOOR = "floor acker, Netty (MasterConnection)";
+    static final String FLOOR_SOCKET = "floor acker, blocking Socket";
     private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
     /** Totals over the measured commits of one or more rounds. */
@@ -120,6 +123,12 @@ public final class SemiSyncAckBench {
         setups.put("MariaDB replica, sync_relay_log=1", n -> withReplica(n, true));
         setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
         setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
+        setups.put(FLOOR, n -> withFloor(n, SemiSyncFloorAcker::netty));
+        setups.put(FLOOR_SOCKET, n -> withFloor(n, SemiSyncFloorAcker::blocking));
+        String only = System.getProperty("bench.only"); // a smoke run of some configurations: ratios are NaN
+        if (only != null) {
+            setups.keySet().removeIf(k -> !k.contains(only));
+        }
         // Round robin, a share of the commits per round: load from other processes drifts over a run, and each
         // configuration should see the same mix of it.
         Map<String, Result> results = new LinkedHashMap<>();
@@ -133,9 +142,9 @@ public final class SemiSyncAckBench {
                 results.merge(e.getKey(), r, Result::plus);
             }
             perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
-                    + " fsync/durable %.2f%n", round + 1, n, these.values().stream()
-                    .map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
-                    writeRatio(these), fsyncRatio(these)));
+                    + " fsync/durable %.2f, floor/default %.2f, socket floor/default %.2f%n", round + 1, n,
+                    these.values().stream().map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
+                    writeRatio(these), fsyncRatio(these), ratio(these, FLOOR), ratio(these, FLOOR_SOCKET)));
         }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
@@ -159,6 +168,12 @@ public final class SemiSyncAckBench {
                 writeRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio proxy fsync / durable replica: %.2f (target <= 0.25)%n",
                 fsyncRatio(results)));
+        out.append(String.format(Locale.ROOT, "ratio floor (Netty) / default replica: %.2f; blocking-socket floor /"
+                + " default replica: %.2f; proxy write / floor (Netty): %.2f%n", ratio(results, FLOOR),
+                ratio(results, FLOOR_SOCKET), results.containsKey(FLOOR) && results.containsKey("proxy, durability write")
+                        ? results.get("proxy, durability write").ackWaitMicros() / results.get(FLOOR).ackWaitMicros()
+                        : Double.NaN));
+        out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
         Files.createDirectories(summary.toAbsolutePath().getParent());
@@ -166,12 +181,55 @@ public final class SemiSyncAckBench {
     }
 
     private static double writeRatio(Map<String, Result> r) {
+        if (!r.containsKey("proxy, durability write") || !r.containsKey("MariaDB replica (default)")) {
+            return Double.NaN;
+        }
         return r.get("proxy, durability write").ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
     }
 
     private static double fsyncRatio(Map<String, Result> r) {
+        if (!r.containsKey("proxy, durability fsync") || !r.containsKey("MariaDB replica, sync_relay_log=1")) {
+            return Double.NaN;
+        }
         return r.get("proxy, durability fsync").ackWaitMicros()
                 / r.get("MariaDB replica, sync_relay_log=1").ackWaitMicros();
+    }
+
+    private static double ratio(Map<String, Result> r, String name) {
+        if (!r.containsKey(name) || !r.containsKey("MariaDB replica (default)")) {
+            return Double.NaN;
+        }
+        return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    /** Opens a floor acker against the master. */
+    private interface FloorStart {
+        SemiSyncFloorAcker open(String host, int port, String user, String password, long serverId)
+                throws java.io.IOException;
+    }
+
+    private static Result withFloor(int commits, FloorStart start) throws Exception {
+        try (DbServer master = DbServer.start(masterOptions())) {
+            master.createReplicationUser(USER, PASSWORD);
+            try (SemiSyncFloorAcker acker = start.open("127.0.0.1", master.port(), USER, PASSWORD, 9600)) {
+                awaitClient(master);
+                Result r = measure(master, commits, () -> { });
+                acker.check();
+                if (acker.acks() < commits) {
+                    throw new IllegalStateException("the floor acker sent " + acker.acks() + " acks for " + commits
+                            + " commits");
+                }
+                return r;
+            }
+        }
     }
 
     private static ServerOptions masterOptions() {
