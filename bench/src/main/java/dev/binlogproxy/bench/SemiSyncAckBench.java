@@ -28,13 +28,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Semi-sync ack wait as the master measures it, side by side in one run: a MariaDB 10.11 master whose only
  * semi-sync replica is (a) a real MariaDB replica, (b) the same with sync_relay_log=1 (a durable ack), (c) the
- * proxy in write mode, (d) the proxy in fsync mode. For each, N single-row autocommit inserts from one client;
+ * proxy in write mode, (d) the proxy in fsync mode, (e) the floor: {@link SemiSyncFloorAcker} over the proxy's
+ * Netty connection, a replica that does nothing but ack each flagged event the moment it is read, and (f) the same
+ * floor over a blocking socket (no event loop). The floor is what the master's own threads, the kernel and the
+ * scheduler take; a replica or the proxy can only add to it. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
  * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
  * are split over {@code -Dbench.rounds} (default 3) rounds that run the four configurations in turn, so load from
  * other processes that drifts during the run is shared among them; totals are over all rounds.
  *
- * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000).
+ * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000); {@code -Dbench.only=floor} runs only the
+ * configurations whose name contains the text (a smoke run; the ratios that need a missing one are NaN).
  */
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
