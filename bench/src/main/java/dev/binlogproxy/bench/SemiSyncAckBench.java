@@ -49,7 +49,17 @@ public final class SemiSyncAckBench {
     private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
     /** Totals over the measured commits of one or more rounds. */
-    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, Probes probes) {
+    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, long jvmCpuNanos,
+                  long masterCpuNanos, Probes probes) {
+        /** CPU of this JVM (the client, and the proxy or floor acker where they run) per measured commit. */
+        double jvmCpuMicros() {
+            return jvmCpuNanos / 1e3 / commits;
+        }
+
+        double masterCpuMicros() {
+            return masterCpuNanos / 1e3 / commits;
+        }
+
         double ackWaitMicros() {
             return waits == 0 ? Double.NaN : (double) waitMicros / waits;
         }
@@ -59,12 +69,13 @@ public final class SemiSyncAckBench {
         }
 
         Result with(Probes p) {
-            return new Result(waitMicros, waits, commitNanos, commits, noTx, p);
+            return new Result(waitMicros, waits, commitNanos, commits, noTx, jvmCpuNanos, masterCpuNanos, p);
         }
 
         Result plus(Result o) {
             return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
-                    commits + o.commits, noTx + o.noTx, probes == null ? o.probes : probes.plus(o.probes));
+                    commits + o.commits, noTx + o.noTx, jvmCpuNanos + o.jvmCpuNanos,
+                    masterCpuNanos + o.masterCpuNanos, probes == null ? o.probes : probes.plus(o.probes));
         }
     }
 
@@ -131,12 +142,14 @@ public final class SemiSyncAckBench {
         setups.put(FLOOR_SOCKET, n -> withFloor(n, SemiSyncFloorAcker::blocking));
         String only = System.getProperty("bench.only"); // a smoke run of some configurations: ratios are NaN
         if (only != null) {
-            setups.keySet().removeIf(k -> !k.contains(only));
+            java.util.regex.Pattern keep = java.util.regex.Pattern.compile(only);
+            setups.keySet().removeIf(k -> !keep.matcher(k).find());
         }
         // Round robin, a share of the commits per round: load from other processes drifts over a run, and each
         // configuration should see the same mix of it.
         Map<String, Result> results = new LinkedHashMap<>();
         StringBuilder perRound = new StringBuilder();
+        List<Map<String, Result>> roundResults = new java.util.ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             int n = commits / rounds + (round < commits % rounds ? 1 : 0);
             Map<String, Result> these = new LinkedHashMap<>();
@@ -145,6 +158,7 @@ public final class SemiSyncAckBench {
                 these.put(e.getKey(), r);
                 results.merge(e.getKey(), r, Result::plus);
             }
+            roundResults.add(these);
             perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
                     + " fsync/durable %.2f, floor/default %.2f, socket floor/default %.2f%n", round + 1, n,
                     these.values().stream().map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
@@ -152,10 +166,12 @@ public final class SemiSyncAckBench {
         }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-36s %14s %14s %8s %6s%n",
-                commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
-        results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-36s %14.1f %14.1f %8d %6d%n", k,
-                r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx())));
+"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-38s %12s %10s %8s %6s"
+                + " %12s %12s%n", commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits",
+                "no_tx", "jvm cpu us", "master cpu us"));
+        results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-38s %12.1f %10.1f %8d %6d %12.1f %12.1f%n",
+                k, r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx(), r.jvmCpuMicros(),
+                r.masterCpuMicros())));
         out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
         Probes.NAMES.forEach(n -> out.append(String.format(Locale.ROOT, " %9s", n)));
         out.append(String.format(Locale.ROOT, " %8s%n", "acks"));
@@ -177,6 +193,15 @@ public final class SemiSyncAckBench {
                 ratio(results, FLOOR_SOCKET), results.containsKey(FLOOR) && results.containsKey("proxy, durability write")
                         ? results.get("proxy, durability write").ackWaitMicros() / results.get(FLOOR).ackWaitMicros()
                         : Double.NaN));
+        // Load spikes from other processes make single rounds 10x slower; the median of the per-round ratios is
+        // what a spike in one round cannot move.
+        out.append(String.format(Locale.ROOT, "median of the per-round ratios: write/default %.2f, floor/default %.2f,"
+                + " socket floor/default %.2f, write/floor %.2f%n",
+                median(roundResults, r -> writeRatio(r)), median(roundResults, r -> ratio(r, FLOOR)),
+                median(roundResults, r -> ratio(r, FLOOR_SOCKET)),
+                median(roundResults, r -> r.containsKey(FLOOR) && r.containsKey("proxy, durability write")
+                        ? r.get("proxy, durability write").ackWaitMicros() / r.get(FLOOR).ackWaitMicros()
+                        : Double.NaN)));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
@@ -204,6 +229,15 @@ public final class SemiSyncAckBench {
             return Double.NaN;
         }
         return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static double median(List<Map<String, Result>> rounds,
+                                 java.util.function.ToDoubleFunction<Map<String, Result>> f) {
+        double[] v = rounds.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static String loadAverage() {
@@ -302,6 +336,8 @@ public final class SemiSyncAckBench {
             long waits = status(master, "Rpl_semi_sync_master_tx_waits");
             long noTx = status(master, "Rpl_semi_sync_master_no_tx");
             atStart.run();
+            long jvmCpu0 = jvmCpuNanos();
+            long masterCpu0 = cpuNanos(master);
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);
@@ -311,9 +347,21 @@ public final class SemiSyncAckBench {
             long elapsed = System.nanoTime() - start;
             long dWait = status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime;
             long dWaits = status(master, "Rpl_semi_sync_master_tx_waits") - waits;
+            long jvmCpu = jvmCpuNanos() - jvmCpu0;
+            long masterCpu = cpuNanos(master) - masterCpu0;
             return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
-                    null);
+                    jvmCpu, masterCpu, null);
         }
+    }
+
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long cpuNanos(DbServer server) {
+        return ProcessHandle.of(server.pid()).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
+                .orElse(0L);
     }
 
     private static long status(DbServer master, String name) {
