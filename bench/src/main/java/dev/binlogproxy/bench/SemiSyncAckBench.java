@@ -50,7 +50,7 @@ public final class SemiSyncAckBench {
 
     /** Totals over the measured commits of one or more rounds. */
     record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, long jvmCpuNanos,
-                  long masterCpuNanos, Probes probes) {
+                  long masterCpuNanos, Map<String, Long> threadCpuNanos, Probes probes) {
         /** CPU of this JVM (the client, and the proxy or floor acker where they run) per measured commit. */
         double jvmCpuMicros() {
             return jvmCpuNanos / 1e3 / commits;
@@ -68,14 +68,21 @@ public final class SemiSyncAckBench {
             return commitNanos / 1e3 / commits;
         }
 
+        private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+            Map<String, Long> m = new java.util.TreeMap<>(a);
+            b.forEach((k, v) -> m.merge(k, v, Long::sum));
+            return m;
+        }
+
         Result with(Probes p) {
-            return new Result(waitMicros, waits, commitNanos, commits, noTx, jvmCpuNanos, masterCpuNanos, p);
+            return new Result(waitMicros, waits, commitNanos, commits, noTx, jvmCpuNanos, masterCpuNanos,
+                    threadCpuNanos, p);
         }
 
         Result plus(Result o) {
             return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
                     commits + o.commits, noTx + o.noTx, jvmCpuNanos + o.jvmCpuNanos,
-                    masterCpuNanos + o.masterCpuNanos, probes == null ? o.probes : probes.plus(o.probes));
+                    masterCpuNanos + o.masterCpuNanos, sum(threadCpuNanos, o.threadCpuNanos), probes == null ? o.probes : probes.plus(o.probes));
         }
     }
 
@@ -182,6 +189,16 @@ public final class SemiSyncAckBench {
                         w.mean())));
                 out.append(String.format(Locale.ROOT, " %8d%n", r.probes().stages().get("queued").count()));
             }
+        });
+        out.append("bench JVM thread CPU per commit, us (threads using >= 2 us):\n");
+        results.forEach((k, r) -> {
+            out.append(String.format(Locale.ROOT, "  %-38s", k));
+            r.threadCpuNanos().forEach((t, n) -> {
+                if (n / 1e3 / r.commits() >= 2) {
+                    out.append(String.format(Locale.ROOT, " %s=%.1f", t, n / 1e3 / r.commits()));
+                }
+            });
+            out.append('\n');
         });
         out.append(perRound);
         out.append(String.format(Locale.ROOT, "ratio proxy write / default replica: %.2f (target <= 0.35)%n",
@@ -337,6 +354,7 @@ public final class SemiSyncAckBench {
             long noTx = status(master, "Rpl_semi_sync_master_no_tx");
             atStart.run();
             long jvmCpu0 = jvmCpuNanos();
+            Map<Long, Long> threads0 = threadCpu();
             long masterCpu0 = cpuNanos(master);
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
@@ -348,10 +366,38 @@ public final class SemiSyncAckBench {
             long dWait = status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime;
             long dWaits = status(master, "Rpl_semi_sync_master_tx_waits") - waits;
             long jvmCpu = jvmCpuNanos() - jvmCpu0;
+            Map<String, Long> byThread = threadCpuSince(threads0);
             long masterCpu = cpuNanos(master) - masterCpu0;
             return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
-                    jvmCpu, masterCpu, null);
+                    jvmCpu, masterCpu, byThread, null);
         }
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static Map<Long, Long> threadCpu() {
+        Map<Long, Long> m = new java.util.HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            m.put(id, THREADS.getThreadCpuTime(id));
+        }
+        return m;
+    }
+
+    /** CPU of the JVM's threads since {@code before}, by thread kind (the name without its numbers). */
+    private static Map<String, Long> threadCpuSince(Map<Long, Long> before) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            long now = THREADS.getThreadCpuTime(id);
+            java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
+            if (now < 0 || info == null) {
+                continue;
+            }
+            String kind = info.getThreadName().replaceAll("semisync-bench-archive\\d+", "")
+                    .replaceAll("[0-9.:]+", "");
+            m.merge(kind, now - before.getOrDefault(id, 0L), Long::sum);
+        }
+        return m;
     }
 
     private static long jvmCpuNanos() {
