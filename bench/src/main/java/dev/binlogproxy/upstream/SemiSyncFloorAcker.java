@@ -95,7 +95,7 @@ public final class SemiSyncFloorAcker implements AutoCloseable {
             Acker acker = new Acker(dump, acks);
             CompletableFuture<Void> ended = c.streamTo(new PacketChannel.Inbound() {
                 @Override
-                public void packet(Packet packet) {
+                public void packet(Packet packet) throws IOException {
                     SemiSyncAck ack = acker.ackFor(packet);
                     if (ack != null) {
                         c.writeFromInbound(ack);
@@ -217,15 +217,16 @@ public final class SemiSyncFloorAcker implements AutoCloseable {
             this.file = dump.file();
         }
 
-        SemiSyncAck ackFor(Packet packet) throws IllegalStateException {
+        /** The ack the packet asks for, or null; the master ending the dump or breaking semi-sync is an IOException. */
+        SemiSyncAck ackFor(Packet packet) throws IOException {
             ByteBuf b = packet.payload();
             int at = b.readerIndex();
             if (packet.firstByte() != 0x00) {
-                throw new IllegalStateException("the dump ended: packet 0x" + Integer.toHexString(packet.firstByte())
+                throw new IOException("the dump ended: packet 0x" + Integer.toHexString(packet.firstByte())
                         + (packet.firstByte() == ErrPacket.HEADER ? " " + ErrPacket.decode(b.duplicate()) : ""));
             }
             if (b.getUnsignedByte(at + 1) != SemiSyncAck.MAGIC) {
-                throw new IllegalStateException("semi-sync was not negotiated");
+                throw new IOException("semi-sync was not negotiated: an event packet lacks the 0xEF header");
             }
             boolean flagged = (b.getUnsignedByte(at + 2) & SemiSyncAck.ACK_REQUIRED) != 0;
             BinlogEvent event = BinlogEvent.wrap(b.nioBuffer(at + 3, b.readableBytes() - 3));
