@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * scheduler take; a replica or the proxy can only add to it. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
  * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
- * are split over {@code -Dbench.rounds} (default 3) rounds that run the four configurations in turn, so load from
+ * are split over {@code -Dbench.rounds} (default 3) rounds that run the configurations in turn, so load from
  * other processes that drifts during the run is shared among them; totals are over all rounds.
  *
  * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000); {@code -Dbench.only=floor} runs only the
@@ -43,9 +43,12 @@ import java.util.concurrent.TimeUnit;
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
-    /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
     static final String FLOOR = "floor acker, Netty (MasterConnection)";
     static final String FLOOR_SOCKET = "floor acker, blocking Socket";
+    /**
+     * Commits before the measurement, for each configuration alike. 1,000 leaves the JIT still compiling the proxy's
+     * path in the measured window (docs/results.md, the floor runs); 4,000 leaves much less.
+     */
     private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
     /** Totals over the measured commits of one or more rounds. */
@@ -82,7 +85,8 @@ public final class SemiSyncAckBench {
         Result plus(Result o) {
             return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
                     commits + o.commits, noTx + o.noTx, jvmCpuNanos + o.jvmCpuNanos,
-                    masterCpuNanos + o.masterCpuNanos, sum(threadCpuNanos, o.threadCpuNanos), probes == null ? o.probes : probes.plus(o.probes));
+                    masterCpuNanos + o.masterCpuNanos, sum(threadCpuNanos, o.threadCpuNanos),
+                    probes == null ? o.probes : probes.plus(o.probes));
         }
     }
 
@@ -207,18 +211,14 @@ public final class SemiSyncAckBench {
                 fsyncRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio floor (Netty) / default replica: %.2f; blocking-socket floor /"
                 + " default replica: %.2f; proxy write / floor (Netty): %.2f%n", ratio(results, FLOOR),
-                ratio(results, FLOOR_SOCKET), results.containsKey(FLOOR) && results.containsKey("proxy, durability write")
-                        ? results.get("proxy, durability write").ackWaitMicros() / results.get(FLOOR).ackWaitMicros()
-                        : Double.NaN));
+                ratio(results, FLOOR_SOCKET), writeOverFloor(results)));
         // Load spikes from other processes make single rounds 10x slower; the median of the per-round ratios is
         // what a spike in one round cannot move.
         out.append(String.format(Locale.ROOT, "median of the per-round ratios: write/default %.2f, floor/default %.2f,"
                 + " socket floor/default %.2f, write/floor %.2f%n",
                 median(roundResults, r -> writeRatio(r)), median(roundResults, r -> ratio(r, FLOOR)),
                 median(roundResults, r -> ratio(r, FLOOR_SOCKET)),
-                median(roundResults, r -> r.containsKey(FLOOR) && r.containsKey("proxy, durability write")
-                        ? r.get("proxy, durability write").ackWaitMicros() / r.get(FLOOR).ackWaitMicros()
-                        : Double.NaN)));
+                median(roundResults, SemiSyncAckBench::writeOverFloor)));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
@@ -246,6 +246,11 @@ public final class SemiSyncAckBench {
             return Double.NaN;
         }
         return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static double writeOverFloor(Map<String, Result> r) {
+        return r.containsKey(FLOOR) && r.containsKey("proxy, durability write")
+                ? r.get("proxy, durability write").ackWaitMicros() / r.get(FLOOR).ackWaitMicros() : Double.NaN;
     }
 
     private static double median(List<Map<String, Result>> rounds,
