@@ -8,6 +8,7 @@ import dev.binlogproxy.proxy.metrics.ProxyMetrics;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.SemiSyncFloorAcker;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -27,22 +28,41 @@ import java.util.concurrent.TimeUnit;
 /**
  * Semi-sync ack wait as the master measures it, side by side in one run: a MariaDB 10.11 master whose only
  * semi-sync replica is (a) a real MariaDB replica, (b) the same with sync_relay_log=1 (a durable ack), (c) the
- * proxy in write mode, (d) the proxy in fsync mode. For each, N single-row autocommit inserts from one client;
+ * proxy in write mode, (d) the proxy in fsync mode, (e) the floor: {@link SemiSyncFloorAcker} over the proxy's
+ * Netty connection, a replica that does nothing but ack each flagged event the moment it is read, and (f) the same
+ * floor over a blocking socket (no event loop). The floor is what the master's own threads, the kernel and the
+ * scheduler take; a replica or the proxy can only add to it. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
  * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
- * are split over {@code -Dbench.rounds} (default 3) rounds that run the four configurations in turn, so load from
+ * are split over {@code -Dbench.rounds} (default 3) rounds that run the configurations in turn, so load from
  * other processes that drifts during the run is shared among them; totals are over all rounds.
  *
- * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000).
+ * <p>Usage: {@code bench/run-semisync.sh [commits]} (default 3000); {@code -Dbench.only=floor} runs only the
+ * configurations whose name contains the text (a smoke run; the ratios that need a missing one are NaN).
  */
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
-    /** Commits before the measurement, for each configuration alike: enough for the JIT to compile the proxy's path. */
+    static final String FLOOR = "floor acker, Netty (MasterConnection)";
+    static final String FLOOR_SOCKET = "floor acker, blocking Socket";
+    /**
+     * Commits before the measurement, for each configuration alike. 1,000 leaves the JIT still compiling the proxy's
+     * path in the measured window (docs/results.md, the floor runs); 4,000 leaves much less.
+     */
     private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
 
     /** Totals over the measured commits of one or more rounds. */
-    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, Probes probes) {
+    record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, long jvmCpuNanos,
+                  long masterCpuNanos, Map<String, Long> threadCpuNanos, Probes probes) {
+        /** CPU of this JVM (the client, and the proxy or floor acker where they run) per measured commit. */
+        double jvmCpuMicros() {
+            return jvmCpuNanos / 1e3 / commits;
+        }
+
+        double masterCpuMicros() {
+            return masterCpuNanos / 1e3 / commits;
+        }
+
         double ackWaitMicros() {
             return waits == 0 ? Double.NaN : (double) waitMicros / waits;
         }
@@ -51,13 +71,22 @@ public final class SemiSyncAckBench {
             return commitNanos / 1e3 / commits;
         }
 
+        private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+            Map<String, Long> m = new java.util.TreeMap<>(a);
+            b.forEach((k, v) -> m.merge(k, v, Long::sum));
+            return m;
+        }
+
         Result with(Probes p) {
-            return new Result(waitMicros, waits, commitNanos, commits, noTx, p);
+            return new Result(waitMicros, waits, commitNanos, commits, noTx, jvmCpuNanos, masterCpuNanos,
+                    threadCpuNanos, p);
         }
 
         Result plus(Result o) {
             return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
-                    commits + o.commits, noTx + o.noTx, probes == null ? o.probes : probes.plus(o.probes));
+                    commits + o.commits, noTx + o.noTx, jvmCpuNanos + o.jvmCpuNanos,
+                    masterCpuNanos + o.masterCpuNanos, sum(threadCpuNanos, o.threadCpuNanos),
+                    probes == null ? o.probes : probes.plus(o.probes));
         }
     }
 
@@ -120,10 +149,18 @@ public final class SemiSyncAckBench {
         setups.put("MariaDB replica, sync_relay_log=1", n -> withReplica(n, true));
         setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
         setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
+        setups.put(FLOOR, n -> withFloor(n, SemiSyncFloorAcker::netty));
+        setups.put(FLOOR_SOCKET, n -> withFloor(n, SemiSyncFloorAcker::blocking));
+        String only = System.getProperty("bench.only"); // a smoke run of some configurations: ratios are NaN
+        if (only != null) {
+            java.util.regex.Pattern keep = java.util.regex.Pattern.compile(only);
+            setups.keySet().removeIf(k -> !keep.matcher(k).find());
+        }
         // Round robin, a share of the commits per round: load from other processes drifts over a run, and each
         // configuration should see the same mix of it.
         Map<String, Result> results = new LinkedHashMap<>();
         StringBuilder perRound = new StringBuilder();
+        List<Map<String, Result>> roundResults = new java.util.ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             int n = commits / rounds + (round < commits % rounds ? 1 : 0);
             Map<String, Result> these = new LinkedHashMap<>();
@@ -132,17 +169,20 @@ public final class SemiSyncAckBench {
                 these.put(e.getKey(), r);
                 results.merge(e.getKey(), r, Result::plus);
             }
+            roundResults.add(these);
             perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
-                    + " fsync/durable %.2f%n", round + 1, n, these.values().stream()
-                    .map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
-                    writeRatio(these), fsyncRatio(these)));
+                    + " fsync/durable %.2f, floor/default %.2f, socket floor/default %.2f%n", round + 1, n,
+                    these.values().stream().map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
+                    writeRatio(these), fsyncRatio(these), ratio(these, FLOOR), ratio(these, FLOOR_SOCKET)));
         }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-36s %14s %14s %8s %6s%n",
-                commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits", "no_tx"));
-        results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-36s %14.1f %14.1f %8d %6d%n", k,
-                r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx())));
+"%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-38s %12s %10s %8s %6s"
+                + " %12s %12s%n", commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits",
+                "no_tx", "jvm cpu us", "master cpu us"));
+        results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-38s %12.1f %10.1f %8d %6d %12.1f %12.1f%n",
+                k, r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx(), r.jvmCpuMicros(),
+                r.masterCpuMicros())));
         out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
         Probes.NAMES.forEach(n -> out.append(String.format(Locale.ROOT, " %9s", n)));
         out.append(String.format(Locale.ROOT, " %8s%n", "acks"));
@@ -154,11 +194,32 @@ public final class SemiSyncAckBench {
                 out.append(String.format(Locale.ROOT, " %8d%n", r.probes().stages().get("queued").count()));
             }
         });
+        out.append("bench JVM thread CPU per commit, us (threads using >= 2 us):\n");
+        results.forEach((k, r) -> {
+            out.append(String.format(Locale.ROOT, "  %-38s", k));
+            r.threadCpuNanos().forEach((t, n) -> {
+                if (n / 1e3 / r.commits() >= 2) {
+                    out.append(String.format(Locale.ROOT, " %s=%.1f", t, n / 1e3 / r.commits()));
+                }
+            });
+            out.append('\n');
+        });
         out.append(perRound);
         out.append(String.format(Locale.ROOT, "ratio proxy write / default replica: %.2f (target <= 0.35)%n",
                 writeRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio proxy fsync / durable replica: %.2f (target <= 0.25)%n",
                 fsyncRatio(results)));
+        out.append(String.format(Locale.ROOT, "ratio floor (Netty) / default replica: %.2f; blocking-socket floor /"
+                + " default replica: %.2f; proxy write / floor (Netty): %.2f%n", ratio(results, FLOOR),
+                ratio(results, FLOOR_SOCKET), writeOverFloor(results)));
+        // Load spikes from other processes make single rounds 10x slower; the median of the per-round ratios is
+        // what a spike in one round cannot move.
+        out.append(String.format(Locale.ROOT, "median of the per-round ratios: write/default %.2f, floor/default %.2f,"
+                + " socket floor/default %.2f, write/floor %.2f%n",
+                median(roundResults, r -> writeRatio(r)), median(roundResults, r -> ratio(r, FLOOR)),
+                median(roundResults, r -> ratio(r, FLOOR_SOCKET)),
+                median(roundResults, SemiSyncAckBench::writeOverFloor)));
+        out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
         Files.createDirectories(summary.toAbsolutePath().getParent());
@@ -166,12 +227,69 @@ public final class SemiSyncAckBench {
     }
 
     private static double writeRatio(Map<String, Result> r) {
+        if (!r.containsKey("proxy, durability write") || !r.containsKey("MariaDB replica (default)")) {
+            return Double.NaN;
+        }
         return r.get("proxy, durability write").ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
     }
 
     private static double fsyncRatio(Map<String, Result> r) {
+        if (!r.containsKey("proxy, durability fsync") || !r.containsKey("MariaDB replica, sync_relay_log=1")) {
+            return Double.NaN;
+        }
         return r.get("proxy, durability fsync").ackWaitMicros()
                 / r.get("MariaDB replica, sync_relay_log=1").ackWaitMicros();
+    }
+
+    private static double ratio(Map<String, Result> r, String name) {
+        if (!r.containsKey(name) || !r.containsKey("MariaDB replica (default)")) {
+            return Double.NaN;
+        }
+        return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    private static double writeOverFloor(Map<String, Result> r) {
+        return r.containsKey(FLOOR) && r.containsKey("proxy, durability write")
+                ? r.get("proxy, durability write").ackWaitMicros() / r.get(FLOOR).ackWaitMicros() : Double.NaN;
+    }
+
+    private static double median(List<Map<String, Result>> rounds,
+                                 java.util.function.ToDoubleFunction<Map<String, Result>> f) {
+        double[] v = rounds.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    /** Opens a floor acker against the master. */
+    private interface FloorStart {
+        SemiSyncFloorAcker open(String host, int port, String user, String password, long serverId)
+                throws java.io.IOException;
+    }
+
+    private static Result withFloor(int commits, FloorStart start) throws Exception {
+        try (DbServer master = DbServer.start(masterOptions())) {
+            master.createReplicationUser(USER, PASSWORD);
+            try (SemiSyncFloorAcker acker = start.open("127.0.0.1", master.port(), USER, PASSWORD, 9600)) {
+                awaitClient(master);
+                Result r = measure(master, commits, () -> { });
+                acker.check();
+                if (acker.acks() < commits) {
+                    throw new IllegalStateException("the floor acker sent " + acker.acks() + " acks for " + commits
+                            + " commits");
+                }
+                return r;
+            }
+        }
     }
 
     private static ServerOptions masterOptions() {
@@ -240,6 +358,9 @@ public final class SemiSyncAckBench {
             long waits = status(master, "Rpl_semi_sync_master_tx_waits");
             long noTx = status(master, "Rpl_semi_sync_master_no_tx");
             atStart.run();
+            long jvmCpu0 = jvmCpuNanos();
+            Map<Long, Long> threads0 = threadCpu();
+            long masterCpu0 = cpuNanos(master);
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);
@@ -249,9 +370,49 @@ public final class SemiSyncAckBench {
             long elapsed = System.nanoTime() - start;
             long dWait = status(master, "Rpl_semi_sync_master_tx_wait_time") - waitTime;
             long dWaits = status(master, "Rpl_semi_sync_master_tx_waits") - waits;
+            long jvmCpu = jvmCpuNanos() - jvmCpu0;
+            Map<String, Long> byThread = threadCpuSince(threads0);
+            long masterCpu = cpuNanos(master) - masterCpu0;
             return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
-                    null);
+                    jvmCpu, masterCpu, byThread, null);
         }
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static Map<Long, Long> threadCpu() {
+        Map<Long, Long> m = new java.util.HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            m.put(id, THREADS.getThreadCpuTime(id));
+        }
+        return m;
+    }
+
+    /** CPU of the JVM's threads since {@code before}, by thread kind (the name without its numbers). */
+    private static Map<String, Long> threadCpuSince(Map<Long, Long> before) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            long now = THREADS.getThreadCpuTime(id);
+            java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
+            if (now < 0 || info == null) {
+                continue;
+            }
+            String kind = info.getThreadName().replaceAll("semisync-bench-archive\\d+", "")
+                    .replaceAll("[0-9.:]+", "");
+            m.merge(kind, now - before.getOrDefault(id, 0L), Long::sum);
+        }
+        return m;
+    }
+
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long cpuNanos(DbServer server) {
+        return ProcessHandle.of(server.pid()).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
+                .orElse(0L);
     }
 
     private static long status(DbServer master, String name) {
