@@ -38,7 +38,12 @@ public final class ArchiveReader implements AutoCloseable {
     private ChecksumAlgorithm checksum;
     /** The file the ROTATE just returned names; the next call moves there. */
     private String rotatedTo;
-    private ByteBuffer buf = ByteBuffer.allocate(READ_AHEAD).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Direct, so a pread lands in it without the JDK's copy through a temporary direct buffer; replaced by a heap
+     * buffer only for an event larger than the window, and restored after it.
+     */
+    private final ByteBuffer window = ByteBuffer.allocateDirect(READ_AHEAD).order(ByteOrder.LITTLE_ENDIAN);
+    private ByteBuffer buf = window;
     /** File offset of buf's first byte; buf holds [bufStart, bufStart + buf.limit()). */
     private long bufStart;
     private boolean closed;
@@ -133,8 +138,18 @@ public final class ArchiveReader implements AutoCloseable {
      * only where it lies in its file and a copy of its 19-byte header, so a sender can pass the bytes on from the
      * file without copying them.
      */
-    public record Entry(String file, long offset, int size, BinlogEvent event, byte[] header) {
+    public record Entry(String file, long offset, int size, BinlogEvent event, byte[] header, ByteBuffer view) {
+        public Entry(String file, long offset, int size, BinlogEvent event, byte[] header) {
+            this(file, offset, size, event, header, null);
+        }
+
+        /** Neither copied nor viewed: the bytes are to be taken from the file. */
         public boolean isRegion() {
+            return event == null && view == null;
+        }
+
+        /** Whether only the header was copied (a region or a view): the body was not parsed. */
+        public boolean bodyUnread() {
             return event == null;
         }
 
@@ -160,6 +175,17 @@ public final class ArchiveReader implements AutoCloseable {
      * needs them).
      */
     public Entry nextEntry(long regionFrom, IntPredicate copyAnyway) throws IOException {
+        return nextEntry(regionFrom, copyAnyway, 0);
+    }
+
+    /**
+     * Like {@link #nextEntry(long, IntPredicate)}, and an event of at most {@code viewUpTo} bytes (at most the
+     * 64 KiB read-ahead window) that {@code copyAnyway} does not ask for is not copied either: the entry's
+     * {@link Entry#view()} shows it in the reader's window, valid only until the next call on this reader. A
+     * sender that frames it straight into its socket buffer saves a copy and the garbage of one per event.
+     */
+    public Entry nextEntry(long regionFrom, IntPredicate copyAnyway, int viewUpTo) throws IOException {
+        int viewLimit = Math.min(viewUpTo, READ_AHEAD);
         if (closed) {
             throw new IOException("reader closed");
         }
@@ -180,6 +206,16 @@ public final class ArchiveReader implements AutoCloseable {
                     byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
                     w.get(w.position(), header);
                     Entry e = new Entry(file, position, (int) size, null, header);
+                    position += size;
+                    return e;
+                }
+                if (size <= viewLimit && size >= BinlogEvent.HEADER_LENGTH && position + size <= v.visibleEnd()
+                        && type != EventType.ROTATE.code() && !copyAnyway.test(type)) {
+                    w = window(position, (int) size, v.visibleEnd());
+                    byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
+                    w.get(w.position(), header);
+                    ByteBuffer view = w.slice(w.position(), (int) size).asReadOnlyBuffer();
+                    Entry e = new Entry(file, position, (int) size, null, header, view);
                     position += size;
                     return e;
                 }
@@ -262,7 +298,9 @@ public final class ArchiveReader implements AutoCloseable {
             return buf;
         }
         int want = (int) Math.max(n, Math.min(READ_AHEAD, limit - at));
-        if (buf.capacity() < want) {
+        if (want <= READ_AHEAD) {
+            buf = window;
+        } else if (buf.capacity() < want) {
             buf = ByteBuffer.allocate(want).order(ByteOrder.LITTLE_ENDIAN);
         }
         buf.clear().limit(want);

@@ -10,14 +10,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.locks.Condition;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The archive's files as readers may see them: which files exist, how far each may be read (the visible end),
  * which are finished, and which readers are in which file. The writer side publishes; readers wait here for
- * news. One lock guards everything, so purge and a reader opening a file cannot race.
+ * news. One lock orders every change (so purge and a reader opening a file cannot race); looking (a file's view,
+ * the generation) and waiting take no lock. With a hundred tailing readers, a lock there made every commit wake
+ * them all onto one lock, to pass it on one at a time: the tail latency grew with the number of readers.
  *
  * <p>Invariants: a visible end only grows and always sits on a transaction boundary (the writer publishes nothing
  * else); every file but the newest is sealed (it will never grow); a sealed file's visible end is its size.
@@ -31,10 +35,11 @@ final class Inventory {
     record FileView(String name, long visibleEnd, boolean sealed, String rotatedTo, String next) {
     }
 
+    /** Written under the lock, read without it: see {@link #view} for the order of the reads. */
     private static final class FileState {
-        long visibleEnd;
-        boolean sealed;
-        String rotatedTo;
+        volatile long visibleEnd;
+        volatile boolean sealed;
+        volatile String rotatedTo;
         int readers;
 
         FileState(long visibleEnd) {
@@ -44,10 +49,11 @@ final class Inventory {
 
     private final Path dir;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final TreeMap<String, FileState> files = new TreeMap<>(FILE_ORDER);
-    private long generation;
-    private boolean closed;
+    private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
+    /** Readers parked in {@link #await}; each change unparks them all, and each goes its own way at once. */
+    private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
+    private volatile long generation;
+    private volatile boolean closed;
 
     Inventory(Path dir) {
         this.dir = dir;
@@ -72,13 +78,15 @@ final class Inventory {
     void addFile(String name, long visibleEnd) {
         lock.lock();
         try {
-            if (!files.isEmpty()) {
-                if (FILE_ORDER.compare(files.lastKey(), name) >= 0) {
-                    throw new IllegalStateException("new file " + name + " does not sort after " + files.lastKey());
-                }
-                files.lastEntry().getValue().sealed = true;
+            Map.Entry<String, FileState> previous = files.lastEntry();
+            if (previous != null && FILE_ORDER.compare(previous.getKey(), name) >= 0) {
+                throw new IllegalStateException("new file " + name + " does not sort after " + previous.getKey());
             }
+            // listed before the seal, so a reader that sees the seal (see view) finds the next file too
             files.put(name, new FileState(visibleEnd));
+            if (previous != null) {
+                previous.getValue().sealed = true;
+            }
             changedLocked();
         } finally {
             lock.unlock();
@@ -116,17 +124,19 @@ final class Inventory {
         }
     }
 
+    /**
+     * Without the lock. Sealed is read first: a file is sealed after its last publication, so a reader that sees
+     * it sealed sees its final visible end, and the newer file (added with the seal) as next.
+     */
     FileView view(String file) {
-        lock.lock();
-        try {
-            FileState st = files.get(file);
-            if (st == null) {
-                return null;
-            }
-            return new FileView(file, st.visibleEnd, st.sealed, st.rotatedTo, files.higherKey(file));
-        } finally {
-            lock.unlock();
+        FileState st = files.get(file);
+        if (st == null) {
+            return null;
         }
+        boolean sealed = st.sealed;
+        String rotatedTo = st.rotatedTo;
+        long end = st.visibleEnd;
+        return new FileView(file, end, sealed, rotatedTo, files.higherKey(file));
     }
 
     long visibleEnd(String file) {
@@ -135,30 +145,17 @@ final class Inventory {
     }
 
     boolean contains(String file) {
-        lock.lock();
-        try {
-            return files.containsKey(file);
-        } finally {
-            lock.unlock();
-        }
+        return files.containsKey(file);
     }
 
     String newest() {
-        lock.lock();
-        try {
-            return files.isEmpty() ? null : files.lastKey();
-        } finally {
-            lock.unlock();
-        }
+        Map.Entry<String, FileState> e = files.lastEntry();
+        return e == null ? null : e.getKey();
     }
 
     String oldest() {
-        lock.lock();
-        try {
-            return files.isEmpty() ? null : files.firstKey();
-        } finally {
-            lock.unlock();
-        }
+        Map.Entry<String, FileState> e = files.firstEntry();
+        return e == null ? null : e.getKey();
     }
 
     List<FileView> views() {
@@ -224,12 +221,7 @@ final class Inventory {
 
     /** A counter that changes whenever anything a reader could wait for changes. Read it before looking. */
     long generation() {
-        lock.lock();
-        try {
-            return generation;
-        } finally {
-            lock.unlock();
-        }
+        return generation;
     }
 
     /**
@@ -238,25 +230,33 @@ final class Inventory {
      * @return false if the archive is closed
      */
     boolean await(long seen, long timeoutNanos) throws InterruptedException {
-        lock.lock();
+        if (generation != seen || closed || timeoutNanos <= 0) {
+            return !closed;
+        }
+        Thread me = Thread.currentThread();
+        // Registered before the generation is looked at again: a change after this look unparks us, one before
+        // it is seen by it (generation is written before the waiters are read).
+        waiters.add(me);
         try {
-            long left = timeoutNanos;
-            while (generation == seen && !closed && left > 0) {
-                left = changed.awaitNanos(left);
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (generation == seen && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
             return !closed;
         } finally {
-            lock.unlock();
+            waiters.remove(me);
         }
     }
 
     boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     void close() {
@@ -316,6 +316,8 @@ final class Inventory {
 
     private void changedLocked() {
         generation++;
-        changed.signalAll();
+        for (Thread t : waiters) {
+            LockSupport.unpark(t);
+        }
     }
 }

@@ -88,6 +88,77 @@ class ReadersSeeOnlyCompleteTransactionsTest {
     }
 
     @Test
+    void viewedEntriesShowTheFileBytesAndCopiedOnesStayCopies() throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            Dump.feedFile(a.writer(), Dump.FILE1, f1).get(events.size() - 1).durable().get();
+            byte[] onDisk = java.nio.file.Files.readAllBytes(a.directory().resolve(Dump.FILE1));
+            int viewed = 0;
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE1))) {
+                for (Dump.Positioned p : events) {
+                    // copy GTIDs, view the rest (ROTATE is always copied)
+                    ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> t == EventType.GTID.code(), 64 * 1024);
+                    assertNotNull(e, "entry at " + p.offset());
+                    assertEquals(p.offset(), e.offset());
+                    assertEquals(p.event().typeCode(), e.typeCode());
+                    assertEquals(p.event().flags(), e.flags());
+                    byte[] want = java.util.Arrays.copyOfRange(onDisk, (int) e.offset(), (int) e.end());
+                    int type = p.event().typeCode();
+                    if (type == EventType.GTID.code() || type == EventType.ROTATE.code()) {
+                        assertNull(e.view(), "copied: " + p.event());
+                        assertTrue(java.util.Arrays.equals(want, e.event().toByteArray()));
+                    } else {
+                        assertNull(e.event(), "viewed: " + p.event());
+                        assertTrue(!e.isRegion() && e.bodyUnread());
+                        byte[] got = new byte[e.view().remaining()];
+                        e.view().duplicate().get(got);
+                        assertTrue(java.util.Arrays.equals(want, got), "view of " + p.event());
+                        viewed++;
+                    }
+                }
+                assertNull(r.nextEntry(Long.MAX_VALUE, t -> false, 64 * 1024));
+            }
+            assertTrue(viewed > 0, "some events were viewed");
+        }
+    }
+
+    @Test
+    void oneCommitWakesEveryTailingReader() throws Exception {
+        int readers = 32;
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            ArchiveWriter w = a.writer();
+            w.startFile(Dump.FILE1, 4);
+            w.appendFormatDescription(events.get(0).event());
+            w.append(events.get(1).event()).durable().get();
+            List<ArchiveReader> rs = new java.util.ArrayList<>();
+            List<CompletableFuture<BinlogEvent>> got = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < readers; i++) {
+                    ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, events.get(1).end()));
+                    rs.add(r);
+                    got.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return r.next(Duration.ofSeconds(30));
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, runnable -> new Thread(runnable).start()));
+                }
+                Thread.sleep(200);
+                for (CompletableFuture<BinlogEvent> g : got) {
+                    assertTrue(!g.isDone(), "nothing to read yet");
+                }
+                w.append(events.get(2).event());
+                w.append(events.get(3).event()).durable().get();
+                for (CompletableFuture<BinlogEvent> g : got) {
+                    assertEquals(events.get(2).event(), g.get(20, TimeUnit.SECONDS));
+                }
+            } finally {
+                rs.forEach(ArchiveReader::close);
+            }
+        }
+    }
+
+    @Test
     void aTailingReaderFollowsTheRotateIntoTheNextFile() throws Exception {
         byte[] f2 = Dump.archived(Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2));
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {

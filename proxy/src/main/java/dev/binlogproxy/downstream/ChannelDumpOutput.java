@@ -23,19 +23,28 @@ import io.netty.handler.ssl.SslHandler;
  * command (which came at 0) and, after an event that asked for a semi-sync ACK, restart at 1: the master and the
  * replica both reset their counters around the ACK exchange.
  *
- * <p>Backpressure: a write waits while the channel is above its high water mark, so a slow replica holds its own
- * dump back and nothing piles up in memory. Flushes are batched by the pipeline's flush consolidation; an event
- * that asks for an ACK is flushed at once.
+ * <p>Batching: packets up to {@link #BATCH} bytes are framed straight into one pooled direct buffer, handed to
+ * the channel when it is full, when an event asks for an ACK, before a region or a large packet, and when the
+ * sender has read everything there is ({@link #push()}). One hand-over per 64 KiB rather than one per event: each
+ * hand-over from the sender's thread is a task for the event loop, and with ~8 KB events that queue, the
+ * composite buffers and the heap-to-direct copy at the socket cost more than the bytes (bench ServeBench fan-out).
+ *
+ * <p>Backpressure: a hand-over waits while the channel is above its high water mark, so a slow replica holds its
+ * own dump back and nothing piles up in memory.
  */
 final class ChannelDumpOutput implements DumpOutput {
 
     /** How long one wait for writability lasts before the channel is checked again. */
     private static final long WRITABLE_POLL_MS = 200;
+    /** Capacity of the buffer packets are framed into (the archive reader's read-ahead window is as large). */
+    static final int BATCH = 64 * 1024;
 
     private final Channel channel;
     private final Object writable = new Object();
     private int sequenceId;
     private ChannelFuture last;
+    /** Framed packets not yet handed to the channel (sender thread only). */
+    private ByteBuf batch;
     private volatile boolean failed;
 
     ChannelDumpOutput(Channel channel, int firstSequenceId) {
@@ -77,7 +86,32 @@ final class ChannelDumpOutput implements DumpOutput {
 
     @Override
     public void event(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
+        int prefixLength = semiSyncHeader ? 3 : 1;
+        int wire = 4 + prefixLength + eventBytes.readableBytes();
+        if (wire <= BATCH) {
+            try {
+                if (batch != null && batch.writableBytes() < wire) {
+                    push();
+                }
+                if (batch == null) {
+                    batch = channel.alloc().directBuffer(BATCH, BATCH);
+                }
+                batch.writeMediumLE(wire - 4).writeByte(sequenceId).writeByte(0x00);
+                if (semiSyncHeader) {
+                    batch.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
+                }
+                batch.writeBytes(eventBytes);
+            } finally {
+                eventBytes.release();
+            }
+            advance((sequenceId + 1) & 0xFF, ackRequested);
+            if (ackRequested) {
+                push();
+            }
+            return;
+        }
         try {
+            push();
             awaitWritable();
         } catch (IOException e) {
             eventBytes.release();
@@ -114,6 +148,7 @@ final class ChannelDumpOutput implements DumpOutput {
             event(bytes, semiSyncHeader, ackRequested);
             return;
         }
+        push();
         awaitWritable();
         ByteBuf prefix = prefix(semiSyncHeader, ackRequested);
         int prefixLength = prefix.readableBytes();
@@ -163,8 +198,37 @@ final class ChannelDumpOutput implements DumpOutput {
         last = f;
     }
 
+    /** The sender has ended (its thread's last act): drops what it framed but did not hand over. */
+    void discardPending() {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
+    }
+
+    @Override
+    public void push() throws IOException {
+        if (batch == null) {
+            return;
+        }
+        ByteBuf b = batch;
+        batch = null;
+        if (!b.isReadable()) {
+            b.release();
+            return;
+        }
+        try {
+            awaitWritable();
+        } catch (IOException e) {
+            b.release();
+            throw e;
+        }
+        track(channel.writeAndFlush(b));
+    }
+
     @Override
     public void flush() throws IOException {
+        push();
         ChannelFuture f = last;
         channel.flush();
         if (f == null) {
@@ -188,6 +252,7 @@ final class ChannelDumpOutput implements DumpOutput {
 
     @Override
     public void eof() throws IOException {
+        push();
         awaitWritable();
         ByteBuf payload = channel.alloc().buffer(EofPacket.LENGTH);
         new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT).encode(payload);
@@ -199,6 +264,16 @@ final class ChannelDumpOutput implements DumpOutput {
 
     @Override
     public void error(int code, String sqlState, String message) throws IOException {
+        if (batch != null) {
+            // what was sent before the error goes first, without waiting for a slow client
+            ByteBuf b = batch;
+            batch = null;
+            if (channel.isActive()) {
+                channel.write(b);
+            } else {
+                b.release();
+            }
+        }
         if (!channel.isActive()) {
             return;
         }

@@ -91,6 +91,7 @@ final class DumpRun {
                 // the client is gone anyway
             }
         } finally {
+            output.discardPending();
             server.metrics().dumpEnded();
             server.dumpEnded(session, this);
             ErrPacket err = abortWith;

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads a process's memory from /proc. */
+/** Reads a process's memory and CPU time from /proc. */
 final class Procs {
     private Procs() {
     }
@@ -19,6 +19,18 @@ final class Procs {
             }
             return -1;
         } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** User + system CPU seconds the process has used (/proc/PID/stat, 100 ticks a second), or -1 if gone. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            // after the command: state is field 3, utime 14, stime 15
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

@@ -103,9 +103,9 @@ public final class ServeBench {
                 List<Double> p = new ArrayList<>();
                 int rounds = Integer.getInteger("bench.rounds", 2);
                 for (int round = 0; round < rounds; round++) {
-                    m.add(readAll("master", master.port(), first, clients, bytes));
+                    m.add(readAll("master", master.port(), master.pid(), first, clients, bytes));
                     if (proxy != null) {
-                        p.add(readAll("proxy", proxy.port(), first, clients, bytes));
+                        p.add(readAll("proxy", proxy.port(), proxy.pid(), first, clients, bytes));
                     }
                 }
                 double bestM = m.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
@@ -142,12 +142,13 @@ public final class ServeBench {
     }
 
     /** Aggregate MB/s of {@code clients} concurrent mariadb-binlog -R --raw reading every file to the end. */
-    private static double readAll(String what, int port, String firstFile, int clients, long expectBytes)
-            throws Exception {
+    private static double readAll(String what, int port, long serverPid, String firstFile, int clients,
+                                  long expectBytes) throws Exception {
         Path base = Files.createTempDirectory(Path.of(System.getProperty("bench.fanoutDir", "/dev/shm")),
                 "serve-fanout");
         try {
             List<Process> ps = new ArrayList<>();
+            double cpuBefore = Procs.cpuSeconds(serverPid);
             long start = System.nanoTime();
             for (int i = 0; i < clients; i++) {
                 Path dir = Files.createDirectory(base.resolve("c" + i));
@@ -163,6 +164,8 @@ public final class ServeBench {
                 }
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            // the serving process's CPU per GB served: on a shared 2-core box, what the server leaves the clients
+            double cpu = Procs.cpuSeconds(serverPid) - cpuBefore;
             long read = 0;
             for (int i = 0; i < clients; i++) {
                 long mine = size(base.resolve("c" + i));
@@ -174,8 +177,8 @@ public final class ServeBench {
                 read += mine;
             }
             double mbs = read / 1048576.0 / secs;
-            out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s", what, clients,
-                    read >> 20, secs, mbs));
+            out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s; server CPU %.2f s "
+                    + "(%.2f s/GB)", what, clients, read >> 20, secs, mbs, cpu, cpu / (read / 1073741824.0)));
             return mbs;
         } finally {
             deleteTree(base);

@@ -213,7 +213,7 @@ public final class BinlogSender {
                 return;
             }
             long generation = reader.generation();
-            ArchiveReader.Entry e = reader.nextEntry(REGION_THRESHOLD, BinlogSender::copyAnyway);
+            ArchiveReader.Entry e = reader.nextEntry(REGION_THRESHOLD, BinlogSender::copyAnyway, DumpOutput.VIEW_LIMIT);
             if (e != null) {
                 readSinceEnd = true;
                 handle(e);
@@ -315,6 +315,9 @@ public final class BinlogSender {
             FileChannel ch = regionChannel(e.file());
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
             regionBytes.increment(e.size());
+        } else if (e.view() != null) {
+            // a view of the reader's window: the output frames it before it returns (DumpOutput.VIEW_LIMIT)
+            out.event(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
         } else {
             // the reader's copy is the only one: a read-only view of it goes to the channel
             out.event(Unpooled.wrappedBuffer(e.event().bytes()), request.semiSync(), ack);
@@ -338,7 +341,7 @@ public final class BinlogSender {
     /** Where the event stands in its transaction (for the semi-sync flag); a dump that starts mid-transaction is tolerated. */
     private EventRole role(ArchiveReader.Entry e) {
         try {
-            return e.isRegion() ? tracker.acceptType(e.typeCode()) : tracker.accept(e.event());
+            return e.bodyUnread() ? tracker.acceptType(e.typeCode()) : tracker.accept(e.event());
         } catch (MalformedEventException midTransaction) {
             tracker.reset();
             return EventRole.INSIDE;
@@ -444,6 +447,8 @@ public final class BinlogSender {
     private void flushRegions() throws IOException {
         if (regionChannel != null) {
             out.flush();
+        } else {
+            out.push();
         }
     }
 

@@ -12,6 +12,13 @@ import java.nio.channels.FileChannel;
 public interface DumpOutput {
 
     /**
+     * Events up to this size may come to {@link #event(ByteBuf, boolean, boolean)} as a view of the archive
+     * reader's window, whose bytes change once the call returns: an implementation must have copied or written
+     * them by then (releasing the buffer is still its job).
+     */
+    int VIEW_LIMIT = 60 * 1024;
+
+    /**
      * One event packet. The implementation adds the 0x00 OK byte and, if {@code semiSyncHeader}, the 0xEF header
      * with {@code ackRequested} as its flag, and splits packets of 16 MB and more. Blocks while the channel is not
      * writable (backpressure). Takes ownership of {@code eventBytes} and releases it.
@@ -33,6 +40,13 @@ public interface DumpOutput {
      * The default suits implementations that write synchronously or copy the region.
      */
     default void flush() throws IOException {
+    }
+
+    /**
+     * Hands over whatever the implementation holds back to batch small packets, without waiting for it to be
+     * written. The sender calls it when it has read everything there is, before it waits for more.
+     */
+    default void push() throws IOException {
     }
 
     /** EOF packet: the end of a non-blocking dump. */
