@@ -92,10 +92,11 @@ class OrphanCleanupTest {
                 assertTrue(Files.isDirectory(dir), "nothing but the sweep removes the directory");
             }
 
+            // Another JVM on the machine (a parallel build) may sweep the same orphans first: what matters is that
+            // the directories are gone after a sweep, whichever sweep it was.
             List<Path> removed = KitRoot.sweep();
             for (Path dir : servers.values()) {
-                assertTrue(removed.contains(dir), dir + " swept");
-                assertFalse(Files.exists(dir));
+                assertFalse(Files.exists(dir), dir + " swept (by this sweep: " + removed.contains(dir) + ")");
             }
             assertFalse(alive(unguarded), "the sweep killed server " + unguarded);
         } finally {
