@@ -337,40 +337,40 @@ public final class ArchiveWriter {
             throw new IllegalStateException("cannot append " + event.type() + ": " + describeState());
         }
         boolean verifying = verifyLimit >= 0;
-        BinlogPosition at = new BinlogPosition(file, end);
         int size = event.eventSize();
         long eventEnd = end + size;
         if (!verifying && verifyingSealed) {
-            throw new EventRejectedException(at, file + " is a finished file of the archive (a newer file exists),"
+            throw new EventRejectedException(at(), file + " is a finished file of the archive (a newer file exists),"
                     + " but the master's copy goes on");
         }
         if (event.logPos() != eventEnd) {
-            throw new EventRejectedException(at, event.type() + " has log_pos " + event.logPos() + " (expected: "
+            throw new EventRejectedException(at(), event.type() + " has log_pos " + event.logPos() + " (expected: "
                     + eventEnd + ", its end offset in " + file + ")");
         }
         if (event.type() == EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION in the middle of " + file);
+            throw new EventRejectedException(at(), "FORMAT_DESCRIPTION in the middle of " + file);
         }
         if (!EventChecksum.matches(event, checksum)) {
-            throw new EventRejectedException(at, event.type() + " checksum mismatch: stored 0x"
+            throw new EventRejectedException(at(), event.type() + " checksum mismatch: stored 0x"
                     + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
                     + Integer.toHexString(EventChecksum.expected(event)));
         }
-        IndexEntry probe;
+        // The GTID body decodes before the tracker sees the event: a refused event changes nothing.
+        Object gtid;
         String rotateTo = null;
         try {
-            probe = IndexEntry.of(file, end, event, EventRole.INSIDE, checksum);
+            gtid = IndexEntry.gtidOf(event, checksum);
             if (event.type() == EventType.ROTATE) {
                 rotateTo = Rotate.decode(event, checksum).nextFile();
                 BinlogPosition.startOf(rotateTo);
             }
         } catch (MalformedEventException | IllegalArgumentException e) {
-            throw new EventRejectedException(at, e.getMessage());
+            throw new EventRejectedException(at(), e.getMessage());
         }
         if (verifying) {
             byte[] archived = readArchived(end, (int) Math.min(size, verifyLimit - end));
             if (!Arrays.equals(archived, event.toByteArray())) {
-                throw new EventRejectedException(at, event.type() + " differs from the bytes archived in " + file
+                throw new EventRejectedException(at(), event.type() + " differs from the bytes archived in " + file
                         + " at " + end + (eventEnd > verifyLimit ? " (the archived file ends at " + verifyLimit + ")"
                         : ""));
             }
@@ -381,23 +381,22 @@ public final class ArchiveWriter {
             // transaction as it was.
             role = tracker.accept(event);
         } catch (MalformedEventException e) {
-            throw new EventRejectedException(at, e.getMessage());
+            throw new EventRejectedException(at(), e.getMessage());
         }
         if (!verifying) {
             write(event);
-            pending.add(new IndexEntry(probe.file(), probe.offset(), probe.length(), probe.typeCode(),
-                    probe.timestamp(), role, probe.mysqlGtid(), probe.mariaGtid()));
+            pending.add(IndexEntry.of(file, end, event, role, gtid));
         }
         end = eventEnd;
-        BinlogPosition after = new BinlogPosition(file, end);
         if (!role.isBoundaryAfter()) {
-            return new Appended(after, role, !verifying, null);
+            return new Appended(file, end, role, !verifying, null);
         }
         boundary = end;
         CompletableFuture<BinlogPosition> durable;
+        String endFile = file;
         if (verifying) {
             leaveVerifyingIfDone();
-            durable = CompletableFuture.completedFuture(after);
+            durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
             // one write for the whole hold, not one per transaction: see holdCommits
             durable = defer(pending);
@@ -410,7 +409,7 @@ public final class ArchiveWriter {
         if (rotateTo != null) {
             closeAfterRotate(rotateTo);
         }
-        return new Appended(after, role, !verifying, durable);
+        return new Appended(endFile, eventEnd, role, !verifying, durable);
     }
 
     /**
@@ -704,6 +703,11 @@ public final class ArchiveWriter {
         } catch (MalformedEventException e) {
             return archivedFde;
         }
+    }
+
+    /** Where the next event starts, for the message of a refused one (built only then). */
+    private BinlogPosition at() {
+        return new BinlogPosition(file, end);
     }
 
     private BinlogPosition currentPosition() {

@@ -204,14 +204,19 @@ final class GroupCommit implements AutoCloseable {
             }
             return;
         }
-        List<IndexEntry> entries = new ArrayList<>();
-        Map<String, Long> ends = new LinkedHashMap<>();
+        // Commits arrive in file order with growing ends, so each file's last commit holds its new visible end:
+        // publish at each change of file (in the order the files were written) and at the end of the batch.
         for (Commit c : batch) {
-            entries.addAll(c.entries());
-            ends.merge(c.file(), c.end(), Math::max);
+            index.append(c.entries());
         }
-        index.append(entries);
-        ends.forEach(inventory::publish);
+        Commit last = batch.get(0);
+        for (Commit c : batch) {
+            if (!c.file().equals(last.file())) {
+                inventory.publish(last.file(), last.end());
+            }
+            last = c;
+        }
+        inventory.publish(last.file(), last.end());
         commits.addAndGet(batch.size());
         for (Commit c : batch) {
             c.future().complete(new BinlogPosition(c.file(), c.end()));

@@ -44,15 +44,28 @@ record IndexEntry(String file, long offset, int length, int typeCode, long times
      * @throws dev.binlogproxy.binlog.MalformedEventException if a GTID event's body does not decode
      */
     static IndexEntry of(String file, long offset, BinlogEvent event, EventRole role, ChecksumAlgorithm checksum) {
-        MySqlGtid mysql = null;
-        MariaGtid maria = null;
+        return of(file, offset, event, role, gtidOf(event, checksum));
+    }
+
+    /**
+     * The GTID a GTID event carries ({@link MySqlGtid} or {@link MariaGtid}), null for other events.
+     *
+     * @throws dev.binlogproxy.binlog.MalformedEventException if a GTID event's body does not decode
+     */
+    static Object gtidOf(BinlogEvent event, ChecksumAlgorithm checksum) {
         EventType type = event.type();
         if (type == EventType.GTID) {
-            mysql = MySqlGtidEvent.decode(event, checksum).gtid();
+            return MySqlGtidEvent.decode(event, checksum).gtid();
         } else if (type == EventType.MARIA_GTID) {
-            maria = MariaGtidEvent.decode(event, checksum).gtid();
+            return MariaGtidEvent.decode(event, checksum).gtid();
         }
-        return new IndexEntry(file, offset, event.eventSize(), event.typeCode(), event.timestamp(), role, mysql, maria);
+        return null;
+    }
+
+    /** The entry for {@code event} with the GTID {@link #gtidOf} decoded from it. */
+    static IndexEntry of(String file, long offset, BinlogEvent event, EventRole role, Object gtid) {
+        return new IndexEntry(file, offset, event.eventSize(), event.typeCode(), event.timestamp(), role,
+                gtid instanceof MySqlGtid m ? m : null, gtid instanceof MariaGtid m ? m : null);
     }
 
     void writeTo(Bytes<?> out) {

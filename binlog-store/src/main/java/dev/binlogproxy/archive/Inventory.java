@@ -29,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Inventory {
     /** Binlog file order: basename, then the number (mysql-bin.999999 before mysql-bin.1000000). */
     static final Comparator<String> FILE_ORDER =
-            (a, b) -> BinlogPosition.startOf(a).compareTo(BinlogPosition.startOf(b));
+            // equal names first: every TreeMap lookup ends on one, and the commit thread looks up once per round
+            (a, b) -> a.equals(b) ? 0 : BinlogPosition.startOf(a).compareTo(BinlogPosition.startOf(b));
 
     /** What a reader needs to know about one file, read atomically. */
     record FileView(String name, long visibleEnd, boolean sealed, String rotatedTo, String next) {

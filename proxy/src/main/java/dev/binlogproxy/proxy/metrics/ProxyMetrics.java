@@ -98,7 +98,7 @@ public final class ProxyMetrics {
 
     public void ack(long nanos) {
         acks.increment();
-        ackLatency.record(Duration.ofNanos(nanos));
+        ackLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Parts of {@link #ack}'s latency, to see where ack time goes (tag {@code stage}). */
