@@ -87,17 +87,9 @@ public final class ArchiveReader implements AutoCloseable {
      * @throws IOException if the archive closed or a file cannot be read
      */
     public BinlogEvent next() throws IOException {
-        if (closed) {
-            throw new IOException("reader closed");
-        }
-        if (inventory.isClosed()) {
-            throw new IOException("archive closed");
-        }
+        checkOpen();
         while (true) {
-            Inventory.FileView v = inventory.view(file);
-            if (v == null) {
-                throw new IOException(file + " left the archive while a reader was in it");
-            }
+            Inventory.FileView v = currentView();
             if (position < v.visibleEnd()) {
                 return read(v.visibleEnd());
             }
@@ -186,17 +178,9 @@ public final class ArchiveReader implements AutoCloseable {
      */
     public Entry nextEntry(long regionFrom, IntPredicate copyAnyway, int viewUpTo) throws IOException {
         int viewLimit = Math.min(viewUpTo, READ_AHEAD);
-        if (closed) {
-            throw new IOException("reader closed");
-        }
-        if (inventory.isClosed()) {
-            throw new IOException("archive closed");
-        }
+        checkOpen();
         while (true) {
-            Inventory.FileView v = inventory.view(file);
-            if (v == null) {
-                throw new IOException(file + " left the archive while a reader was in it");
-            }
+            Inventory.FileView v = currentView();
             if (position < v.visibleEnd()) {
                 ByteBuffer w = window(position, BinlogEvent.HEADER_LENGTH, v.visibleEnd());
                 long size = BinlogEvent.eventSizeOf(w, w.position());
@@ -399,5 +383,23 @@ public final class ArchiveReader implements AutoCloseable {
     private static String describeRange(Inventory inventory) {
         String oldest = inventory.oldest();
         return oldest == null ? " (the archive is empty)" : " (it holds " + oldest + " to " + inventory.newest() + ")";
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new IOException("reader closed");
+        }
+        if (inventory.isClosed()) {
+            throw new IOException("archive closed");
+        }
+    }
+
+    /** The inventory's view of the file being read; purge never takes it while this reader is registered in it. */
+    private Inventory.FileView currentView() throws IOException {
+        Inventory.FileView v = inventory.view(file);
+        if (v == null) {
+            throw new IOException(file + " left the archive while a reader was in it");
+        }
+        return v;
     }
 }
