@@ -559,6 +559,36 @@ class BinlogSenderTest {
         return hbs;
     }
 
+    /**
+     * Regression (seen in CI: a MariaDB replica by slave_pos missed the first files and stopped on 1146): the
+     * archive lists a new file before the commit that publishes its head (FDE, GTID_LIST). A GTID start decided in
+     * that moment saw no GTID_LIST in the newest file, took it for the first one, and skipped every file before
+     * it. Now it waits for the head.
+     */
+    @org.junit.jupiter.api.Test
+    void aGtidStartWaitsForTheHeadOfAFileListedButNotYetPublished() throws Exception {
+        String scenario = Archives.MARIA_CRC;
+        ChecksumAlgorithm alg = fileChecksum(scenario);
+        long id = Archives.serverId(scenario);
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
+            a.checkIdentity(Archives.identity(scenario));
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            a.writer().holdCommits();
+            Archives.feed(a, Archives.FILE2, Archives.bytes(scenario, Archives.FILE2), 3); // FDE, GTID_LIST, ...
+            assertEquals(2, a.files().size(), "the second file is listed while its head is held back");
+
+            RecordingOutput out = new RecordingOutput();
+            Thread t = startSender(new BinlogSender(a, request(scenario,
+                    new StartPoint.MariaGtids(MariaGtidPosition.of(List.of())), 1, alg), out, id,
+                    new SimpleMeterRegistry()));
+            Thread.sleep(200); // the sender is now deciding where to start, with the head not visible
+            a.writer().releaseCommits();
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            assertFakeRotate(ev(out.snapshot().get(0)), id, Archives.FILE1, 4, alg == ChecksumAlgorithm.CRC32);
+        }
+    }
+
     /** Runs the sender on its own thread, as a session does; a failure of run() fails that thread loudly. */
     private static Thread startSender(BinlogSender sender) {
         Thread t = new Thread(() -> {
