@@ -149,6 +149,8 @@ public final class ServeBench {
         try {
             List<Process> ps = new ArrayList<>();
             double cpuBefore = Procs.cpuSeconds(serverPid);
+            double clientsBefore = Procs.reapedChildrenCpuSeconds();
+            long[] machineBefore = Procs.machineJiffies();
             long start = System.nanoTime();
             for (int i = 0; i < clients; i++) {
                 Path dir = Files.createDirectory(base.resolve("c" + i));
@@ -166,6 +168,12 @@ public final class ServeBench {
             double secs = (System.nanoTime() - start) / 1e9;
             // the serving process's CPU per GB served: on a shared 2-core box, what the server leaves the clients
             double cpu = Procs.cpuSeconds(serverPid) - cpuBefore;
+            // the clients' own CPU (they are reaped by now) and how busy the whole machine was: if the cores were
+            // saturated, CPU per byte decides; if not, something waits
+            double clientsCpu = Procs.reapedChildrenCpuSeconds() - clientsBefore;
+            long[] machineAfter = Procs.machineJiffies();
+            double busy = machineAfter[1] == machineBefore[1] ? 0
+                    : (double) (machineAfter[0] - machineBefore[0]) / (machineAfter[1] - machineBefore[1]);
             long read = 0;
             for (int i = 0; i < clients; i++) {
                 long mine = size(base.resolve("c" + i));
@@ -177,8 +185,10 @@ public final class ServeBench {
                 read += mine;
             }
             double mbs = read / 1048576.0 / secs;
+            double gb = read / 1073741824.0;
             out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s; server CPU %.2f s "
-                    + "(%.2f s/GB)", what, clients, read >> 20, secs, mbs, cpu, cpu / (read / 1073741824.0)));
+                    + "(%.2f s/GB), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy", what, clients, read >> 20,
+                    secs, mbs, cpu, cpu / gb, clientsCpu, clientsCpu / gb, busy * 100));
             return mbs;
         } finally {
             deleteTree(base);
