@@ -27,6 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * else); every file but the newest is sealed (it will never grow); a sealed file's visible end is its size.
  */
 final class Inventory {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inventory.class);
     /** Binlog file order: basename, then the number (mysql-bin.999999 before mysql-bin.1000000). */
     static final Comparator<String> FILE_ORDER =
             // allocation-free (readers look their file up once per event): a parsing comparator was 16% of a dump
@@ -54,6 +55,8 @@ final class Inventory {
     private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
     /** Readers parked in {@link #await}; each change unparks them all, and each goes its own way at once. */
     private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
+    /** One-shot callbacks of readers driven by an event loop ({@link #whenChanged}); each change runs them all. */
+    private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
     private volatile long generation;
     private volatile boolean closed;
 
@@ -257,6 +260,20 @@ final class Inventory {
         }
     }
 
+    /**
+     * Runs {@code wake} once the generation moves past {@code seen} or the archive closes: at once (on this thread)
+     * if it already has, else on the thread that makes the change. {@code wake} must only hand over (it runs while
+     * the change is being published); the same object registered again before it ran is kept once.
+     */
+    void whenChanged(long seen, Runnable wake) {
+        listeners.add(wake);
+        // Added before the generation is looked at again, as in await: a change after this look runs it, one
+        // before it is seen by it (generation is written before the listeners are read).
+        if ((generation != seen || closed) && listeners.remove(wake)) {
+            wake.run();
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -320,6 +337,16 @@ final class Inventory {
         generation++;
         for (Thread t : waiters) {
             LockSupport.unpark(t);
+        }
+        for (Runnable r : listeners) {
+            if (listeners.remove(r)) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // a reader's hand-over must never fail the writer's publication
+                    LOG.warn("archive change listener failed", e);
+                }
+            }
         }
     }
 }
