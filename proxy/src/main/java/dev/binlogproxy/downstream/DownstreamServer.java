@@ -121,7 +121,9 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
                         Session session = new Session(DownstreamServer.this, id);
                         sessions.put(id, session);
                         metrics.sessionOpened();
-                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
+                        // Consolidates the replies to one read's commands into one write; a dump's writes, which come
+                        // from its steps outside any read, are 64 KiB batches already and go out at once.
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, false));
                         ch.pipeline().addLast("decoder", new PacketDecoder(MAX_CLIENT_PACKET));
                         ch.pipeline().addLast("encoder", new PacketEncoder());
                         ch.pipeline().addLast("session", session);
