@@ -141,7 +141,8 @@ final class Inventory {
         boolean sealed = st.sealed;
         String rotatedTo = st.rotatedTo;
         long end = st.visibleEnd;
-        return new FileView(file, end, sealed, rotatedTo, files.higherKey(file));
+        // next only matters once the file is sealed (it is listed before the seal): readers look once per event
+        return new FileView(file, end, sealed, rotatedTo, sealed ? files.higherKey(file) : null);
     }
 
     long visibleEnd(String file) {

@@ -122,6 +122,53 @@ class ReadersSeeOnlyCompleteTransactionsTest {
     }
 
     @Test
+    void aReaderFarBehindReadsTheSameBytesThroughMappingsAndRetiresEach() throws Exception {
+        // The second file (71 KB) starts the archive. With 8 KiB mappings its small events come from a mapping,
+        // its 70 KB row event (larger than a mapping) from pread, and the events after it from a new mapping.
+        byte[] f2 = Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2);
+        List<Dump.Positioned> events = Dump.events(f2);
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            List<Appended> fed = Dump.feedFile(a.writer(), Dump.FILE2, f2);
+            fed.get(fed.size() - 1).durable().get();
+            byte[] onDisk = java.nio.file.Files.readAllBytes(a.directory().resolve(Dump.FILE2));
+            List<Runnable> retired = new java.util.ArrayList<>();
+            int beforeClose;
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE2))) {
+                r.mapping(0, 8192);
+                r.mappedViews(retired::add);
+                for (Dump.Positioned p : events) {
+                    ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> t == EventType.GTID.code(), 64 * 1024);
+                    assertNotNull(e, "entry at " + p.offset());
+                    assertEquals(p.offset(), e.offset());
+                    byte[] want = java.util.Arrays.copyOfRange(onDisk, (int) e.offset(), (int) e.end());
+                    byte[] got;
+                    if (e.view() != null) {
+                        got = new byte[e.view().remaining()];
+                        e.view().duplicate().get(got);
+                    } else {
+                        got = e.event().toByteArray();
+                    }
+                    assertTrue(java.util.Arrays.equals(want, got), "bytes of " + p.event());
+                }
+                assertNull(r.nextEntry(Long.MAX_VALUE, t -> false, 64 * 1024));
+                assertEquals(1, retired.size(), "the first mapping was given back when the large event came");
+                beforeClose = retired.size();
+            }
+            // close retires the last mapping; running the actions unmaps (the reader no longer touches them)
+            retired.forEach(Runnable::run);
+            assertEquals(beforeClose + 1, retired.size());
+            // and a new reader without mappings reads the same file as before
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE2))) {
+                int n = 0;
+                while (r.next() != null) {
+                    n++;
+                }
+                assertEquals(events.size(), n);
+            }
+        }
+    }
+
+    @Test
     void oneCommitWakesEveryTailingReader() throws Exception {
         int readers = 32;
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {

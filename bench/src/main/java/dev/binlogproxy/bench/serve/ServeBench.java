@@ -103,9 +103,9 @@ public final class ServeBench {
                 List<Double> p = new ArrayList<>();
                 int rounds = Integer.getInteger("bench.rounds", 2);
                 for (int round = 0; round < rounds; round++) {
-                    m.add(readAll("master", master.port(), master.pid(), first, clients, bytes));
+                    m.add(readAll("master", master.port(), master.pid(), first, clients, bytes, master));
                     if (proxy != null) {
-                        p.add(readAll("proxy", proxy.port(), proxy.pid(), first, clients, bytes));
+                        p.add(readAll("proxy", proxy.port(), proxy.pid(), first, clients, bytes, master));
                     }
                 }
                 double bestM = m.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
@@ -143,7 +143,7 @@ public final class ServeBench {
 
     /** Aggregate MB/s of {@code clients} concurrent mariadb-binlog -R --raw reading every file to the end. */
     private static double readAll(String what, int port, long serverPid, String firstFile, int clients,
-                                  long expectBytes) throws Exception {
+                                  long expectBytes, DbServer master) throws Exception {
         Path base = Files.createTempDirectory(Path.of(System.getProperty("bench.fanoutDir", "/dev/shm")),
                 "serve-fanout");
         try {
@@ -183,6 +183,15 @@ public final class ServeBench {
                             + " bytes: " + Files.readString(base.resolve("c" + i + ".log")));
                 }
                 read += mine;
+            }
+            // what the first client wrote must be the master's files, byte for byte (after the timing); all but the
+            // active one, whose FORMAT_DESCRIPTION a dump sends with the in-use flag cleared
+            List<BinaryLog> logs = master.showBinaryLogs();
+            for (BinaryLog l : logs.subList(0, logs.size() - 1)) {
+                Path got = base.resolve("c0").resolve(l.name());
+                if (Files.mismatch(got, master.binlogFile(l.name())) != -1) {
+                    throw new IOException(what + ": " + got + " differs from the master's " + l.name());
+                }
             }
             double mbs = read / 1048576.0 / secs;
             double gb = read / 1073741824.0;

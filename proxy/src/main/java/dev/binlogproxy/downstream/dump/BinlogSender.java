@@ -319,6 +319,8 @@ public final class BinlogSender {
                 throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
             }
         }
+        // far behind, read through mappings; what was framed from one is written before it is unmapped
+        reader.mappedViews(out::whenWritten);
         if (start.mysqlExecuted() != null) {
             mysqlSkip = new MySqlSkip(start.mysqlExecuted());
         }
