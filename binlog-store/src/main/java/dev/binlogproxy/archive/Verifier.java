@@ -127,10 +127,11 @@ final class Verifier {
             } else if (problems.isEmpty()) {
                 IndexEntry extra = nextRelevant(cursor, oldest);
                 // Entries of the newest file past its visible end: appended by the commit thread, about to be published.
-                // So are entries of files the writer started since the snapshot.
+                // So are entries of files the writer started since the snapshot, listed or not yet (a new file is
+                // listed with its head: its FDE is indexed before), and of a ROTATE held until the next file's head.
                 while (extra != null && (extra.file().equals(newest.name()) && extra.offset() >= newest.visibleEnd()
                         || Inventory.FILE_ORDER.compare(extra.file(), newest.name()) > 0
-                        && (inventory.contains(extra.file()) || inPlace && Files.exists(dir.resolve(extra.file()))))) {
+                        && (inventory.holds(extra.file()) || inPlace && Files.exists(dir.resolve(extra.file()))))) {
                     extra = nextRelevant(cursor, oldest);
                 }
                 if (extra != null) {
