@@ -57,8 +57,6 @@ public final class BinlogSender {
     private static final int MARIA_CAPABILITY_GTID = 4;
     /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** How long a non-blocking dump waits for the head of a file that was just listed. */
-    private static final long FRESH_FILE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
     private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
 
@@ -89,7 +87,6 @@ public final class BinlogSender {
     private MySqlSkip mysqlSkip;
     private MariaSkip mariaSkip;
     private boolean firstFileFde = true;
-    private boolean freshFileAwaited;
     private FileChannel regionChannel;
     private String regionFile;
 
@@ -224,15 +221,6 @@ public final class BinlogSender {
                 sendHeartbeat();
             }
             readSinceEnd = false;
-            BinlogPosition at = reader.position();
-            if (request.nonBlocking() && !freshFileAwaited && !at.file().equals(entryFile)
-                    && at.offset() == BinlogPosition.FIRST_EVENT_OFFSET) {
-                // Past a ROTATE into a file that is listed but whose head (FDE, PREVIOUS_GTIDS / GTID_LIST) is not
-                // published yet: a master writes them with the file, so give the commit a moment to show them.
-                freshFileAwaited = true;
-                reader.await(generation, FRESH_FILE_NANOS);
-                continue;
-            }
             if (request.nonBlocking()) {
                 flushRegions();
                 out.eof();
