@@ -129,8 +129,8 @@ final class Recovery {
         if (!names.isEmpty() && newestEnd == fdeEnd) {
             String name = names.remove(names.size() - 1);
             unlisted = new Recovered(name, fdeEnd);
-            LOG.info("archive {}: {} holds nothing past its FORMAT_DESCRIPTION; it is listed with its head",
-                    dir, name);
+            LOG.info("archive {}: {} holds nothing past its FORMAT_DESCRIPTION: kept unlisted until its head is"
+                    + " archived", dir, name);
             if (!names.isEmpty()) {
                 // The file before it is the newest listed: its ROTATE (to the unlisted file) stays held.
                 String previous = names.get(names.size() - 1);
