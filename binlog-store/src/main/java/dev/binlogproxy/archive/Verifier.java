@@ -35,7 +35,9 @@ final class Verifier {
     }
 
     VerifyReport run() throws IOException {
-        List<Inventory.FileView> views = inventory.views();
+        // What the writer committed, not only what readers see: a held ROTATE and a file not listed yet (its FDE
+        // alone) are on disk and indexed, and checked as such.
+        List<Inventory.FileView> views = inventory.committedViews();
         List<VerifyReport.FileCheck> checks = new ArrayList<>();
         List<String> fileProblems = new ArrayList<>();
         for (int i = 0; i < views.size(); i++) {
