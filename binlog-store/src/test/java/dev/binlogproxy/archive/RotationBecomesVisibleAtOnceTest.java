@@ -288,6 +288,41 @@ class RotationBecomesVisibleAtOnceTest {
         }
     }
 
+    /**
+     * A file left with only its FDE and no ROTATE (a master that died right after creating it, then came back with
+     * a newer file): listed, FDE only, when the next file is created, so the old file's ROTATE to it shows; it is
+     * sealed when the next file is listed with its head.
+     */
+    @Test
+    void aFileLeftWithOnlyItsFdeIsListedWhenTheNextFileIsCreated() throws Exception {
+        String file3 = Dump.streamName(3);
+        byte[] f3 = Dump.streamFile(SCENARIO, 3);
+        List<Dump.Positioned> events3 = Dump.events(f3);
+        try (BinlogArchive a = Dump.fresh(dir, SCENARIO, Durability.WRITE)) {
+            ArchiveWriter w = a.writer();
+            Dump.feedFile(w, Dump.FILE1, f1);
+            w.startFile(Dump.FILE2, 4);
+            w.appendFormatDescription(Dump.asDumpSends(events2.get(0).event())).durable().get();
+            w.discardPartialTransaction();
+            try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, rotateAt))) {
+                w.holdCommits();
+                w.startFile(file3, 4);
+                w.appendFormatDescription(Dump.asDumpSends(events3.get(0).event()));
+                assertEquals(List.of(new ArchivedFile(Dump.FILE1, f1.length), new ArchivedFile(Dump.FILE2, fdeEnd2)),
+                        a.files(), "the upstream moved on from " + Dump.FILE2);
+                assertEquals(events1.get(events1.size() - 1).event(), r.next());
+                assertEquals(events2.get(0).event(), r.next());
+                assertNull(r.next(), file3 + " is not listed: " + Dump.FILE2 + " is not finished for readers yet");
+                Appended head = w.append(events3.get(1).event());
+                w.releaseCommits();
+                head.durable().get();
+                assertEquals(events3.get(0).event(), r.next());
+                assertEquals(events3.get(1).event(), r.next());
+            }
+            assertTrue(a.verify().ok(), a.verify().toString());
+        }
+    }
+
     /** FILE2's FDE directly followed by a ROTATE to {@code next}. */
     private byte[] bareFile(String name, String next) {
         byte[] fde = events2.get(0).event().toByteArray();
