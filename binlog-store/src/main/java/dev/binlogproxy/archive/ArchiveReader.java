@@ -226,6 +226,16 @@ public final class ArchiveReader implements AutoCloseable {
         return inventory.await(seenGeneration, timeoutNanos);
     }
 
+    /**
+     * Like {@link #await}, without a thread waiting: runs {@code wake} once anything a reader could be waiting for
+     * has changed since {@code seenGeneration} (at once if it has already), on the thread that changed it. For
+     * readers driven by an event loop: {@code wake} should only schedule the next look. Registering the same
+     * object again before it ran keeps it once.
+     */
+    public void whenChanged(long seenGeneration, Runnable wake) {
+        inventory.whenChanged(seenGeneration, wake);
+    }
+
     /** The archive's change counter; see {@link #await}. */
     public long generation() {
         return inventory.generation();

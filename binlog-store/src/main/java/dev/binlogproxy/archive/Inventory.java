@@ -49,10 +49,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * written again).
  */
 final class Inventory {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inventory.class);
     /** Binlog file order: basename, then the number (mysql-bin.999999 before mysql-bin.1000000). */
     static final Comparator<String> FILE_ORDER =
-            // equal names first: every TreeMap lookup ends on one, and the commit thread looks up once per round
-            (a, b) -> a.equals(b) ? 0 : BinlogPosition.startOf(a).compareTo(BinlogPosition.startOf(b));
+            // allocation-free (readers look their file up once per event): a parsing comparator was 16% of a dump
+            // thread's CPU in a fan-out profile
+            BinlogPosition::compareFiles;
 
     /** What a reader needs to know about one file, read atomically. */
     record FileView(String name, long visibleEnd, boolean sealed, String rotatedTo, String next) {
@@ -94,6 +96,8 @@ final class Inventory {
     private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
     /** Readers parked in {@link #await}; each change unparks them all, and each goes its own way at once. */
     private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
+    /** One-shot callbacks of readers driven by an event loop ({@link #whenChanged}); each change runs them all. */
+    private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
     /** Under the lock. */
     private Unlisted unlisted;
     private volatile long generation;
@@ -450,6 +454,20 @@ final class Inventory {
         }
     }
 
+    /**
+     * Runs {@code wake} once the generation moves past {@code seen} or the archive closes: at once (on this thread)
+     * if it already has, else on the thread that makes the change. {@code wake} must only hand over (it runs while
+     * the change is being published); the same object registered again before it ran is kept once.
+     */
+    void whenChanged(long seen, Runnable wake) {
+        listeners.add(wake);
+        // Added before the generation is looked at again, as in await: a change after this look runs it, one
+        // before it is seen by it (generation is written before the listeners are read).
+        if ((generation != seen || closed) && listeners.remove(wake)) {
+            wake.run();
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -513,6 +531,16 @@ final class Inventory {
         generation++;
         for (Thread t : waiters) {
             LockSupport.unpark(t);
+        }
+        for (Runnable r : listeners) {
+            if (listeners.remove(r)) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // a reader's hand-over must never fail the writer's publication
+                    LOG.warn("archive change listener failed", e);
+                }
+            }
         }
     }
 }

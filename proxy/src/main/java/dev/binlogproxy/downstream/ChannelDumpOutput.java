@@ -2,7 +2,6 @@ package dev.binlogproxy.downstream;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.TimeUnit;
 
 import dev.binlogproxy.downstream.dump.DumpOutput;
 import dev.binlogproxy.protocol.Packet;
@@ -19,28 +18,25 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.ssl.SslHandler;
 
 /**
- * The dump's packets onto the session's channel, from the sender's thread. Sequence ids continue from the dump
+ * The dump's packets onto the session's channel, on its event loop (the sender steps there). Sequence ids continue from the dump
  * command (which came at 0) and, after an event that asked for a semi-sync ACK, restart at 1: the master and the
  * replica both reset their counters around the ACK exchange.
  *
  * <p>Batching: packets up to {@link #BATCH} bytes are framed straight into one pooled direct buffer, handed to
  * the channel when it is full, when an event asks for an ACK, before a region or a large packet, and when the
- * sender has read everything there is ({@link #push()}). One hand-over per 64 KiB rather than one per event: each
- * hand-over from the sender's thread is a task for the event loop, and with ~8 KB events that queue, the
- * composite buffers and the heap-to-direct copy at the socket cost more than the bytes (bench ServeBench fan-out).
+ * sender has read everything there is ({@link #push()}). One write per 64 KiB rather than one per event: with
+ * ~8 KB events, per-event writes and composite buffers cost more than the bytes (bench ServeBench fan-out).
  *
- * <p>Backpressure: a hand-over waits while the channel is above its high water mark, so a slow replica holds its
- * own dump back and nothing piles up in memory.
+ * <p>Backpressure: nothing here waits. The sender stops when {@link #writable()} is false (the channel is above
+ * its high water mark) and the session steps it again when the channel drains, so a slow replica holds its own
+ * dump back and nothing piles up in memory.
  */
 final class ChannelDumpOutput implements DumpOutput {
 
-    /** How long one wait for writability lasts before the channel is checked again. */
-    private static final long WRITABLE_POLL_MS = 200;
     /** Capacity of the buffer packets are framed into (the archive reader's read-ahead window is as large). */
     static final int BATCH = 64 * 1024;
 
     private final Channel channel;
-    private final Object writable = new Object();
     private int sequenceId;
     private ChannelFuture last;
     /** Framed packets not yet handed to the channel (sender thread only). */
@@ -52,27 +48,9 @@ final class ChannelDumpOutput implements DumpOutput {
         this.sequenceId = firstSequenceId & 0xFF;
     }
 
-    /** Called by the session's handler on the event loop when writability changes or the channel closes. */
-    void wake() {
-        synchronized (writable) {
-            writable.notifyAll();
-        }
-    }
-
-    private void awaitWritable() throws IOException {
-        synchronized (writable) {
-            while (channel.isActive() && !channel.isWritable()) {
-                try {
-                    writable.wait(WRITABLE_POLL_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("dump interrupted while the client was slow to read", e);
-                }
-            }
-        }
-        if (!isOpen()) {
-            throw new IOException("client went away");
-        }
+    @Override
+    public boolean writable() {
+        return channel.isWritable();
     }
 
     private ByteBuf prefix(boolean semiSyncHeader, boolean ackRequested) {
@@ -110,13 +88,7 @@ final class ChannelDumpOutput implements DumpOutput {
             }
             return;
         }
-        try {
-            push();
-            awaitWritable();
-        } catch (IOException e) {
-            eventBytes.release();
-            throw e;
-        }
+        push();
         CompositeByteBuf payload = channel.alloc().compositeBuffer(2);
         payload.addComponent(true, prefix(semiSyncHeader, ackRequested));
         payload.addComponent(true, eventBytes);
@@ -149,7 +121,6 @@ final class ChannelDumpOutput implements DumpOutput {
             return;
         }
         push();
-        awaitWritable();
         ByteBuf prefix = prefix(semiSyncHeader, ackRequested);
         int prefixLength = prefix.readableBytes();
         long total = (long) prefixLength + length;
@@ -213,53 +184,31 @@ final class ChannelDumpOutput implements DumpOutput {
         }
         ByteBuf b = batch;
         batch = null;
-        if (!b.isReadable()) {
+        if (!b.isReadable() || !channel.isActive()) {
             b.release();
             return;
-        }
-        try {
-            awaitWritable();
-        } catch (IOException e) {
-            b.release();
-            throw e;
         }
         track(channel.writeAndFlush(b));
     }
 
     @Override
-    public void flush() throws IOException {
-        push();
+    public void whenWritten(Runnable action) {
         ChannelFuture f = last;
-        channel.flush();
-        if (f == null) {
-            return;
-        }
-        while (!f.isDone()) {
-            try {
-                f.await(WRITABLE_POLL_MS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while flushing the dump", e);
-            }
-            if (!channel.isActive() && !f.isDone()) {
-                break;
-            }
-        }
-        if (!f.isSuccess()) {
-            throw new IOException("writing to the client failed", f.cause());
+        if (f == null || f.isDone()) {
+            action.run();
+        } else {
+            f.addListener(done -> action.run());
         }
     }
 
     @Override
     public void eof() throws IOException {
         push();
-        awaitWritable();
         ByteBuf payload = channel.alloc().buffer(EofPacket.LENGTH);
         new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT).encode(payload);
         Packet p = new Packet(sequenceId, payload);
         sequenceId = p.nextSequenceId();
         track(channel.writeAndFlush(p));
-        flush();
     }
 
     @Override

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -40,8 +43,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 
 /**
  * The master-side server: replicas, binlog tools and mysql clients connect here as if to the master. One Netty
- * acceptor and a small event loop group read and answer commands; every dump streams on a thread of its own
- * (see {@link DumpRun}). Sessions, registered replicas and running dumps are tracked here: a new dump with the
+ * acceptor and a small event loop group read and answer commands and stream the dumps, each on its session's
+ * event loop (see {@link DumpRun}); only the decision where a dump starts, which may wait for the archive, runs on
+ * a thread of a small pool. Sessions, registered replicas and running dumps are tracked here: a new dump with the
  * server_id of a running one ends the older, as on a real master.
  */
 public final class DownstreamServer implements AutoCloseable, ServerContext {
@@ -57,6 +61,12 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
     private final SslContext sslContext;
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    /** Where dumps decide their start (it may wait up to StartResolver.CATCH_UP_NANOS); idle threads go away. */
+    private final ExecutorService dumpStarts = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "dump-start");
+        t.setDaemon(true);
+        return t;
+    });
     private final AtomicLong connectionIds = new AtomicLong();
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, RegisteredReplica> replicas = new ConcurrentHashMap<>();
@@ -111,7 +121,9 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
                         Session session = new Session(DownstreamServer.this, id);
                         sessions.put(id, session);
                         metrics.sessionOpened();
-                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
+                        // Consolidates the replies to one read's commands into one write; a dump's writes, which come
+                        // from its steps outside any read, are 64 KiB batches already and go out at once.
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, false));
                         ch.pipeline().addLast("decoder", new PacketDecoder(MAX_CLIENT_PACKET));
                         ch.pipeline().addLast("encoder", new PacketEncoder());
                         ch.pipeline().addLast("session", session);
@@ -225,6 +237,10 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         }
     }
 
+    Executor dumpStarts() {
+        return dumpStarts;
+    }
+
     void dumpEnded(Session s, DumpRun run) {
         dumpsByServerId.remove(run.request().serverId(), s);
     }
@@ -284,7 +300,7 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         return settings.serverId() != null ? settings.serverId() : m.serverId();
     }
 
-    /** Stops listening, ends every session and waits briefly for the dump threads. */
+    /** Stops listening, ends every session and waits briefly for the dumps to end. */
     @Override
     public void close() {
         if (listener != null) {
@@ -306,6 +322,7 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
                 break;
             }
         }
+        dumpStarts.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
     }

@@ -1,6 +1,11 @@
 package dev.binlogproxy.downstream;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,11 +17,16 @@ import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.packet.ErrPacket;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 
 /**
- * One dump on a thread of its own: the sender blocks on the archive and on backpressure, which must never happen
- * on an event loop. When it ends, the session goes back to commands (a non-blocking dump's EOF) or closes.
+ * One dump, stepped on its session's event loop: the sender's start is decided on the server's start executor
+ * (it may wait for the archive), then every {@link BinlogSender#step()} runs on the event loop, again whenever the
+ * archive changes, the channel drains, a heartbeat is due, or the step yielded. No thread per dump: a commit wakes
+ * each event loop once, whatever the number of tailing replicas, and a dump's bytes go from the archive to the
+ * socket on one thread. When it ends, the session goes back to commands (a non-blocking dump's EOF) or closes.
  */
 final class DumpRun {
     private static final Logger log = LoggerFactory.getLogger(DumpRun.class);
@@ -26,8 +36,19 @@ final class DumpRun {
     private final DumpRequest request;
     private final ChannelDumpOutput output;
     private final BinlogSender sender;
-    private final Thread thread;
+    private final Channel channel;
+    private final EventLoop loop;
+    private final String name;
+    /** The one object handed to the archive: registering it again while it is pending is a no-op. */
+    private final Runnable wake = this::schedule;
+    private final Runnable pump = this::pump;
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile ErrPacket abortWith;
+    // ---- event loop only ----
+    private boolean ready;
+    private boolean done;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
 
     DumpRun(DownstreamServer server, Session session, DumpRequest request, ChannelDumpOutput output) {
         this.server = server;
@@ -36,8 +57,9 @@ final class DumpRun {
         this.output = output;
         this.sender = new BinlogSender(server.archiveState().archive(), request, output,
                 session.master().serverId(), server.metrics().registry());
-        this.thread = new Thread(this::run, "dump-" + session.connectionId() + "-sid" + request.serverId());
-        thread.setDaemon(true);
+        this.channel = session.context().channel();
+        this.loop = channel.eventLoop();
+        this.name = "dump-" + session.connectionId() + "-sid" + request.serverId();
     }
 
     DumpRequest request() {
@@ -48,15 +70,35 @@ final class DumpRun {
         return output;
     }
 
-    void start() {
+    /** Decides the start off the event loop (it may wait for the archive), then steps on the event loop. */
+    void start(Executor startExecutor) {
         server.metrics().dumpStarted();
-        thread.start();
+        startExecutor.execute(() -> {
+            try {
+                sender.prepare();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                try {
+                    loop.execute(() -> failed(e));
+                } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                    ended.complete(null);
+                }
+                return;
+            }
+            try {
+                loop.execute(() -> {
+                    ready = true;
+                    pump();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                ended.complete(null);
+            }
+        });
     }
 
-    /** Any thread: the sender returns promptly. */
+    /** Any thread: the dump ends at its next step. */
     void stop() {
         sender.stop();
-        output.wake();
+        schedule();
     }
 
     /** Ends the dump with this ERR (sent once the sender has stopped writing), then the session closes. */
@@ -65,44 +107,120 @@ final class DumpRun {
         stop();
     }
 
+    /** On the event loop, when the channel's writability changed. */
+    void writabilityChanged() {
+        if (channel.isWritable() || !channel.isActive()) {
+            pump();
+        }
+    }
+
     boolean isAlive() {
-        return thread.isAlive();
+        return !ended.isDone();
     }
 
     void join(long millis) throws InterruptedException {
-        thread.join(millis);
+        try {
+            ended.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            // gone or not: the caller goes on
+        }
     }
 
-    private void run() {
-        boolean clean = false;
+    private void schedule() {
         try {
-            sender.run();
-            clean = true;
+            loop.execute(pump);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            // the server is closing: its event loops end every session
+        }
+    }
+
+    private void pump() {
+        if (done || !ready) {
+            return;
+        }
+        BinlogSender.Progress p;
+        try {
+            p = sender.step();
         } catch (IOException e) {
-            log.debug("dump {}: {}", thread.getName(), e.toString());
-        } catch (InterruptedException e) {
-            log.debug("dump {}: interrupted", thread.getName());
+            log.debug("dump {}: {}", name, e.toString());
+            end(false);
+            return;
         } catch (RuntimeException e) {
-            log.warn("dump {} failed", thread.getName(), e);
+            failed(e);
+            return;
+        }
+        switch (p) {
+            case MORE -> schedule();
+            case BLOCKED -> {
+                // writabilityChanged() steps again; a channel that closed meanwhile ends at that step
+                if (channel.isWritable() || !channel.isActive()) {
+                    schedule();
+                }
+            }
+            case IDLE -> idle(sender.idleNanos());
+            case DONE -> end(true);
+        }
+    }
+
+    private void idle(long nanos) {
+        sender.whenArchiveChanges(wake);
+        if (nanos == Long.MAX_VALUE) {
+            return;
+        }
+        long deadline = System.nanoTime() + nanos;
+        if (timer != null && !timer.isDone()) {
+            if (Math.abs(timerDeadline - deadline) < TimeUnit.MILLISECONDS.toNanos(1)) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        timer = loop.schedule(pump, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void failed(Throwable e) {
+        if (e instanceof IOException || e instanceof InterruptedException) {
+            log.debug("dump {}: {}", name, e.toString());
+        } else {
+            log.warn("dump {} failed", name, e);
             try {
                 output.error(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, ErrorCodes.SQLSTATE_GENERAL,
                         "binlog-proxy: " + e);
             } catch (IOException ignored) {
                 // the client is gone anyway
             }
-        } finally {
+        }
+        sender.stop();
+        try {
+            sender.step(); // releases what it holds
+        } catch (IOException | RuntimeException ignored) {
+            // ending anyway
+        }
+        end(false);
+    }
+
+    private void end(boolean clean) {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        try {
             output.discardPending();
             server.metrics().dumpEnded();
             server.dumpEnded(session, this);
             ErrPacket err = abortWith;
             boolean back = clean && err == null && request.nonBlocking() && output.isOpen();
-            io.netty.channel.Channel ch = session.context().channel();
-            if (err != null && ch.isActive()) {
-                ByteBuf payload = err.encode(ch.alloc());
-                ch.writeAndFlush(new Packet(output.sequenceId(), payload)).addListener(ChannelFutureListener.CLOSE);
+            if (err != null && channel.isActive()) {
+                ByteBuf payload = err.encode(channel.alloc());
+                channel.writeAndFlush(new Packet(output.sequenceId(), payload))
+                        .addListener(ChannelFutureListener.CLOSE);
             }
-            int next = output.sequenceId();
-            ch.eventLoop().execute(() -> session.dumpEnded(this, back, next));
+            session.dumpEnded(this, back, output.sequenceId());
+        } finally {
+            ended.complete(null);
         }
     }
 }

@@ -47,7 +47,7 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * One client connection, from greeting to close: handshake and login ({@link Login}), then commands. Queries go to
- * {@link QueryHandler}; a dump command becomes a {@link DumpRequest} run by a {@link DumpRun} on a thread of its
+ * {@link QueryHandler}; a dump command becomes a {@link DumpRequest} run by a {@link DumpRun} on the session's event loop, not a thread of its
  * own, while this handler keeps reading (semi-sync ACKs, COM_QUIT). Everything here runs on the channel's event
  * loop. A protocol violation is answered with an ERR packet (its code and SQLSTATE) and closes this connection
  * only.
@@ -272,7 +272,7 @@ final class Session extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         DumpRun d = dump;
         if (d != null) {
-            d.output().wake();
+            d.writabilityChanged();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -555,7 +555,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         log.info("session {} ({}): dump for server_id {} from {} (semi-sync {}, checksum {}, heartbeat {} ms)",
                 connectionId, clientHost, serverId, describe(start), request.semiSync() ? "on" : "off",
                 request.clientChecksum(), request.heartbeatPeriodNanos() / 1_000_000);
-        dump.start();
+        dump.start(server.dumpStarts());
     }
 
     private static String describe(dev.binlogproxy.downstream.dump.StartPoint start) {
@@ -595,7 +595,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The dump thread finished; on the event loop. A non-blocking dump that ended with EOF goes back to commands. */
+    /** The dump finished; on the event loop. A non-blocking dump that ended with EOF goes back to commands. */
     void dumpEnded(DumpRun run, boolean backToCommands, int nextSequenceId) {
         if (dump != run) {
             return;

@@ -35,6 +35,35 @@ final class Procs {
         }
     }
 
+    /**
+     * CPU seconds of this process's reaped children (cutime + cstime of /proc/self/stat): a client process's time
+     * lands here once {@link Process#waitFor()} has reaped it.
+     */
+    static double reapedChildrenCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Busy and total jiffies of the whole machine (/proc/stat first line): busy is all but idle and iowait. */
+    static long[] machineJiffies() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
     static long threads(long pid) {
         return statusKb(pid, "Threads");
     }

@@ -149,6 +149,8 @@ public final class ServeBench {
         try {
             List<Process> ps = new ArrayList<>();
             double cpuBefore = Procs.cpuSeconds(serverPid);
+            double clientsBefore = Procs.reapedChildrenCpuSeconds();
+            long[] machineBefore = Procs.machineJiffies();
             long start = System.nanoTime();
             for (int i = 0; i < clients; i++) {
                 Path dir = Files.createDirectory(base.resolve("c" + i));
@@ -166,6 +168,12 @@ public final class ServeBench {
             double secs = (System.nanoTime() - start) / 1e9;
             // the serving process's CPU per GB served: on a shared 2-core box, what the server leaves the clients
             double cpu = Procs.cpuSeconds(serverPid) - cpuBefore;
+            // the clients' own CPU (they are reaped by now) and how busy the whole machine was: if the cores were
+            // saturated, CPU per byte decides; if not, something waits
+            double clientsCpu = Procs.reapedChildrenCpuSeconds() - clientsBefore;
+            long[] machineAfter = Procs.machineJiffies();
+            double busy = machineAfter[1] == machineBefore[1] ? 0
+                    : (double) (machineAfter[0] - machineBefore[0]) / (machineAfter[1] - machineBefore[1]);
             long read = 0;
             for (int i = 0; i < clients; i++) {
                 long mine = size(base.resolve("c" + i));
@@ -177,8 +185,10 @@ public final class ServeBench {
                 read += mine;
             }
             double mbs = read / 1048576.0 / secs;
+            double gb = read / 1073741824.0;
             out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s; server CPU %.2f s "
-                    + "(%.2f s/GB)", what, clients, read >> 20, secs, mbs, cpu, cpu / (read / 1073741824.0)));
+                    + "(%.2f s/GB), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy", what, clients, read >> 20,
+                    secs, mbs, cpu, cpu / gb, clientsCpu, clientsCpu / gb, busy * 100));
             return mbs;
         } finally {
             deleteTree(base);
@@ -272,7 +282,8 @@ public final class ServeBench {
 
     static void tail(int sessions, int commits) throws Exception {
         out(String.format(Locale.ROOT, "%ntail: %d mysql-binlog-connector-java sessions tailing, %d single-row "
-                + "commits 2-8 ms apart; latency = commit start to the row event at each session", sessions, commits));
+                + "commits 2-8 ms apart after %d untimed warm-up commits; latency = commit start to the row event at "
+                + "each session", sessions, commits, Integer.getInteger("bench.tailWarmUp", 300)));
         try (DbServer master = DbServer.start(ServerOptions.mariadb().extraFlag("--max-connections=500").build())) {
             master.createReplicationUser(USER, PASSWORD);
             master.execute("CREATE DATABASE tl", "CREATE TABLE tl.t (id BIGINT PRIMARY KEY, v VARCHAR(100))");
@@ -346,6 +357,15 @@ public final class ServeBench {
             long threads = Procs.threads(servingPid);
             try (Connection m = master.connect();
                  PreparedStatement ins = m.prepareStatement("INSERT INTO tl.t VALUES (?, 'tail')")) {
+                // Warm-up, the same for both servers and not timed (ids past the measured range): a JVM that has
+                // just started spends more of the two cores compiling than serving (a perf profile of the proxy
+                // during an unwarmed run: the C2 compiler thread took more samples than the event loops).
+                int warmUp = Integer.getInteger("bench.tailWarmUp", 300);
+                for (int i = 0; i < warmUp; i++) {
+                    ins.setLong(1, firstId + commits + i);
+                    ins.executeUpdate();
+                    LockSupport.parkNanos(2_000_000 + (i % 7) * 1_000_000L);
+                }
                 for (int i = 0; i < commits; i++) {
                     long id = firstId + i;
                     committedAt.put(id, System.nanoTime());

@@ -66,7 +66,7 @@ public record BinlogPosition(String file, long offset) implements Comparable<Bin
         }
         String file = s.substring(0, colon);
         String digits = s.substring(colon + 1);
-        if (digits.isEmpty() || !isAsciiDigits(digits)) {
+        if (digits.isEmpty() || !isAsciiDigits(digits, 0)) {
             throw new IllegalArgumentException("binlog position '" + text + "' has a bad offset '" + digits
                     + "' (expected decimal digits)");
         }
@@ -152,16 +152,21 @@ public record BinlogPosition(String file, long offset) implements Comparable<Bin
         return file + ":" + offset;
     }
 
-    /** Orders binlog file names as described in the class comment; consistent with String equality. */
+    /**
+     * Orders binlog file names as described in the class comment; consistent with String equality. Allocates
+     * nothing: the archive's file map compares names on every lookup a reader makes, once per event.
+     */
+    public static int compareFiles(String a, String b) {
+        return compareFileNames(a, b);
+    }
+
     static int compareFileNames(String a, String b) {
         if (a.equals(b)) {
             return 0;
         }
         int dotA = sequenceDot(a);
         int dotB = sequenceDot(b);
-        String baseA = dotA >= 0 ? a.substring(0, dotA) : a;
-        String baseB = dotB >= 0 ? b.substring(0, dotB) : b;
-        int byBase = baseA.compareTo(baseB);
+        int byBase = comparePrefixes(a, dotA >= 0 ? dotA : a.length(), b, dotB >= 0 ? dotB : b.length());
         if (byBase != 0) {
             return byBase;
         }
@@ -169,26 +174,48 @@ public record BinlogPosition(String file, long offset) implements Comparable<Bin
             // Same basename, at most one of them numbered: the unnumbered one first.
             return dotA < 0 ? (dotB < 0 ? a.compareTo(b) : -1) : 1;
         }
-        int byNumber = compareDecimalStrings(a.substring(dotA + 1), b.substring(dotB + 1));
+        int byNumber = compareDecimals(a, dotA + 1, b, dotB + 1);
         return byNumber != 0 ? byNumber : a.compareTo(b);
     }
 
-    /** Compares two non-empty ASCII digit strings as unbounded non-negative numbers. */
-    private static int compareDecimalStrings(String x, String y) {
-        String sx = stripLeadingZeros(x);
-        String sy = stripLeadingZeros(y);
-        if (sx.length() != sy.length()) {
-            return Integer.compare(sx.length(), sy.length());
+    /** {@link String#compareTo} of {@code a[0, lenA)} and {@code b[0, lenB)}. */
+    private static int comparePrefixes(String a, int lenA, String b, int lenB) {
+        int n = Math.min(lenA, lenB);
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                return x - y;
+            }
         }
-        return sx.compareTo(sy);
+        return lenA - lenB;
     }
 
-    private static String stripLeadingZeros(String digits) {
-        int i = 0;
+    /** Compares the ASCII digit strings {@code x[fromX, end)} and {@code y[fromY, end)} as unbounded numbers. */
+    private static int compareDecimals(String x, int fromX, String y, int fromY) {
+        int ix = skipLeadingZeros(x, fromX);
+        int iy = skipLeadingZeros(y, fromY);
+        int lx = x.length() - ix;
+        int ly = y.length() - iy;
+        if (lx != ly) {
+            return Integer.compare(lx, ly);
+        }
+        for (int k = 0; k < lx; k++) {
+            char cx = x.charAt(ix + k);
+            char cy = y.charAt(iy + k);
+            if (cx != cy) {
+                return cx - cy;
+            }
+        }
+        return 0;
+    }
+
+    private static int skipLeadingZeros(String digits, int from) {
+        int i = from;
         while (i < digits.length() - 1 && digits.charAt(i) == '0') {
             i++;
         }
-        return digits.substring(i);
+        return i;
     }
 
     /** Index of the dot before a numeric extension, or -1 if the name has none (or nothing before the dot). */
@@ -197,7 +224,7 @@ public record BinlogPosition(String file, long offset) implements Comparable<Bin
         if (dot <= 0 || dot == name.length() - 1) {
             return -1;
         }
-        return isAsciiDigits(name.substring(dot + 1)) ? dot : -1;
+        return isAsciiDigits(name, dot + 1) ? dot : -1;
     }
 
     private int requireSequenceDot() {
@@ -209,8 +236,8 @@ public record BinlogPosition(String file, long offset) implements Comparable<Bin
         return dot;
     }
 
-    private static boolean isAsciiDigits(String s) {
-        for (int i = 0; i < s.length(); i++) {
+    private static boolean isAsciiDigits(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < '0' || c > '9') {
                 return false;

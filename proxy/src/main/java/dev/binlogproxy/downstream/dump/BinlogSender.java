@@ -55,8 +55,13 @@ public final class BinlogSender {
     private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
     private static final int MARIA_CAPABILITY_BINLOG_CHECKPOINT = 3;
     private static final int MARIA_CAPABILITY_GTID = 4;
-    /** How long a blocking dump waits between looks at stop(), when no heartbeat is due sooner. */
+    /** How long {@link #run()} waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /**
+     * Bytes one {@link #step()} sends before it yields ({@link Progress#MORE}), so dumps that share an event loop
+     * take turns: one catching up on a backlog does not hold a tailing one back by more than this.
+     */
+    static final int STEP_BYTES = 1 << 20;
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
     private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
 
@@ -70,6 +75,21 @@ public final class BinlogSender {
     private final Counter heartbeats;
     private volatile boolean stopped;
     private volatile Thread runner;
+
+    /** Why {@link #step()} returned. */
+    public enum Progress {
+        /** Sent its share; more is readable now: step again soon (after others had their turn). */
+        MORE,
+        /** The output is not writable: step again when it is. */
+        BLOCKED,
+        /**
+         * Everything readable was sent: step again when the archive changes ({@link #whenArchiveChanges}) or
+         * after {@link #idleNanos()} (a heartbeat may be due), whichever comes first.
+         */
+        IDLE,
+        /** The dump is over (EOF, ERR, the client left, or stop()); the sender has released what it held. */
+        DONE
+    }
 
     // ---- state of the running dump (run() thread only) ----
     private ArchiveReader reader;
@@ -89,6 +109,14 @@ public final class BinlogSender {
     private boolean firstFileFde = true;
     private FileChannel regionChannel;
     private String regionFile;
+    private boolean prepared;
+    private DumpRefusedException refusal;
+    private boolean streaming;
+    private boolean finished;
+    private boolean readSinceEnd;
+    /** When IDLE: the archive generation the last look saw, and how long until a heartbeat is due. */
+    private long idleGeneration;
+    private long idleNanos;
 
     /**
      * @param masterServerId the server_id put into fake events (the upstream master's, which the archived events
@@ -111,19 +139,29 @@ public final class BinlogSender {
                 .register(meters);
     }
 
-    /** Streams until the client goes away, {@link #stop()} is called, or an ERR ends the dump. */
+    /**
+     * Streams on the calling thread until the client goes away, {@link #stop()} is called, or an ERR ends the
+     * dump: {@link #prepare()}, then {@link #step()} with waits in between.
+     */
     public void run() throws IOException, InterruptedException {
         runner = Thread.currentThread();
         try {
             if (stopped) {
                 return;
             }
-            try {
-                start = StartResolver.resolve(archive, request);
-                stream();
-            } catch (DumpRefusedException refused) {
-                if (out.isOpen()) {
-                    out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
+            prepare();
+            while (true) {
+                Progress p = step();
+                if (p == Progress.DONE) {
+                    return;
+                }
+                if (p == Progress.IDLE) {
+                    long wait = Math.min(IDLE_CHECK_NANOS, idleNanos);
+                    if (wait > 0 && !reader.await(idleGeneration, wait)) {
+                        throw new IOException("archive closed");
+                    }
+                } else if (p == Progress.BLOCKED) {
+                    out.awaitWritable();
                 }
             }
         } catch (InterruptedException | IOException e) {
@@ -135,14 +173,86 @@ public final class BinlogSender {
             Thread.interrupted();
         } finally {
             runner = null;
-            closeRegionChannel(false);
-            if (reader != null) {
-                reader.close();
+            finish();
+        }
+    }
+
+    /**
+     * Decides where the dump starts. May wait (up to {@link StartResolver#CATCH_UP_NANOS}): for an empty archive's
+     * first file, or for the archive to reach a position a replica asks for. Call it once, off any event loop,
+     * before the first {@link #step()}; a refusal is sent by that step.
+     */
+    public void prepare() throws IOException, InterruptedException {
+        if (prepared) {
+            return;
+        }
+        try {
+            start = StartResolver.resolve(archive, request);
+        } catch (DumpRefusedException refused) {
+            refusal = refused;
+        }
+        prepared = true;
+    }
+
+    /**
+     * Sends what can be sent now without blocking, from one thread at a time (the session's event loop), after
+     * {@link #prepare()}. A refusal goes out as the ERR a master sends, and the step returns DONE.
+     *
+     * @throws IOException if the archive cannot be read or the output failed; the sender has then released what
+     *                     it held, as after DONE
+     */
+    public Progress step() throws IOException {
+        if (finished) {
+            return Progress.DONE;
+        }
+        if (!prepared) {
+            throw new IllegalStateException("step() before prepare()");
+        }
+        boolean ok = false;
+        try {
+            Progress p;
+            try {
+                if (refusal != null) {
+                    throw refusal;
+                }
+                if (!streaming && !stopped) {
+                    streaming = true;
+                    stream();
+                }
+                p = stopped ? Progress.DONE : loop();
+            } catch (DumpRefusedException refused) {
+                if (out.isOpen()) {
+                    out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
+                }
+                p = Progress.DONE;
+            }
+            ok = true;
+            if (p == Progress.DONE) {
+                finish();
+            }
+            return p;
+        } finally {
+            if (!ok) {
+                finish();
             }
         }
     }
 
-    /** Any thread; {@link #run()} returns promptly. */
+    /** When {@link #step()} returned IDLE: nanoseconds until it should be called even if nothing changes. */
+    public long idleNanos() {
+        return idleNanos;
+    }
+
+    /**
+     * When {@link #step()} returned IDLE: runs {@code wake} once, on whichever thread changes the archive next
+     * (at once if it already has). It must only hand over (e.g. schedule the next step); registering the same
+     * object again before it ran is a no-op.
+     */
+    public void whenArchiveChanges(Runnable wake) {
+        reader.whenChanged(idleGeneration, wake);
+    }
+
+    /** Any thread; {@link #run()} returns promptly, and the next {@link #step()} ends the dump. */
     public void stop() {
         stopped = true;
         Thread t = runner;
@@ -151,7 +261,19 @@ public final class BinlogSender {
         }
     }
 
-    private void stream() throws IOException, InterruptedException {
+    /** Releases the reader and the region file (once the output has written what it took from it). */
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        closeRegionChannel();
+        if (reader != null) {
+            reader.close();
+        }
+    }
+
+    private void stream() throws IOException {
         String file = start.file();
         long position = start.position();
         fakeChecksum = request.clientChecksum() == ChecksumAlgorithm.CRC32 ? ChecksumAlgorithm.CRC32
@@ -200,20 +322,27 @@ public final class BinlogSender {
         if (start.mariaSkip() != null) {
             mariaSkip = start.mariaSkip();
         }
-        loop();
     }
 
-    private void loop() throws IOException, InterruptedException {
-        boolean readSinceEnd = false;
+    private Progress loop() throws IOException {
+        long budget = STEP_BYTES;
         while (!stopped) {
             if (!out.isOpen()) {
-                return;
+                return Progress.DONE;
+            }
+            if (!out.writable()) {
+                return Progress.BLOCKED;
             }
             long generation = reader.generation();
             ArchiveReader.Entry e = reader.nextEntry(REGION_THRESHOLD, BinlogSender::copyAnyway, DumpOutput.VIEW_LIMIT);
             if (e != null) {
                 readSinceEnd = true;
                 handle(e);
+                budget -= e.size();
+                if (budget <= 0) {
+                    out.push();
+                    return Progress.MORE;
+                }
                 continue;
             }
             if (readSinceEnd && mysqlSkip != null && mysqlSkip.excluding) {
@@ -221,30 +350,33 @@ public final class BinlogSender {
                 sendHeartbeat();
             }
             readSinceEnd = false;
+            out.push();
             if (request.nonBlocking()) {
-                flushRegions();
                 out.eof();
-                return;
+                return Progress.DONE;
             }
-            flushRegions();
-            long wait = IDLE_CHECK_NANOS;
+            idleGeneration = generation;
+            idleNanos = Long.MAX_VALUE;
             long period = request.heartbeatPeriodNanos();
             if (period > 0) {
-                wait = Math.max(0, Math.min(wait, lastSentNanos + period - System.nanoTime()));
+                long due = lastSentNanos + period - System.nanoTime();
+                if (due <= 0) {
+                    // nothing sent for a period: a heartbeat says where the replica stands
+                    sendHeartbeat();
+                    out.push();
+                    due = period;
+                }
+                idleNanos = due;
             }
-            if (wait > 0 && !reader.await(generation, wait)) {
-                throw new IOException("archive closed");
-            }
-            if (period > 0 && System.nanoTime() - lastSentNanos >= period && reader.generation() == generation) {
-                sendHeartbeat();
-            }
+            return Progress.IDLE;
         }
+        return Progress.DONE;
     }
 
     private void handle(ArchiveReader.Entry e) throws IOException {
         if (!e.file().equals(entryFile)) {
             // Into the next file, after its predecessor's ROTATE (or its end, for a file its master left without).
-            closeRegionChannel(true);
+            closeRegionChannel();
             entryFile = e.file();
             currentFile = e.file();
             currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
@@ -425,39 +557,28 @@ public final class BinlogSender {
 
     private FileChannel regionChannel(String file) throws IOException {
         if (regionChannel == null || !file.equals(regionFile)) {
-            closeRegionChannel(true);
+            closeRegionChannel();
             regionChannel = FileChannel.open(archive.directory().resolve(file), StandardOpenOption.READ);
             regionFile = file;
         }
         return regionChannel;
     }
 
-    private void flushRegions() throws IOException {
-        if (regionChannel != null) {
-            out.flush();
-        } else {
-            out.push();
-        }
-    }
-
-    /** The output may still be writing regions of the channel: it must be done before the channel closes. */
-    private void closeRegionChannel(boolean flush) throws IOException {
+    /** The output may still be writing regions of the channel: it closes once the output is done with them. */
+    private void closeRegionChannel() {
         if (regionChannel == null) {
             return;
         }
-        try {
-            if (flush && out.isOpen()) {
-                out.flush();
-            }
-        } finally {
+        FileChannel ch = regionChannel;
+        regionChannel = null;
+        regionFile = null;
+        out.whenWritten(() -> {
             try {
-                regionChannel.close();
+                ch.close();
             } catch (IOException ignored) {
                 // read-only: nothing to lose
             }
-            regionChannel = null;
-            regionFile = null;
-        }
+        });
     }
 
     /** Types whose body the sender (or the transaction tracker) reads: always copied, whatever their size. */

@@ -7,7 +7,8 @@ import java.nio.channels.FileChannel;
 
 /**
  * Where a sender writes its packets. Implemented by the session on top of its channel; every call comes from the
- * sender's one thread.
+ * sender's one thread (the session's event loop). Nothing here may block: the sender asks {@link #writable()}
+ * between events and comes back when the output has room again.
  */
 public interface DumpOutput {
 
@@ -20,26 +21,39 @@ public interface DumpOutput {
 
     /**
      * One event packet. The implementation adds the 0x00 OK byte and, if {@code semiSyncHeader}, the 0xEF header
-     * with {@code ackRequested} as its flag, and splits packets of 16 MB and more. Blocks while the channel is not
-     * writable (backpressure). Takes ownership of {@code eventBytes} and releases it.
+     * with {@code ackRequested} as its flag, and splits packets of 16 MB and more. Takes the packet even when the
+     * output is not {@link #writable()} (one event past the mark is bounded by the event's size). Takes ownership
+     * of {@code eventBytes} and releases it.
      */
     void event(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException;
 
     /**
      * The same, with the event bytes taken straight from a file (zero-copy): {@code length} bytes at
      * {@code offset}, one whole event. The channel stays the sender's: the implementation must not close it
-     * (beware Netty's DefaultFileRegion, which closes its channel when released). The sender keeps it open until
-     * {@link #flush()} has returned, so an implementation that writes asynchronously must make flush wait.
+     * (beware Netty's DefaultFileRegion, which closes its channel when released). The sender closes it only
+     * through {@link #whenWritten}, so an implementation that writes asynchronously must run that after the write.
      */
     void event(FileChannel file, long offset, int length, boolean semiSyncHeader, boolean ackRequested)
             throws IOException;
 
     /**
-     * Waits until everything handed over so far has been written to the socket (or failed). The sender calls it
-     * before it closes a file whose regions it passed to {@link #event(FileChannel, long, int, boolean, boolean)}.
-     * The default suits implementations that write synchronously or copy the region.
+     * Whether the output has room for more (below its high water mark). The sender stops at false and is stepped
+     * again once it has room.
      */
-    default void flush() throws IOException {
+    default boolean writable() {
+        return true;
+    }
+
+    /** Only for a sender driven by {@link BinlogSender#run()}: waits until {@link #writable()} or closed. */
+    default void awaitWritable() throws IOException, InterruptedException {
+    }
+
+    /**
+     * Runs {@code action} once everything handed over so far has been written to the socket (or failed); at once
+     * for an implementation that writes synchronously. The sender closes region files this way.
+     */
+    default void whenWritten(Runnable action) {
+        action.run();
     }
 
     /**

@@ -26,7 +26,6 @@ final class RecordingOutput implements DumpOutput {
     private final int maxItems;
     private final Predicate<RealMasterDump.Item> closeAfter;
     private volatile boolean open = true;
-    int flushes;
     int afterClose;
 
     RecordingOutput() {
@@ -57,11 +56,6 @@ final class RecordingOutput implements DumpOutput {
             }
         }
         add(new RealMasterDump.Event(b.array(), semiSyncHeader, ackRequested, 0), true);
-    }
-
-    @Override
-    public void flush() {
-        flushes++;
     }
 
     @Override
