@@ -60,8 +60,10 @@ public final class Appended {
     /**
      * For an event after which the stream may be cut ({@link EventRole#isBoundaryAfter()}): completes with
      * {@link #end()} once everything up to there is stored as {@link Durability} says, indexed and visible to
-     * readers, or exceptionally if the sync failed. Null for events inside a transaction: a partial transaction is
-     * never acknowledged.
+     * readers, or exceptionally if the sync failed. A rotation's control events (a file's ROTATE, the next file's
+     * FORMAT_DESCRIPTION) are the exception: durable and indexed then, visible only once the next file's head is
+     * (a master shows a rotation all at once; see docs/architecture.md). Null for events inside a transaction: a
+     * partial transaction is never acknowledged.
      */
     public CompletableFuture<BinlogPosition> durable() {
         return durable;

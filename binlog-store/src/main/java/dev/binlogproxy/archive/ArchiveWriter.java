@@ -112,11 +112,11 @@ public final class ArchiveWriter {
         this.dir = dir;
         this.inventory = inventory;
         this.commit = commit;
-        String newest = inventory.newest();
+        String newest = inventory.lastFile();
         if (newest != null) {
             file = newest;
-            end = boundary = inventory.visibleEnd(newest);
-            String rotatedTo = inventory.view(newest).rotatedTo();
+            end = boundary = inventory.committedEnd(newest);
+            String rotatedTo = inventory.committedRotatedTo(newest);
             if (rotatedTo != null) {
                 state = State.ROTATED;
                 expectedNext = rotatedTo;
@@ -148,9 +148,10 @@ public final class ArchiveWriter {
             throw new IllegalStateException("a transaction is open in " + file + " at " + boundary
                     + ": call discardPartialTransaction() before starting over");
         }
-        String newest = inventory.newest();
+        // What the writer has, listed or not: a file not listed yet and a held ROTATE are archived all the same.
+        String newest = inventory.lastFile();
         if (position == BinlogPosition.FIRST_EVENT_OFFSET) {
-            if (inventory.contains(name)) {
+            if (inventory.holds(name)) {
                 startVerifying(name, newest);
                 return;
             }
@@ -200,11 +201,11 @@ public final class ArchiveWriter {
 
     /**
      * How far the archive holds {@code name}: the writer's last boundary while it has the file (complete
-     * transactions may still wait for their sync), else what readers see.
+     * transactions may still wait for their sync), else what was committed (readers may see less: a held ROTATE).
      */
     private long archivedEnd(String name) {
-        long visible = inventory.visibleEnd(name);
-        return name.equals(file) && channel != null ? Math.max(boundary, visible) : visible;
+        long committed = inventory.committedEnd(name);
+        return name.equals(file) && channel != null ? Math.max(boundary, committed) : committed;
     }
 
     private void startVerifying(String name, String newest) throws IOException {
@@ -217,7 +218,7 @@ public final class ArchiveWriter {
         newFile = false;
         startPosition = BinlogPosition.FIRST_EVENT_OFFSET;
         end = boundary = bufferStart = startPosition;
-        verifyLimit = inventory.visibleEnd(name);
+        verifyLimit = inventory.committedEnd(name);
         verifyingSealed = !isNewest;
         state = State.AWAIT_FDE;
     }
@@ -287,7 +288,7 @@ public final class ArchiveWriter {
             return new Appended(after, EventRole.CONTROL, false, CompletableFuture.completedFuture(after));
         }
         IndexEntry entry = IndexEntry.of(file, BinlogPosition.FIRST_EVENT_OFFSET, stored, EventRole.CONTROL, checksum);
-        return new Appended(after, EventRole.CONTROL, true, submit(List.of(entry)));
+        return new Appended(after, EventRole.CONTROL, true, submit(List.of(entry), null));
     }
 
     private Appended resumeWith(BinlogPosition at, FormatDescription sent) throws IOException, EventRejectedException {
@@ -307,7 +308,7 @@ public final class ArchiveWriter {
         tracker.accept(archivedEvent);
         end = boundary = bufferStart = startPosition;
         buffer.clear();
-        String rotatedTo = inventory.view(file).rotatedTo();
+        String rotatedTo = inventory.committedRotatedTo(file);
         if (rotatedTo != null) {
             closeChannel();
             state = State.ROTATED;
@@ -399,11 +400,11 @@ public final class ArchiveWriter {
             durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
             // one write for the whole hold, not one per transaction: see holdCommits
-            durable = defer(pending);
+            durable = defer(pending, rotateTo);
             pending = new ArrayList<>();
         } else {
             flush();
-            durable = submit(pending);
+            durable = submit(pending, rotateTo);
             pending = new ArrayList<>();
         }
         if (rotateTo != null) {
@@ -465,8 +466,8 @@ public final class ArchiveWriter {
         }
         if (state == State.WRITING || state == State.AWAIT_FDE) {
             // Back to what the archive itself says: after a file closed by its ROTATE, only that next file fits.
-            String newest = inventory.newest();
-            String rotatedTo = newest == null ? null : inventory.view(newest).rotatedTo();
+            String newest = inventory.lastFile();
+            String rotatedTo = newest == null ? null : inventory.committedRotatedTo(newest);
             if (rotatedTo != null) {
                 finishCurrentFile();
                 file = newest;
@@ -496,7 +497,7 @@ public final class ArchiveWriter {
         if (state == State.ROTATED) {
             return Optional.of(BinlogPosition.startOf(expectedNext));
         }
-        String newest = inventory.newest();
+        String newest = inventory.lastFile();
         if (newest == null) {
             return Optional.empty();
         }
@@ -534,21 +535,23 @@ public final class ArchiveWriter {
             throw e;
         }
         channel = ch;
-        inventory.addFile(file, BinlogPosition.FIRST_EVENT_OFFSET);
+        // Not listed yet: readers see the file with its head, in the round that publishes it (see Inventory).
+        inventory.created(file, BinlogPosition.FIRST_EVENT_OFFSET + fdeBytes.length);
         newFile = false;
     }
 
-    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries) throws IOException {
+    /** @param rotatedTo for a file's ROTATE, the file it names (the commit thread holds it from readers) */
+    private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries, String rotatedTo) throws IOException {
         writeDeferred(); // commits go to the thread in order
         CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f), !holding);
+        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo), !holding);
         lastCommit = f;
         return f;
     }
 
-    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries) {
+    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries, String rotatedTo) {
         CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f));
+        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo));
         lastCommit = f;
         return f;
     }
@@ -571,7 +574,7 @@ public final class ArchiveWriter {
         closeChannel();
         verifyLimit = -1;
         verifyingSealed = false;
-        inventory.rotated(file, next);
+        // The commit thread recorded the ROTATE (held from readers until the next file's head is published).
         expectedNext = next;
         state = State.ROTATED;
     }

@@ -93,9 +93,16 @@ public final class BinlogArchive implements AutoCloseable {
             Recovery.Result recovery = Recovery.run(abs, id.map(UpstreamIdentity::basename).orElse(null));
             Inventory inventory = new Inventory(abs);
             for (Recovery.Recovered f : recovery.files()) {
-                inventory.load(f.name(), f.end(), f.rotatedTo());
+                if (f.rotatedTo() != null) {
+                    inventory.loadHeldRotate(f.name(), f.rotateAt(), f.end(), f.rotatedTo());
+                } else {
+                    inventory.load(f.name(), f.end());
+                }
             }
-            index = IndexJournal.open(abs, inventory);
+            if (recovery.unlisted() != null) {
+                inventory.loadUnlisted(recovery.unlisted().name(), recovery.unlisted().end());
+            }
+            index = IndexJournal.open(abs, inventory.committedViews());
             return new BinlogArchive(abs, durability, lockChannel, id.orElse(null), inventory, index, recovery);
         } catch (IOException | ArchiveException | RuntimeException e) {
             if (index != null) {
@@ -281,7 +288,7 @@ public final class BinlogArchive implements AutoCloseable {
                             + " (being written, or a torn tail the next open cuts)");
                 }
             }
-            inventory.load(name, end, null);
+            inventory.load(name, end);
         }
         IndexJournal index = IndexJournal.openReadOnly(abs);
         try {

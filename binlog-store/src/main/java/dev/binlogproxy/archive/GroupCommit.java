@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each round takes every commit submitted so far; in {@link Durability#FSYNC} it runs one
  * {@code force(false)} (fdatasync) per file touched, which covers all of them (group commit: while one sync runs,
  * the next batch gathers), then appends their index entries, publishes the new visible ends and completes their
- * futures. Completing last means a completed future implies the transaction is durable, indexed and readable.
+ * futures. Completing last means a completed future implies the transaction is durable, indexed and readable;
+ * only a rotation's control events (the old file's ROTATE, the new file's FDE) are readable later, with the new
+ * file's head ({@link Inventory}).
  *
  * <p>An fsync error fails the batch and every later commit: after a failed fsync the kernel may have dropped the
  * dirty pages, so retrying could report durable what is not. The archive must be reopened (recovery then works
@@ -28,9 +30,16 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GroupCommit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
-    /** A transaction boundary written to {@code channel}, waiting for its sync. */
+    /**
+     * A transaction boundary written to {@code channel}, waiting for its sync; {@code rotatedTo} is non-null for
+     * a file's closing ROTATE (held from readers until the file it names is listed: see {@link Inventory}).
+     */
     record Commit(FileChannel channel, String file, long end, List<IndexEntry> entries,
-                  CompletableFuture<BinlogPosition> future) {
+                  CompletableFuture<BinlogPosition> future, String rotatedTo) {
+        Commit(FileChannel channel, String file, long end, List<IndexEntry> entries,
+               CompletableFuture<BinlogPosition> future) {
+            this(channel, file, end, entries, future, null);
+        }
     }
 
     private final Durability durability;
@@ -205,18 +214,26 @@ final class GroupCommit implements AutoCloseable {
             return;
         }
         // Commits arrive in file order with growing ends, so each file's last commit holds its new visible end:
-        // publish at each change of file (in the order the files were written) and at the end of the batch.
+        // publish at each change of file (in the order the files were written) and at the end of the batch. A
+        // ROTATE is not published but handed over as such: the inventory shows it with the next file's head.
         for (Commit c : batch) {
             index.append(c.entries());
         }
-        Commit last = batch.get(0);
+        Commit toPublish = null;
         for (Commit c : batch) {
-            if (!c.file().equals(last.file())) {
-                inventory.publish(last.file(), last.end());
+            if (toPublish != null && (c.rotatedTo() != null || !c.file().equals(toPublish.file()))) {
+                inventory.publish(toPublish.file(), toPublish.end());
+                toPublish = null;
             }
-            last = c;
+            if (c.rotatedTo() != null) {
+                inventory.rotate(c.file(), c.end(), c.rotatedTo());
+            } else {
+                toPublish = c;
+            }
         }
-        inventory.publish(last.file(), last.end());
+        if (toPublish != null) {
+            inventory.publish(toPublish.file(), toPublish.end());
+        }
         commits.addAndGet(batch.size());
         for (Commit c : batch) {
             c.future().complete(new BinlogPosition(c.file(), c.end()));

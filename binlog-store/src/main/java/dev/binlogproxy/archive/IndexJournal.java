@@ -76,7 +76,8 @@ final class IndexJournal implements AutoCloseable {
      *                          silently opens queues read-only). A launcher mistake is reported at open, not left
      *                          to degrade every lookup into a scan of the files.
      */
-    static IndexJournal open(Path archiveDir, Inventory files) throws ArchiveException {
+    /** @param files every file with its committed end ({@link Inventory#committedViews()}), oldest first */
+    static IndexJournal open(Path archiveDir, List<Inventory.FileView> files) throws ArchiveException {
         IndexJournal j = new IndexJournal(archiveDir);
         try {
             j.openQueue();
@@ -174,7 +175,7 @@ final class IndexJournal implements AutoCloseable {
         return failure;
     }
 
-    private void reconcile(Inventory files) throws IOException {
+    private void reconcile(List<Inventory.FileView> files) throws IOException {
         if (!outcomeReason.isEmpty()) {
             rebuild(files, outcomeReason);
             return;
@@ -187,22 +188,24 @@ final class IndexJournal implements AutoCloseable {
             rebuild(files, "journal unreadable: " + e);
             return;
         }
-        String newest = files.newest();
+        String newest = files.isEmpty() ? null : files.get(files.size() - 1).name();
+        String oldest = files.isEmpty() ? null : files.get(0).name();
         if (last == null) {
             if (newest == null) {
                 outcome = Outcome.IN_SYNC;
             } else {
-                catchUp(files, files.oldest(), 0, "journal empty");
+                catchUp(files, oldest, 0, "journal empty");
             }
             return;
         }
-        Inventory.FileView lastFile = files.view(last.file());
+        Inventory.FileView lastFile = files.stream().filter(f -> f.name().equals(last.file())).findFirst()
+                .orElse(null);
         if (lastFile == null) {
             if (newest != null && Inventory.FILE_ORDER.compare(last.file(), newest) > 0) {
                 rebuild(files, "journal ends in " + last.file() + ", after the newest file " + newest);
-            } else if (newest != null && Inventory.FILE_ORDER.compare(last.file(), files.oldest()) < 0) {
+            } else if (newest != null && Inventory.FILE_ORDER.compare(last.file(), oldest) < 0) {
                 // Everything it indexed was purged; the files present were never indexed.
-                catchUp(files, files.oldest(), 0, "journal ends in purged file " + last.file());
+                catchUp(files, oldest, 0, "journal ends in purged file " + last.file());
             } else if (newest == null) {
                 rebuild(files, "journal indexes " + last.file() + " but the archive has no files");
             } else {
@@ -246,7 +249,7 @@ final class IndexJournal implements AutoCloseable {
         return Optional.empty();
     }
 
-    private void rebuild(Inventory files, String reason) throws IOException {
+    private void rebuild(List<Inventory.FileView> files, String reason) throws IOException {
         LOG.warn("rebuilding the index journal {} from the binlog files: {}", dir, reason);
         if (queue != null) {
             queue.close();
@@ -255,15 +258,15 @@ final class IndexJournal implements AutoCloseable {
         deleteRecursively(dir);
         catalog.clear();
         queue = build(dir);
-        String oldest = files.oldest();
-        if (oldest != null) {
-            appendFromFiles(files, oldest, 0);
+        if (!files.isEmpty()) {
+            appendFromFiles(files, files.get(0).name(), 0);
         }
         outcome = Outcome.REBUILT;
         outcomeReason = reason;
     }
 
-    private void catchUp(Inventory files, String fromFile, long fromOffset, String reason) throws IOException {
+    private void catchUp(List<Inventory.FileView> files, String fromFile, long fromOffset, String reason)
+            throws IOException {
         LOG.info("index journal {} is behind the files ({}); catching up from {}:{}", dir, reason, fromFile,
                 fromOffset);
         appendFromFiles(files, fromFile, fromOffset);
@@ -271,9 +274,10 @@ final class IndexJournal implements AutoCloseable {
         outcomeReason = reason;
     }
 
-    private void appendFromFiles(Inventory files, String fromFile, long fromOffset) throws IOException {
+    private void appendFromFiles(List<Inventory.FileView> files, String fromFile, long fromOffset)
+            throws IOException {
         try (ExcerptAppender a = queue.createAppender()) {
-            for (Inventory.FileView f : files.views()) {
+            for (Inventory.FileView f : files) {
                 if (Inventory.FILE_ORDER.compare(f.name(), fromFile) < 0) {
                     continue;
                 }

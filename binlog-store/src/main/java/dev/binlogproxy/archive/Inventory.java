@@ -25,6 +25,28 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Invariants: a visible end only grows and always sits on a transaction boundary (the writer publishes nothing
  * else); every file but the newest is sealed (it will never grow); a sealed file's visible end is its size.
+ *
+ * <p>A rotation becomes visible as a master shows it, all at once. On a master the ROTATE at the end of the old
+ * file and the new file with its head (FORMAT_DESCRIPTION, then PREVIOUS_GTIDS on MySQL, GTID_LIST and
+ * BINLOG_CHECKPOINT on MariaDB) are written under one lock, so a dump never finds a file it cannot read the head
+ * of, nor a ROTATE to a file that does not exist. Here:
+ * <ul>
+ *   <li>A new file is <em>listed</em> (readers can see it at all: {@link #view}, {@link #newest}, {@link #list})
+ *       only in the lock hold that publishes its first complete event after the FDE ({@link #publish}); the file
+ *       is {@link #created} unlisted when its FDE is durable. In that same hold the previous file's ROTATE (held
+ *       since its commit, see {@link #rotate}) is published, its {@code rotatedTo} recorded, and the previous file
+ *       sealed. So no reader ever sees a ROTATE to a file that is not listed, nor a listed file without its
+ *       head.</li>
+ *   <li>A ROTATE whose next file never gets a head (the master died mid-rotation, the upstream went away) stays
+ *       unpublished: readers stop before it. Also across a reopen: {@link Recovery} loads a newest file ending in
+ *       a ROTATE with the ROTATE held, and a newest file holding nothing past its FDE unlisted.</li>
+ *   <li>A file the upstream gives nothing past its FDE before it moves on (no server writes one, but the writer
+ *       takes it): listed, with just its FDE visible, when the writer moves on: at the commit of its ROTATE (which
+ *       is then held as any ROTATE), or when the next file is created.</li>
+ * </ul>
+ * The writer side sees more than readers: {@link #lastFile}, {@link #holds}, {@link #committedEnd} and
+ * {@link #committedRotatedTo} include the unlisted file and a held ROTATE (what is durable and must not be
+ * written again).
  */
 final class Inventory {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inventory.class);
@@ -44,9 +66,28 @@ final class Inventory {
         volatile boolean sealed;
         volatile String rotatedTo;
         int readers;
+        /** Under the lock: the end of what the writer committed (past visibleEnd only by a held ROTATE). */
+        long end;
+        /** Under the lock: the file ends at {@link #end} with a ROTATE to this file, not yet published. */
+        String heldRotatedTo;
 
         FileState(long visibleEnd) {
             this.visibleEnd = visibleEnd;
+            this.end = visibleEnd;
+        }
+    }
+
+    /** The writer's newest file while it is not listed: its FDE is durable, its head not yet committed. */
+    private static final class Unlisted {
+        final String name;
+        /** Where its FDE ends: a publication past it lists the file. */
+        final long fdeEnd;
+        long end;
+
+        Unlisted(String name, long fdeEnd, long end) {
+            this.name = name;
+            this.fdeEnd = fdeEnd;
+            this.end = end;
         }
     }
 
@@ -57,6 +98,8 @@ final class Inventory {
     private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
     /** One-shot callbacks of readers driven by an event loop ({@link #whenChanged}); each change runs them all. */
     private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
+    /** Under the lock. */
+    private Unlisted unlisted;
     private volatile long generation;
     private volatile boolean closed;
 
@@ -64,48 +107,83 @@ final class Inventory {
         this.dir = dir;
     }
 
-    /** Adds a file found on disk at open (oldest first). */
-    void load(String name, long end, String rotatedTo) {
+    /** Adds a file found on disk at open (oldest first), readable to {@code end}. */
+    void load(String name, long end) {
         lock.lock();
         try {
             if (!files.isEmpty()) {
                 files.lastEntry().getValue().sealed = true;
             }
-            FileState st = new FileState(end);
-            st.rotatedTo = rotatedTo;
-            files.put(name, st);
+            files.put(name, new FileState(end));
         } finally {
             lock.unlock();
         }
     }
 
-    /** A new newest file, readable up to {@code visibleEnd}; the previous newest is finished. */
-    void addFile(String name, long visibleEnd) {
+    /**
+     * At open: the newest listed file ends with a ROTATE (at {@code rotateAt}, ending at {@code end}) to a file
+     * that is not listed. The ROTATE stays held until {@code next} is listed.
+     */
+    void loadHeldRotate(String name, long rotateAt, long end, String next) {
+        load(name, rotateAt);
         lock.lock();
         try {
-            Map.Entry<String, FileState> previous = files.lastEntry();
-            if (previous != null && FILE_ORDER.compare(previous.getKey(), name) >= 0) {
-                throw new IllegalStateException("new file " + name + " does not sort after " + previous.getKey());
-            }
-            // listed before the seal, so a reader that sees the seal (see view) finds the next file too
-            files.put(name, new FileState(visibleEnd));
-            if (previous != null) {
-                previous.getValue().sealed = true;
-            }
-            changedLocked();
+            FileState st = files.get(name);
+            st.end = end;
+            st.heldRotatedTo = next;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Makes {@code file} readable up to {@code end} (a transaction boundary) and wakes waiting readers. */
+    /** At open: the newest file on disk holds nothing past its FDE; it stays unlisted until its head arrives. */
+    void loadUnlisted(String name, long fdeEnd) {
+        created(name, fdeEnd);
+    }
+
+    /**
+     * The writer created {@code name} and made its FDE (ending at {@code fdeEnd}) durable. The file is not listed
+     * until its head is published. A previous unlisted file (nothing past its FDE, and no ROTATE) is listed now:
+     * the upstream has moved on from it.
+     */
+    void created(String name, long fdeEnd) {
+        lock.lock();
+        try {
+            String last = lastFileLocked();
+            if (last != null && FILE_ORDER.compare(last, name) >= 0) {
+                throw new IllegalStateException("new file " + name + " does not sort after " + last);
+            }
+            if (unlisted != null) {
+                listLocked(unlisted.end);
+            }
+            unlisted = new Unlisted(name, fdeEnd, fdeEnd);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes {@code file} readable up to {@code end} (a transaction boundary) and wakes waiting readers. For the
+     * unlisted file, an end past its FDE is its head: the file is listed, with the previous file's ROTATE.
+     */
     void publish(String file, long end) {
         lock.lock();
         try {
+            if (unlisted != null && unlisted.name.equals(file)) {
+                unlisted.end = Math.max(unlisted.end, end);
+                if (end > unlisted.fdeEnd) {
+                    listLocked(unlisted.end);
+                }
+                return;
+            }
             FileState st = files.get(file);
             if (st == null) {
                 throw new IllegalStateException("publish to unknown file " + file);
             }
+            if (st.heldRotatedTo != null) {
+                throw new IllegalStateException("publish to " + file + " after its ROTATE");
+            }
+            st.end = Math.max(st.end, end);
             if (end > st.visibleEnd) {
                 st.visibleEnd = end;
                 changedLocked();
@@ -115,15 +193,131 @@ final class Inventory {
         }
     }
 
-    /** Records that {@code file} ends with a ROTATE to {@code next}. */
-    void rotated(String file, String next) {
+    /**
+     * The commit of {@code file}'s ROTATE to {@code next}, ending at {@code end}: durable, but held from readers
+     * until {@code next} is listed with its head. An unlisted file that gets its ROTATE right after its FDE is
+     * listed now, with just its FDE readable.
+     */
+    void rotate(String file, long end, String next) {
+        lock.lock();
+        try {
+            if (unlisted != null && unlisted.name.equals(file)) {
+                listLocked(unlisted.end);
+            }
+            FileState st = files.get(file);
+            if (st == null || !file.equals(files.lastKey())) {
+                throw new IllegalStateException("ROTATE in " + file + ", which is not the newest file");
+            }
+            st.end = end;
+            st.heldRotatedTo = next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lists the unlisted file, readable to {@code visibleEnd}, and publishes the previous file's held ROTATE.
+     * Readers look without the lock, so the order of the writes matters: the new file is in the map (whole)
+     * before the ROTATE naming it becomes readable, and the previous file is sealed after its last publication.
+     */
+    private void listLocked(long visibleEnd) {
+        Unlisted u = unlisted;
+        unlisted = null;
+        Map.Entry<String, FileState> previous = files.lastEntry();
+        FileState st = new FileState(visibleEnd);
+        st.end = u.end;
+        files.put(u.name, st);
+        if (previous != null) {
+            FileState p = previous.getValue();
+            if (p.heldRotatedTo != null) {
+                if (!p.heldRotatedTo.equals(u.name)) {
+                    throw new IllegalStateException(previous.getKey() + " ends with a ROTATE to " + p.heldRotatedTo
+                            + ", but the next file is " + u.name);
+                }
+                p.visibleEnd = p.end;
+                p.rotatedTo = p.heldRotatedTo;
+                p.heldRotatedTo = null;
+            }
+            p.sealed = true;
+        }
+        changedLocked();
+    }
+
+    // ---- the writer's side: everything committed, listed or not ----
+
+    /** The newest file the writer has: the unlisted one if any, else the newest listed. */
+    String lastFile() {
+        lock.lock();
+        try {
+            return lastFileLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String lastFileLocked() {
+        return unlisted != null ? unlisted.name : newest();
+    }
+
+    /** Whether the archive holds {@code file}, listed or not. */
+    boolean holds(String file) {
+        lock.lock();
+        try {
+            return unlisted != null && unlisted.name.equals(file) || files.containsKey(file);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How far {@code file} is committed (a held ROTATE included); -1 if the archive does not hold it. */
+    long committedEnd(String file) {
+        lock.lock();
+        try {
+            if (unlisted != null && unlisted.name.equals(file)) {
+                return unlisted.end;
+            }
+            FileState st = files.get(file);
+            return st == null ? -1 : st.end;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The file {@code file}'s committed ROTATE names, published or held; null if it has none. */
+    String committedRotatedTo(String file) {
         lock.lock();
         try {
             FileState st = files.get(file);
-            if (st != null) {
-                st.rotatedTo = next;
-                changedLocked();
+            if (st == null) {
+                return null;
             }
+            return st.heldRotatedTo != null ? st.heldRotatedTo : st.rotatedTo;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Every file with its committed end, the unlisted one last: what the index journal must cover (the commit
+     * thread indexes an event before it is visible, and a held ROTATE or an unlisted FDE is indexed too).
+     */
+    List<FileView> committedViews() {
+        lock.lock();
+        try {
+            List<FileView> out = new ArrayList<>(files.size() + 1);
+            for (Map.Entry<String, FileState> e : files.entrySet()) {
+                FileState st = e.getValue();
+                String next = files.higherKey(e.getKey());
+                if (next == null && unlisted != null) {
+                    next = unlisted.name;
+                }
+                out.add(new FileView(e.getKey(), st.end, st.sealed, st.heldRotatedTo != null ? st.heldRotatedTo
+                        : st.rotatedTo, next));
+            }
+            if (unlisted != null) {
+                out.add(new FileView(unlisted.name, unlisted.end, false, null, null));
+            }
+            return out;
         } finally {
             lock.unlock();
         }

@@ -1,7 +1,16 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.file.BinlogDamage;
+import dev.binlogproxy.binlog.file.BinlogFileDamagedException;
+import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;
+import dev.binlogproxy.binlog.file.FileEvent;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,17 +44,39 @@ import java.util.stream.Stream;
  *   <li>No whole FDE (a crash while the file was being created): the file is deleted, nothing in it was ever
  *       acknowledged, and the dump resumes at its position 4.</li>
  * </ul>
+ *
+ * <p>Then the rotation invariant of {@link Inventory} (a file is listed only with its head, a ROTATE is readable
+ * only once the file it names is listed) is restored for what a crash mid-rotation leaves:
+ * <ul>
+ *   <li>A newest file with nothing past its FDE (killed after the FDE was made durable, before the head): kept,
+ *       but unlisted; the writer resumes in it after the FDE (as the master's dump resumes mid-file) and the file
+ *       is listed when its head is published. Deleting it instead would leave the index journal, which already
+ *       has its FDE, ahead of the files (a rebuild at every such reopen).</li>
+ *   <li>The newest listed file ending with a ROTATE (the newest on disk, or the one before an unlisted file):
+ *       the ROTATE stays held, so readers stop before it until the next file's head is published.</li>
+ * </ul>
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final Pattern BINLOG_NAME = Pattern.compile(".+\\.[0-9]+");
 
-    /** One file as recovery left it; {@code rotatedTo} only for the newest (what the writer resumes after). */
-    record Recovered(String name, long end, String rotatedTo) {
+    /**
+     * One file as recovery left it, {@code end} bytes long. Only for the newest listed file: {@code rotatedTo}
+     * if it ends with a ROTATE (held from readers; what the writer resumes after), starting at {@code rotateAt}.
+     */
+    record Recovered(String name, long end, long rotateAt, String rotatedTo) {
+        Recovered(String name, long end) {
+            this(name, end, -1, null);
+        }
     }
 
-    /** What recovery found and did; the actions are also logged. */
-    record Result(List<Recovered> files, List<String> actions) {
+    /**
+     * What recovery found and did; the actions are also logged.
+     *
+     * @param files    the files to list, oldest first
+     * @param unlisted the newest file if it holds nothing past its FDE (its end is the FDE's), else null
+     */
+    record Result(List<Recovered> files, Recovered unlisted, List<String> actions) {
     }
 
     private Recovery() {
@@ -55,6 +87,7 @@ final class Recovery {
         List<String> actions = new ArrayList<>();
         String rotatedTo = null;
         long newestEnd = 0;
+        long fdeEnd = 0;
         while (!names.isEmpty()) {
             String newest = names.get(names.size() - 1);
             Path path = dir.resolve(newest);
@@ -88,16 +121,79 @@ final class Recovery {
             // The ROTATE counts only if it is the last event that stays.
             rotatedTo = cut == s.validEnd() ? s.rotate().map(r -> r.nextFile()).orElse(null) : null;
             newestEnd = cut;
+            fdeEnd = head(path).fdeEnd();
             break;
         }
         actions.forEach(a -> LOG.warn("archive {}: {}", dir, a));
+        Recovered unlisted = null;
+        if (!names.isEmpty() && newestEnd == fdeEnd) {
+            String name = names.remove(names.size() - 1);
+            unlisted = new Recovered(name, fdeEnd);
+            LOG.info("archive {}: {} holds nothing past its FORMAT_DESCRIPTION: kept unlisted until its head is"
+                    + " archived", dir, name);
+            if (!names.isEmpty()) {
+                // The file before it is the newest listed: its ROTATE (to the unlisted file) stays held.
+                String previous = names.get(names.size() - 1);
+                newestEnd = Files.size(dir.resolve(previous));
+                rotatedTo = name;
+            }
+        }
         List<Recovered> out = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            boolean last = i == names.size() - 1;
             String name = names.get(i);
-            out.add(new Recovered(name, last ? newestEnd : Files.size(dir.resolve(name)), last ? rotatedTo : null));
+            if (i < names.size() - 1) {
+                out.add(new Recovered(name, Files.size(dir.resolve(name))));
+                continue;
+            }
+            Path path = dir.resolve(name);
+            long rotateAt = rotatedTo == null ? -1 : rotateStart(path, newestEnd, rotatedTo);
+            out.add(rotateAt < 0 ? new Recovered(name, newestEnd)
+                    : new Recovered(name, newestEnd, rotateAt, rotatedTo));
         }
-        return new Result(out, actions);
+        return new Result(out, unlisted, actions);
+    }
+
+    private record Head(long fdeEnd, ChecksumAlgorithm checksum) {
+    }
+
+    /** A file's FDE, read (and checked) alone. */
+    private static Head head(Path path) throws IOException, ArchiveDamagedException {
+        try (BinlogFileReader r = BinlogFileReader.open(path)) {
+            FileEvent fde = r.next();
+            if (fde == null) {
+                throw new ArchiveDamagedException(path, BinlogPosition.FIRST_EVENT_OFFSET, "no FORMAT_DESCRIPTION");
+            }
+            return new Head(fde.endOffset(), r.checksum());
+        } catch (BinlogFileDamagedException e) {
+            throw new ArchiveDamagedException(path, e.damage().offset(), e.damage().reason());
+        }
+    }
+
+    /**
+     * Where the ROTATE to {@code next} that ends the file at {@code end} starts; -1 if the file does not end with
+     * one. Reads only the FDE and the last event (the size of a ROTATE follows from the name it carries), so a
+     * large finished file is not scanned again.
+     */
+    private static long rotateStart(Path path, long end, String next) throws IOException, ArchiveDamagedException {
+        Head h = head(path);
+        int size = BinlogEvent.HEADER_LENGTH + 8 + next.getBytes(StandardCharsets.ISO_8859_1).length
+                + h.checksum().trailerLength();
+        long at = end - size;
+        if (at < h.fdeEnd()) {
+            return -1;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            Fsync.readFully(ch, b, at);
+        }
+        BinlogEvent e = BinlogEvent.wrap(b.array());
+        try {
+            boolean isRotate = e.type() == EventType.ROTATE && e.eventSize() == size && e.logPos() == end
+                    && EventChecksum.matches(e, h.checksum()) && Rotate.decode(e, h.checksum()).nextFile().equals(next);
+            return isRotate ? at : -1;
+        } catch (MalformedEventException | IllegalArgumentException ex) {
+            return -1;
+        }
     }
 
     /** The binlog files of the directory in binlog order; other files (index, properties, lock) are not. */

@@ -35,7 +35,9 @@ final class Verifier {
     }
 
     VerifyReport run() throws IOException {
-        List<Inventory.FileView> views = inventory.views();
+        // What the writer committed, not only what readers see: a held ROTATE and a file not listed yet (its FDE
+        // alone) are on disk and indexed, and checked as such.
+        List<Inventory.FileView> views = inventory.committedViews();
         List<VerifyReport.FileCheck> checks = new ArrayList<>();
         List<String> fileProblems = new ArrayList<>();
         for (int i = 0; i < views.size(); i++) {
@@ -127,10 +129,11 @@ final class Verifier {
             } else if (problems.isEmpty()) {
                 IndexEntry extra = nextRelevant(cursor, oldest);
                 // Entries of the newest file past its visible end: appended by the commit thread, about to be published.
-                // So are entries of files the writer started since the snapshot.
+                // So are entries of files the writer started since the snapshot, listed or not yet (a new file is
+                // listed with its head: its FDE is indexed before), and of a ROTATE held until the next file's head.
                 while (extra != null && (extra.file().equals(newest.name()) && extra.offset() >= newest.visibleEnd()
                         || Inventory.FILE_ORDER.compare(extra.file(), newest.name()) > 0
-                        && (inventory.contains(extra.file()) || inPlace && Files.exists(dir.resolve(extra.file()))))) {
+                        && (inventory.holds(extra.file()) || inPlace && Files.exists(dir.resolve(extra.file()))))) {
                     extra = nextRelevant(cursor, oldest);
                 }
                 if (extra != null) {

@@ -20,6 +20,9 @@
  *   <li>A transaction is visible (readers, lookups) and acknowledged (its durable future) only when it is whole
  *       and, in {@code FSYNC} mode, synced; visibility, the index and acks advance together on one commit thread,
  *       in order. Readers never see bytes a disconnect or a crash could still take back.</li>
+ *   <li>A rotation is visible at once, as on a master: a new file is listed only together with its head (FDE and
+ *       the first event after it), and the old file's ROTATE becomes readable in that same step (see
+ *       {@code Inventory}).</li>
  *   <li>Nothing corrupt is ever written: every event is checked (log_pos chain, CRC, boundaries) before it is.</li>
  *   <li>Recovery cuts only what cannot have been acknowledged (a torn or unfinished tail of the newest file) and
  *       refuses to touch anything else.</li>

@@ -64,11 +64,17 @@ class CrashSafetyTest {
                 a.checkIdentity(Dump.identity(SCENARIO));
                 ArchiveWriter w = a.writer();
                 for (int k = 1; System.nanoTime() < stopAt; k++) {
-                    for (Appended ap : Dump.feedFile(w, Dump.streamName(k), Dump.streamFile(SCENARIO, k))) {
+                    List<Appended> appended = Dump.feedFile(w, Dump.streamName(k), Dump.streamFile(SCENARIO, k));
+                    for (int i = 0; i < appended.size(); i++) {
+                        Appended ap = appended.get(i);
                         if (ap.durable() != null) {
+                            // A rotation's FDE and ROTATE (first and last event of every stream file) are durable
+                            // when acknowledged, readable only with the next file's head: the parent checks them
+                            // against the files on disk, everything else against what readers see.
+                            String kind = i == 0 || i == appended.size() - 1 ? "R" : "T";
                             ap.durable().thenAccept(p -> {
                                 synchronized (out) {
-                                    out.println("ACK " + p.file() + " " + p.offset());
+                                    out.println("ACK " + p.file() + " " + p.offset() + " " + kind);
                                 }
                             });
                         }
@@ -86,11 +92,12 @@ class CrashSafetyTest {
         int rebuilt = 0;
         long totalAcks = 0;
         int lagging = 0;
+        int midRotation = 0;
         for (int i = 0; i < ITERATIONS; i++) {
             Path dir = tmp.resolve("run" + i);
             int delayMs = random.nextInt(400);
             String context = "iteration " + i + " (seed " + seed + ", killed " + delayMs + " ms after the first ack)";
-            List<BinlogPosition> acks = runAndKill(dir, delayMs, context);
+            List<Ack> acks = runAndKill(dir, delayMs, context);
             totalAcks += acks.size();
             // what `verify` sees of a killed writer's archive before anything repairs it: no damage, at most a
             // torn tail and an index that lags
@@ -100,15 +107,23 @@ class CrashSafetyTest {
             try (BinlogArchive a = BinlogArchive.open(dir)) {
                 cut += a.recovery().actions().isEmpty() ? 0 : 1;
                 rebuilt += a.index().outcome() == IndexJournal.Outcome.IN_SYNC ? 0 : 1;
+                // killed between a ROTATE and the next file's head: the ROTATE held, the next file unlisted or absent
+                midRotation += a.resumePosition().orElseThrow().offset() == 4
+                        || Files.exists(dir.resolve(Dump.streamName(a.files().size() + 1))) ? 1 : 0;
                 checkRecovered(a, dir, acks, context);
                 resumeAndFinish(a, dir, context);
             }
         }
         System.out.printf("crash test: %d kills, %d acks checked, %d recoveries cut a tail, %d index repairs,"
-                + " %d in-place verifies saw the index lag%n", ITERATIONS, totalAcks, cut, rebuilt, lagging);
+                + " %d in-place verifies saw the index lag, %d kills mid-rotation%n", ITERATIONS, totalAcks, cut,
+                rebuilt, lagging, midRotation);
     }
 
-    private List<BinlogPosition> runAndKill(Path dir, int delayMs, String context) throws Exception {
+    /** A durable future that completed; {@code rotation}: a file's FDE or ROTATE. */
+    private record Ack(BinlogPosition position, boolean rotation) {
+    }
+
+    private List<Ack> runAndKill(Path dir, int delayMs, String context) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -120,7 +135,7 @@ class CrashSafetyTest {
                 System.getProperty("java.class.path"), Writer.class.getName(), dir.toString()));
         Process child = new ProcessBuilder(cmd).redirectError(dir.resolveSibling(dir.getFileName() + ".err").toFile())
                 .start();
-        List<BinlogPosition> acks = new ArrayList<>();
+        List<Ack> acks = new ArrayList<>();
         CountDownLatch firstAck = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
             // Only newline-terminated lines count: the kill may cut the last one short.
@@ -133,9 +148,9 @@ class CrashSafetyTest {
                     }
                     String[] f = line.toString().split(" ");
                     line.setLength(0);
-                    if (f.length == 3 && f[0].equals("ACK")) {
+                    if (f.length == 4 && f[0].equals("ACK")) {
                         synchronized (acks) {
-                            acks.add(new BinlogPosition(f[1], Long.parseLong(f[2])));
+                            acks.add(new Ack(new BinlogPosition(f[1], Long.parseLong(f[2])), f[3].equals("R")));
                         }
                         firstAck.countDown();
                     }
@@ -161,7 +176,7 @@ class CrashSafetyTest {
         }
     }
 
-    private void checkRecovered(BinlogArchive a, Path dir, List<BinlogPosition> acks, String context)
+    private void checkRecovered(BinlogArchive a, Path dir, List<Ack> acks, String context)
             throws Exception {
         List<ArchivedFile> files = a.files();
         assertFalse(files.isEmpty(), context);
@@ -182,10 +197,25 @@ class CrashSafetyTest {
         }
         String newest = files.get(files.size() - 1).name();
         long newestSize = files.get(files.size() - 1).size();
-        for (BinlogPosition ack : acks) {
-            int byFile = Inventory.FILE_ORDER.compare(ack.file(), newest);
-            assertTrue(byFile < 0 || byFile == 0 && ack.offset() <= newestSize,
-                    context + ": acknowledged " + ack + " is gone (archive ends at " + newest + ":" + newestSize + ")");
+        // Listed only with its head: a file after the newest listed one holds exactly its FDE.
+        String after = Dump.streamName(files.size() + 1);
+        int fdeSize = Dump.events(expected(files.size() + 1)).get(0).event().eventSize();
+        if (Files.exists(dir.resolve(after))) {
+            assertArrayEquals(Arrays.copyOf(expected(files.size() + 1), 4 + fdeSize),
+                    Files.readAllBytes(dir.resolve(after)), context + ": the unlisted file holds its FDE");
+            assertEquals(Optional.of(new BinlogPosition(after, 4 + fdeSize)), a.resumePosition(), context);
+        }
+        for (Ack ack : acks) {
+            BinlogPosition p = ack.position();
+            int byFile = Inventory.FILE_ORDER.compare(p.file(), newest);
+            if (ack.rotation()) {
+                // durable, maybe held from readers (a ROTATE, an unlisted file's FDE)
+                assertTrue(Files.exists(dir.resolve(p.file())) && Files.size(dir.resolve(p.file())) >= p.offset(),
+                        context + ": acknowledged " + p + " is not on disk");
+            } else {
+                assertTrue(byFile < 0 || byFile == 0 && p.offset() <= newestSize, context + ": acknowledged "
+                        + p + " is not readable (archive ends at " + newest + ":" + newestSize + ")");
+            }
         }
         VerifyReport report = a.verify();
         assertTrue(report.ok(), context + ": " + report);

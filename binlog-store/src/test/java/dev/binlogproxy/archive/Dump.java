@@ -118,6 +118,17 @@ final class Dump {
         return out;
     }
 
+    /**
+     * startFile at 4, the FDE and the first event after it: the file's head, with which the archive lists the file
+     * (and makes the previous file's ROTATE readable). Returns the head event's append.
+     */
+    static Appended feedHead(ArchiveWriter w, String name, byte[] file) throws Exception {
+        List<Positioned> events = events(file);
+        w.startFile(name, 4);
+        w.appendFormatDescription(asDumpSends(events.get(0).event()));
+        return w.append(events.get(1).event());
+    }
+
     /** An empty archive that mirrors the scenario's master. */
     static BinlogArchive fresh(Path dir, String scenario, Durability durability) throws Exception {
         BinlogArchive a = BinlogArchive.open(dir, durability);

@@ -34,11 +34,15 @@ class ReadersSeeOnlyCompleteTransactionsTest {
             ArchiveWriter w = a.writer();
             w.startFile(Dump.FILE1, 4);
             w.appendFormatDescription(events.get(0).event()).durable().get();
+            assertThrows(ArchiveException.class, () -> a.openReader(BinlogPosition.startOf(Dump.FILE1)),
+                    "a file is listed only with its head");
+            w.append(events.get(1).event()).durable().get();
             try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE1))) {
                 assertEquals(events.get(0).event(), r.next());
-                long readTo = events.get(0).end();
+                assertEquals(events.get(1).event(), r.next());
+                long readTo = events.get(1).end();
                 long lastBoundary = readTo;
-                for (Dump.Positioned p : events.subList(1, events.size())) {
+                for (Dump.Positioned p : events.subList(2, events.size() - 1)) {
                     Appended ap = w.append(p.event());
                     if (ap.durable() != null) {
                         ap.durable().get();
@@ -51,7 +55,11 @@ class ReadersSeeOnlyCompleteTransactionsTest {
                     }
                     assertEquals(lastBoundary, r.position().offset(), "after " + p.event());
                 }
-                assertEquals(f1.length, r.position().offset());
+                Dump.Positioned rotate = events.get(events.size() - 1);
+                assertEquals(rotate.offset(), r.position().offset());
+                assertEquals(f1.length, w.append(rotate.event()).durable().get().offset());
+                assertNull(r.next(), "the ROTATE waits for the next file's head");
+                assertEquals(rotate.offset(), r.position().offset());
             }
         }
     }
@@ -91,6 +99,7 @@ class ReadersSeeOnlyCompleteTransactionsTest {
     void viewedEntriesShowTheFileBytesAndCopiedOnesStayCopies() throws Exception {
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
             Dump.feedFile(a.writer(), Dump.FILE1, f1).get(events.size() - 1).durable().get();
+            Dump.feedHead(a.writer(), Dump.FILE2, Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2)).durable().get();
             byte[] onDisk = java.nio.file.Files.readAllBytes(a.directory().resolve(Dump.FILE1));
             int viewed = 0;
             try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE1))) {
@@ -115,7 +124,8 @@ class ReadersSeeOnlyCompleteTransactionsTest {
                         viewed++;
                     }
                 }
-                assertNull(r.nextEntry(Long.MAX_VALUE, t -> false, 64 * 1024));
+                assertEquals(EventType.FORMAT_DESCRIPTION.code(),
+                        r.nextEntry(Long.MAX_VALUE, t -> true, 64 * 1024).typeCode(), "then the next file");
             }
             assertTrue(viewed > 0, "some events were viewed");
         }
@@ -206,14 +216,13 @@ class ReadersSeeOnlyCompleteTransactionsTest {
     }
 
     @Test
-    void aTailingReaderFollowsTheRotateIntoTheNextFile() throws Exception {
+    void aTailingReaderGetsTheRotateWithTheNextFileAndReadsOnIntoItsHead() throws Exception {
         byte[] f2 = Dump.archived(Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2));
+        List<Dump.Positioned> events2 = Dump.events(f2);
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
-            Dump.feedFile(a.writer(), Dump.FILE1, f1);
+            Dump.feedFile(a.writer(), Dump.FILE1, f1).get(events.size() - 1).durable().get();
             try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, events.get(events.size() - 2).end()))) {
-                BinlogEvent rotate = r.next(Duration.ofSeconds(10));
-                assertEquals(EventType.ROTATE, rotate.type());
-                assertNull(r.next(Duration.ofMillis(50)), "mysql-bin.000002 does not exist yet");
+                assertNull(r.next(Duration.ofMillis(50)), "the ROTATE names mysql-bin.000002, which is not listed yet");
                 CompletableFuture<BinlogEvent> got = CompletableFuture.supplyAsync(() -> {
                     try {
                         return r.next(Duration.ofSeconds(20));
@@ -222,11 +231,15 @@ class ReadersSeeOnlyCompleteTransactionsTest {
                     }
                 });
                 Dump.feedFile(a.writer(), Dump.FILE2, f2);
-                BinlogEvent fde = got.get(10, TimeUnit.SECONDS);
+                BinlogEvent rotate = got.get(10, TimeUnit.SECONDS);
+                assertEquals(EventType.ROTATE, rotate.type());
+                // The rest is readable without waiting: the next file was listed with its head.
+                BinlogEvent fde = r.next();
                 assertEquals(EventType.FORMAT_DESCRIPTION, fde.type());
                 assertEquals(new BinlogPosition(Dump.FILE2, 4 + fde.eventSize()), r.position());
-                assertEquals(Dump.FILE2, r.position().file());
                 assertNotNull(r.formatDescription());
+                assertEquals(events2.get(1).event(), r.next());
+                assertEquals(EventType.PREVIOUS_GTIDS, events2.get(1).event().type());
             }
         }
     }
@@ -235,6 +248,7 @@ class ReadersSeeOnlyCompleteTransactionsTest {
     void positionsMustBeEventStarts() throws Exception {
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
             Dump.feedFile(a.writer(), Dump.FILE1, f1).get(events.size() - 1).durable().get();
+            Dump.feedHead(a.writer(), Dump.FILE2, Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2)).durable().get();
             // Every event end is a valid start, inside a transaction too (as for a master).
             for (Dump.Positioned p : events) {
                 try (ArchiveReader r = a.openReader(new BinlogPosition(Dump.FILE1, p.end()))) {

@@ -62,8 +62,6 @@ public final class BinlogSender {
      * take turns: one catching up on a backlog does not hold a tailing one back by more than this.
      */
     static final int STEP_BYTES = 1 << 20;
-    /** How long a non-blocking dump waits for the head of a file that was just listed. */
-    private static final long FRESH_FILE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
     private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
 
@@ -109,7 +107,6 @@ public final class BinlogSender {
     private MySqlSkip mysqlSkip;
     private MariaSkip mariaSkip;
     private boolean firstFileFde = true;
-    private boolean freshFileAwaited;
     private FileChannel regionChannel;
     private String regionFile;
     private boolean prepared;
@@ -355,17 +352,6 @@ public final class BinlogSender {
                 sendHeartbeat();
             }
             readSinceEnd = false;
-            BinlogPosition at = reader.position();
-            if (request.nonBlocking() && !freshFileAwaited && !at.file().equals(entryFile)
-                    && at.offset() == BinlogPosition.FIRST_EVENT_OFFSET) {
-                // Past a ROTATE into a file that is listed but whose head (FDE, PREVIOUS_GTIDS / GTID_LIST) is not
-                // published yet: a master writes them with the file, so give the commit a moment to show them.
-                freshFileAwaited = true;
-                out.push();
-                idleGeneration = generation;
-                idleNanos = FRESH_FILE_NANOS;
-                return Progress.IDLE;
-            }
             out.push();
             if (request.nonBlocking()) {
                 out.eof();

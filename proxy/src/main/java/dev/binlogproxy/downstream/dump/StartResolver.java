@@ -155,7 +155,7 @@ final class StartResolver {
      * file); refused when even the oldest file's PREVIOUS_GTIDS (the purged GTIDs) are not all in its set.
      */
     private static Start byMySqlGtids(BinlogArchive archive, List<ArchivedFile> files, MySqlGtidSet executed)
-            throws IOException, InterruptedException {
+            throws IOException {
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
@@ -192,7 +192,7 @@ final class StartResolver {
      * file. Groups up to the replica's GTID in each domain are skipped from that file on.
      */
     private static Start byMariaGtids(BinlogArchive archive, List<ArchivedFile> files, MariaGtidPosition state)
-            throws IOException, InterruptedException {
+            throws IOException {
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
@@ -255,8 +255,7 @@ final class StartResolver {
         return true;
     }
 
-    private static MySqlGtidSet previousGtids(BinlogArchive archive, String file)
-            throws IOException, InterruptedException {
+    private static MySqlGtidSet previousGtids(BinlogArchive archive, String file) throws IOException {
         BinlogEvent e = headerEvent(archive, file, EventType.PREVIOUS_GTIDS);
         if (e == null) {
             return MySqlGtidSet.EMPTY;
@@ -268,8 +267,7 @@ final class StartResolver {
         }
     }
 
-    private static List<MariaGtid> gtidList(BinlogArchive archive, String file)
-            throws IOException, InterruptedException {
+    private static List<MariaGtid> gtidList(BinlogArchive archive, String file) throws IOException {
         BinlogEvent e = headerEvent(archive, file, EventType.MARIA_GTID_LIST);
         if (e == null) {
             return List.of();
@@ -281,30 +279,16 @@ final class StartResolver {
         }
     }
 
-    /** The event of this type among the control events at the head of the file (after the FDE), if any. */
-    private static BinlogEvent headerEvent(BinlogArchive archive, String file, EventType type)
-            throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + CATCH_UP_NANOS;
+    /**
+     * The event of this type among the control events at the head of the file (after the FDE), if any. No wait:
+     * the archive lists a file only together with its head (FDE and the PREVIOUS_GTIDS / GTID_LIST after it), as
+     * a master writes them with the file, so a file without the event here is a file without it.
+     */
+    private static BinlogEvent headerEvent(BinlogArchive archive, String file, EventType type) throws IOException {
         try (ArchiveReader r = open(archive, file)) {
-            for (int i = 0; i < 4; ) {
-                long seen = r.generation();
+            for (int i = 0; i < 4; i++) {
                 ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> true);
-                if (e == null) {
-                    // The archive lists a new file before its first commit publishes the head events (FDE,
-                    // PREVIOUS_GTIDS / GTID_LIST). A master writes them with the file, so a start decided now
-                    // must wait for them: taken for a file without a list, the newest file would pass for the
-                    // first one and the replica would miss every file before it.
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return null;
-                    }
-                    if (!r.await(seen, left)) {
-                        throw new IOException("archive closed");
-                    }
-                    continue;
-                }
-                i++;
-                if (!e.file().equals(file)) {
+                if (e == null || !e.file().equals(file)) {
                     return null;
                 }
                 if (e.typeCode() == type.code()) {

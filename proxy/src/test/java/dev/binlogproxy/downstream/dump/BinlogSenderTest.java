@@ -1,6 +1,7 @@
 package dev.binlogproxy.downstream.dump;
 
 import dev.binlogproxy.archive.Appended;
+import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
 import dev.binlogproxy.binlog.BinlogEvent;
@@ -470,27 +471,58 @@ class BinlogSenderTest {
         }
     }
 
+    /**
+     * The archive shows a ROTATE only with the next file's head (as a master does): until then a blocking dump
+     * waits before the ROTATE and its heartbeats name the old file at the ROTATE's start (where the replica
+     * stands); then the ROTATE, the next file's head, and heartbeats naming the next file.
+     */
     @ParameterizedTest
     @MethodSource("scenarios")
-    void afterARotateHeartbeatsNameTheNextFileEvenBeforeItExists(String scenario) throws Exception {
+    void heartbeatsNameTheOldFileUntilTheRotateIsShownWithTheNextFile(String scenario) throws Exception {
         ChecksumAlgorithm alg = fileChecksum(scenario);
         long id = Archives.serverId(scenario);
+        byte[] file1 = Archives.bytes(scenario, Archives.FILE1);
+        List<Archives.Positioned> events1 = Archives.events(file1);
+        long rotateAt = events1.get(events1.size() - 1).offset();
+        List<Archives.Positioned> events2 = Archives.events(Archives.bytes(scenario, Archives.FILE2));
         try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
             a.checkIdentity(Archives.identity(scenario));
-            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, file1));
             DumpRequest r = new DumpRequest(new StartPoint.FilePosition(Archives.FILE1, 4), REPLICA, 2,
                     flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
             RecordingOutput out = new RecordingOutput();
             BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
             Thread t = startSender(sender);
-            waitFor(() -> heartbeats(out).size() >= 2);
-            sender.stop();
-            t.join(5000);
-            for (BinlogEvent hb : heartbeats(out)) {
-                Heartbeat h = Heartbeat.decode(hb, alg);
-                // A MySQL replica at (next file, 4) after the ROTATE stops on a heartbeat naming the old file.
+            try {
+                waitFor(() -> heartbeats(out).size() >= 2);
+                assertEquals(-1, realRotate(out.snapshot()), "the ROTATE waits for the next file");
+                for (BinlogEvent hb : heartbeats(out)) {
+                    Heartbeat h = Heartbeat.decode(hb, alg);
+                    assertEquals(Archives.FILE1, h.logFile());
+                    assertEquals(rotateAt, h.position());
+                }
+                Archives.awaitVisible(Archives.feed(a, Archives.FILE2, Archives.bytes(scenario, Archives.FILE2), 2));
+                waitFor(() -> {
+                    List<RealMasterDump.Item> items = out.snapshot();
+                    int rotate = realRotate(items);
+                    return rotate > 0 && items.subList(rotate, items.size()).stream()
+                            .filter(i -> i instanceof RealMasterDump.Event e
+                                    && BinlogEvent.wrap(e.bytes()).type() == EventType.HEARTBEAT).count() >= 2;
+                });
+            } finally {
+                sender.stop();
+                t.join(5000);
+            }
+            List<RealMasterDump.Item> items = out.snapshot();
+            int rotate = realRotate(items);
+            assertFakeRotate(ev(items.get(rotate + 1)), id, Archives.FILE2, 4, alg == ChecksumAlgorithm.CRC32);
+            assertEquals(EventType.FORMAT_DESCRIPTION, ev(items.get(rotate + 2)).type());
+            assertArrayEquals(events2.get(1).event().toByteArray(), ((RealMasterDump.Event) items.get(rotate + 3))
+                    .bytes());
+            for (RealMasterDump.Item i : items.subList(rotate + 4, items.size())) {
+                Heartbeat h = Heartbeat.decode(ev(i), alg);
                 assertEquals(Archives.FILE2, h.logFile());
-                assertEquals(4, h.position());
+                assertEquals(events2.get(1).end(), h.position());
             }
         }
     }
@@ -561,32 +593,64 @@ class BinlogSenderTest {
 
     /**
      * Regression (seen in CI: a MariaDB replica by slave_pos missed the first files and stopped on 1146): the
-     * archive lists a new file before the commit that publishes its head (FDE, GTID_LIST). A GTID start decided in
-     * that moment saw no GTID_LIST in the newest file, took it for the first one, and skipped every file before
-     * it. Now it waits for the head.
+     * archive used to list a new file before the commit that published its head (FDE, GTID_LIST). A GTID start
+     * decided in that moment saw no GTID_LIST in the newest file, took it for the first one, and skipped every file
+     * before it; a non-blocking dump got the ROTATE and then EOF. Now the archive lists a file only with its head,
+     * and the old file's ROTATE with it, as a master shows a rotation: while the head's commit is held, both see
+     * the archive as it was before the rotation, and once it is released, the new file with its head.
      */
     @org.junit.jupiter.api.Test
-    void aGtidStartWaitsForTheHeadOfAFileListedButNotYetPublished() throws Exception {
+    void aGtidStartAndANonBlockingDumpSeeANewFileOnlyWithItsHead() throws Exception {
         String scenario = Archives.MARIA_CRC;
         ChecksumAlgorithm alg = fileChecksum(scenario);
         long id = Archives.serverId(scenario);
+        byte[] file1 = Archives.bytes(scenario, Archives.FILE1);
+        List<Archives.Positioned> events1 = Archives.events(file1);
+        long rotateAt = events1.get(events1.size() - 1).offset();
+        DumpRequest byGtid = request(scenario, new StartPoint.MariaGtids(MariaGtidPosition.of(List.of())), 1, alg);
         try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE)) {
             a.checkIdentity(Archives.identity(scenario));
-            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
+            Archives.awaitVisible(Archives.feed(a, Archives.FILE1, file1));
             a.writer().holdCommits();
-            Archives.feed(a, Archives.FILE2, Archives.bytes(scenario, Archives.FILE2), 3); // FDE, GTID_LIST, ...
-            assertEquals(2, a.files().size(), "the second file is listed while its head is held back");
+            List<Appended> head = Archives.feed(a, Archives.FILE2, Archives.bytes(scenario, Archives.FILE2), 3);
+            assertEquals(List.of(new ArchivedFile(Archives.FILE1, rotateAt)), a.files(),
+                    "neither the second file nor the ROTATE to it is visible while its head is held back");
 
+            List<RealMasterDump.Item> held = run(a, byGtid, id).items;
+            assertFakeRotate(ev(held.get(0)), id, Archives.FILE1, 4, alg == ChecksumAlgorithm.CRC32);
+            assertEquals(-1, realRotate(held), "no ROTATE to a file the dump could not enter");
+            assertInstanceOf(RealMasterDump.Eof.class, held.get(held.size() - 1));
+
+            // The sender may also be deciding while the commit is released.
             RecordingOutput out = new RecordingOutput();
-            Thread t = startSender(new BinlogSender(a, request(scenario,
-                    new StartPoint.MariaGtids(MariaGtidPosition.of(List.of())), 1, alg), out, id,
-                    new SimpleMeterRegistry()));
-            Thread.sleep(200); // the sender is now deciding where to start, with the head not visible
+            Thread t = startSender(new BinlogSender(a, byGtid, out, id, new SimpleMeterRegistry()));
             a.writer().releaseCommits();
+            Archives.awaitVisible(head);
             t.join(10_000);
             assertFalse(t.isAlive());
             assertFakeRotate(ev(out.snapshot().get(0)), id, Archives.FILE1, 4, alg == ChecksumAlgorithm.CRC32);
+
+            List<RealMasterDump.Item> after = run(a, byGtid, id).items;
+            assertFakeRotate(ev(after.get(0)), id, Archives.FILE1, 4, alg == ChecksumAlgorithm.CRC32);
+            int rotate = realRotate(after);
+            assertTrue(rotate > 0, "the ROTATE is sent once the next file is listed");
+            assertFakeRotate(ev(after.get(rotate + 1)), id, Archives.FILE2, 4, alg == ChecksumAlgorithm.CRC32);
+            assertEquals(EventType.FORMAT_DESCRIPTION, ev(after.get(rotate + 2)).type());
+            assertEquals(EventType.MARIA_GTID_LIST, ev(after.get(rotate + 3)).type(), "and the head after it");
         }
+    }
+
+    /** Index of the first ROTATE that is not a fake one (a file's closing ROTATE), or -1. */
+    private static int realRotate(List<RealMasterDump.Item> items) {
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) instanceof RealMasterDump.Event e) {
+                BinlogEvent b = BinlogEvent.wrap(e.bytes());
+                if (b.type() == EventType.ROTATE && b.logPos() != 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /** Runs the sender on its own thread, as a session does; a failure of run() fails that thread loudly. */
