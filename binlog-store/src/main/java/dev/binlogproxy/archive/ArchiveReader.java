@@ -388,7 +388,7 @@ public final class ArchiveReader implements AutoCloseable {
         channel = FileChannel.open(dir.resolve(file), StandardOpenOption.READ);
         buf.clear().limit(0);
         bufStart = 0;
-        // The FDE is synced before the file is listed, so it may be read before it is published. Read exactly it:
+        // A listed file's FDE is always readable (the archive lists a file only with its head). Read exactly it:
         // the buffer must never hold bytes past the visible end, which a discarded transaction may still change.
         long at = BinlogPosition.FIRST_EVENT_OFFSET;
         ByteBuffer w = window(at, BinlogEvent.HEADER_LENGTH, at + BinlogEvent.HEADER_LENGTH);
