@@ -165,9 +165,19 @@ public final class ArchiveReader implements AutoCloseable {
      * only where it lies in its file and a copy of its 19-byte header, so a sender can pass the bytes on from the
      * file without copying them.
      */
-    public record Entry(String file, long offset, int size, BinlogEvent event, byte[] header, ByteBuffer view) {
+    public record Entry(String file, long offset, int size, BinlogEvent event, byte[] header, ByteBuffer view,
+                        boolean mapped) {
         public Entry(String file, long offset, int size, BinlogEvent event, byte[] header) {
-            this(file, offset, size, event, header, null);
+            this(file, offset, size, event, header, null, false);
+        }
+
+        /**
+         * Whether {@link #view()} is of a file mapping (see {@link ArchiveReader#mappedViews}): then its bytes stay
+         * valid past the next call, until the action the reader hands to its retire hook for that mapping runs.
+         */
+        @Override
+        public boolean mapped() {
+            return mapped;
         }
 
         /** Neither copied nor viewed: the bytes are to be taken from the file. */
@@ -234,7 +244,7 @@ public final class ArchiveReader implements AutoCloseable {
                     byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
                     w.get(w.position(), header);
                     ByteBuffer view = w.slice(w.position(), (int) size).asReadOnlyBuffer();
-                    Entry e = new Entry(file, position, (int) size, null, header, view);
+                    Entry e = new Entry(file, position, (int) size, null, header, view, w == mapped);
                     position += size;
                     return e;
                 }

@@ -39,8 +39,14 @@ final class ChannelDumpOutput implements DumpOutput {
     private final Channel channel;
     private int sequenceId;
     private ChannelFuture last;
-    /** Framed packets not yet handed to the channel (sender thread only). */
+    /**
+     * Framed packets not yet handed to the channel. Its bytes before {@code batchSent} went out already, as a
+     * slice written ahead of an event passed in place ({@link #eventInPlace}).
+     */
     private ByteBuf batch;
+    private int batchSent;
+    /** Bytes of events passed in place since the last flush. */
+    private int inPlaceUnflushed;
     private volatile boolean failed;
 
     ChannelDumpOutput(Channel channel, int firstSequenceId) {
@@ -174,21 +180,65 @@ final class ChannelDumpOutput implements DumpOutput {
         if (batch != null) {
             batch.release();
             batch = null;
+            batchSent = 0;
+        }
+    }
+
+    @Override
+    public void eventInPlace(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
+        int prefixLength = semiSyncHeader ? 3 : 1;
+        int length = eventBytes.readableBytes();
+        if (length + prefixLength >= Packet.MAX_CHUNK || !channel.isActive()) {
+            event(eventBytes, semiSyncHeader, ackRequested);
+            return;
+        }
+        // The header goes into the batch, which is written up to it; the event follows as its own buffer, so the
+        // socket's gathering write takes its bytes where they are (a file mapping) without a copy.
+        int header = 4 + prefixLength;
+        if (batch != null && batch.writableBytes() < header) {
+            push();
+        }
+        if (batch == null) {
+            batch = channel.alloc().directBuffer(BATCH, BATCH);
+            batchSent = 0;
+        }
+        batch.writeMediumLE(prefixLength + length).writeByte(sequenceId).writeByte(0x00);
+        if (semiSyncHeader) {
+            batch.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
+        }
+        channel.write(batch.retainedSlice(batchSent, batch.writerIndex() - batchSent));
+        batchSent = batch.writerIndex();
+        // tracked: whenWritten, which releases the mapping, must wait for this write
+        track(channel.write(eventBytes));
+        inPlaceUnflushed += header + length;
+        advance((sequenceId + 1) & 0xFF, ackRequested);
+        if (ackRequested || inPlaceUnflushed >= BATCH) {
+            push();
         }
     }
 
     @Override
     public void push() throws IOException {
-        if (batch == null) {
-            return;
-        }
         ByteBuf b = batch;
         batch = null;
-        if (!b.isReadable() || !channel.isActive()) {
-            b.release();
-            return;
+        int from = batchSent;
+        batchSent = 0;
+        boolean inPlace = inPlaceUnflushed > 0;
+        inPlaceUnflushed = 0;
+        if (b != null) {
+            if (b.writerIndex() == from || !channel.isActive()) {
+                b.release();
+            } else {
+                if (from > 0) {
+                    b.readerIndex(from);
+                }
+                track(channel.writeAndFlush(b));
+                return;
+            }
         }
-        track(channel.writeAndFlush(b));
+        if (inPlace && channel.isActive()) {
+            channel.flush();
+        }
     }
 
     @Override
@@ -214,14 +264,15 @@ final class ChannelDumpOutput implements DumpOutput {
     @Override
     public void error(int code, String sqlState, String message) throws IOException {
         if (batch != null) {
-            // what was sent before the error goes first, without waiting for a slow client
+            // what was framed before the error goes first, without waiting for a slow client
             ByteBuf b = batch;
             batch = null;
-            if (channel.isActive()) {
-                channel.write(b);
+            if (channel.isActive() && b.writerIndex() > batchSent) {
+                channel.write(b.readerIndex(batchSent));
             } else {
                 b.release();
             }
+            batchSent = 0;
         }
         if (!channel.isActive()) {
             return;

@@ -213,6 +213,15 @@ public final class ServeBench {
         try (DbServer master = DbServer.start(ServerOptions.mariadb().build())) {
             master.createReplicationUser(USER, PASSWORD);
             master.execute("CREATE DATABASE r", "CREATE TABLE r.t (id BIGINT PRIMARY KEY, v VARCHAR(100))");
+            // The floor any intermediate adds to: the same leaf replicating from the master itself. What an
+            // intermediate costs is its latency above this (a leaf's own apply is in every path).
+            Latencies direct;
+            try (DbServer leaf = DbServer.start(ServerOptions.mariadb().build())) {
+                leaf.replicateFrom(master, USER, PASSWORD, false);
+                leaf.waitForReplicaCaughtUp(master, Duration.ofMinutes(1));
+                direct = measureRelay(master, leaf, commits, commits * 2L);
+            }
+            out("relay direct (leaf on the master): " + direct.summary());
             Latencies viaMaria;
             try (DbServer mid = DbServer.start(ServerOptions.mariadb().build());
                  DbServer leaf = DbServer.start(ServerOptions.mariadb().build())) {
@@ -238,6 +247,11 @@ public final class ServeBench {
             out("relay via proxy:                " + viaProxy.summary());
             out(String.format(Locale.ROOT, "relay ratio proxy / MariaDB: p50 %.2f, p99 %.2f (target p99 <= 0.5)",
                     viaProxy.micros(0.5) / viaMaria.micros(0.5), viaProxy.micros(0.99) / viaMaria.micros(0.99)));
+            out(String.format(Locale.ROOT, "relay floor: direct / MariaDB p99 %.2f (no intermediate can take the ratio "
+                    + "below this); hop above direct, p50: proxy %+.0f us, MariaDB %+.0f us; p99: proxy %+.0f us, "
+                    + "MariaDB %+.0f us", direct.micros(0.99) / viaMaria.micros(0.99),
+                    viaProxy.micros(0.5) - direct.micros(0.5), viaMaria.micros(0.5) - direct.micros(0.5),
+                    viaProxy.micros(0.99) - direct.micros(0.99), viaMaria.micros(0.99) - direct.micros(0.99)));
         }
     }
 

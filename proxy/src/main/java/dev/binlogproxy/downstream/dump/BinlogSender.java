@@ -72,6 +72,7 @@ public final class BinlogSender {
     private final Counter eventsSent;
     private final Counter bytesSent;
     private final Counter regionBytes;
+    private final Counter inPlaceBytes;
     private final Counter heartbeats;
     private volatile boolean stopped;
     private volatile Thread runner;
@@ -135,6 +136,8 @@ public final class BinlogSender {
                 .description("event bytes sent to replicas").register(meters);
         regionBytes = Counter.builder("binlog_proxy_downstream_zero_copy_bytes").baseUnit("bytes")
                 .description("event bytes sent to replicas straight from the files (no copy)").register(meters);
+        inPlaceBytes = Counter.builder("binlog_proxy_downstream_mapped_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas from file mappings without a copy").register(meters);
         heartbeats = Counter.builder("binlog_proxy_downstream_heartbeats").description("heartbeats sent to replicas")
                 .register(meters);
     }
@@ -437,6 +440,10 @@ public final class BinlogSender {
             FileChannel ch = regionChannel(e.file());
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
             regionBytes.increment(e.size());
+        } else if (e.mapped()) {
+            // a view of a file mapping, unmapped only once the output has written it (mappedViews): no copy
+            out.eventInPlace(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
+            inPlaceBytes.increment(e.size());
         } else if (e.view() != null) {
             // a view of the reader's window: the output frames it before it returns (DumpOutput.VIEW_LIMIT)
             out.event(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);

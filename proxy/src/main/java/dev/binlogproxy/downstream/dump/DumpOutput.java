@@ -28,6 +28,15 @@ public interface DumpOutput {
     void event(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException;
 
     /**
+     * Like {@link #event(ByteBuf, boolean, boolean)}, for bytes that stay valid until the actions given to
+     * {@link #whenWritten} after this call have run (a view of a file mapping): an implementation may hand them
+     * to the socket as they are instead of copying them. The default copies.
+     */
+    default void eventInPlace(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
+        event(eventBytes, semiSyncHeader, ackRequested);
+    }
+
+    /**
      * The same, with the event bytes taken straight from a file (zero-copy): {@code length} bytes at
      * {@code offset}, one whole event. The channel stays the sender's: the implementation must not close it
      * (beware Netty's DefaultFileRegion, which closes its channel when released). The sender closes it only
