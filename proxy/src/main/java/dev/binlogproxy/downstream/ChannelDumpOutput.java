@@ -12,6 +12,7 @@ import dev.binlogproxy.protocol.packet.SemiSyncAck;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -47,6 +48,8 @@ final class ChannelDumpOutput implements DumpOutput {
     private int batchSent;
     /** Bytes of events passed in place since the last flush. */
     private int inPlaceUnflushed;
+    /** Events were written in place (void promises) after the last tracked write. */
+    private boolean inPlaceUntracked;
     private volatile boolean failed;
 
     ChannelDumpOutput(Channel channel, int firstSequenceId) {
@@ -165,13 +168,15 @@ final class ChannelDumpOutput implements DumpOutput {
     }
 
     private void track(ChannelFuture f) {
+        // writes complete in order: this one covers every write before it
+        inPlaceUntracked = false;
         f.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
                 failed = true;
                 done.channel().close();
             }
         });
-        // writeAndFlush per packet: the pipeline's flush consolidation turns a run of them into one syscall.
+        // the newest tracked write: whenWritten waits for it
         last = f;
     }
 
@@ -206,10 +211,12 @@ final class ChannelDumpOutput implements DumpOutput {
         if (semiSyncHeader) {
             batch.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
         }
-        channel.write(batch.retainedSlice(batchSent, batch.writerIndex() - batchSent));
+        // Void promises: no promise or listener per event. A failed write fires exceptionCaught, which closes the
+        // session; push() ends the run with a tracked write, which whenWritten (the mapping's release) waits for.
+        channel.write(batch.retainedSlice(batchSent, batch.writerIndex() - batchSent), channel.voidPromise());
         batchSent = batch.writerIndex();
-        // tracked: whenWritten, which releases the mapping, must wait for this write
-        track(channel.write(eventBytes));
+        channel.write(eventBytes, channel.voidPromise());
+        inPlaceUntracked = true;
         inPlaceUnflushed += header + length;
         advance((sequenceId + 1) & 0xFF, ackRequested);
         if (ackRequested || inPlaceUnflushed >= BATCH) {
@@ -237,12 +244,17 @@ final class ChannelDumpOutput implements DumpOutput {
             }
         }
         if (inPlace && channel.isActive()) {
-            channel.flush();
+            // a tracked marker after the events written in place: writes complete in order
+            track(channel.writeAndFlush(Unpooled.EMPTY_BUFFER));
         }
     }
 
     @Override
     public void whenWritten(Runnable action) {
+        if (inPlaceUntracked && channel.isActive()) {
+            // the bytes the action releases may be in writes no promise covers yet: cover (and send) them first
+            track(channel.writeAndFlush(Unpooled.EMPTY_BUFFER));
+        }
         ChannelFuture f = last;
         if (f == null || f.isDone()) {
             action.run();

@@ -113,7 +113,9 @@ public final class ServeBench {
                 if (proxy != null) {
                     double bestP = p.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
                     out(String.format(Locale.ROOT, "fan-out proxy:  %s MB/s aggregate (best %.0f), proxy RSS %d MB "
-                            + "(peak %d MB)", rounded(p), bestP, proxy.rssKb() >> 10, proxy.hwmKb() >> 10));
+                            + "(peak %d MB; now anonymous %d MB, file pages %d MB)", rounded(p), bestP,
+                            proxy.rssKb() >> 10, proxy.hwmKb() >> 10, Procs.statusKb(proxy.pid(), "RssAnon") >> 10,
+                            Procs.statusKb(proxy.pid(), "RssFile") >> 10));
                     out(String.format(Locale.ROOT, "fan-out ratio proxy / master (best of each): %.2f (target >= 1.5)",
                             bestP / bestM));
                 }
