@@ -444,11 +444,14 @@ public final class ArchiveWriter {
         holding = true;
     }
 
-    /** Ends {@link #holdCommits()}: the commit thread takes what was queued. */
+    /**
+     * Ends {@link #holdCommits()}: what was queued is committed on this thread if that needs no fsync (durability
+     * WRITE, or {@link #syncNow()} covered it), so readers see it without a hand-over; else by the commit thread.
+     */
     public synchronized void releaseCommits() throws IOException {
         holding = false;
         writeDeferred();
-        commit.wake();
+        commit.commitNow();
     }
 
     /**

@@ -49,6 +49,8 @@ final class GroupCommit implements AutoCloseable {
     private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private List<Commit> queue = new ArrayList<>();
+    /** Held for a whole round (taking the batch included): rounds run one at a time, in order. */
+    private final Object roundLock = new Object();
     private boolean stopping;
     /** The thread waits for work (for tests that must know no round is under way). */
     private boolean idle;
@@ -150,11 +152,48 @@ final class GroupCommit implements AutoCloseable {
         return commits.get();
     }
 
+    /**
+     * Runs the round for what is queued on the calling thread, when it needs no fsync (durability WRITE, or an
+     * inline sync ({@link #syncInline}) already covered it); otherwise wakes the commit thread. For the upstream's
+     * thread after a read: the transactions become readable without a hand-over to the commit thread and back
+     * out to the dump senders' event loops (one wake-up fewer on the relay path). Rounds never overlap and run in
+     * the order their commits were queued, whichever thread runs them.
+     */
+    void commitNow() {
+        synchronized (roundLock) {
+            List<Commit> batch;
+            synchronized (this) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+                if (durability == Durability.FSYNC && !coveredBySync(queue)) {
+                    notifyAll();
+                    return;
+                }
+                batch = queue;
+                queue = new ArrayList<>();
+            }
+            processGuarded(batch);
+        }
+    }
+
+    private boolean coveredBySync(List<Commit> batch) {
+        SyncMark mark = synced;
+        if (mark == null) {
+            return false;
+        }
+        for (Commit c : batch) {
+            if (c.channel() != mark.channel() || c.end() > mark.end()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void run() {
         index.prepareAppender();
         try {
             while (true) {
-                List<Commit> batch;
                 synchronized (this) {
                     while (queue.isEmpty() && !stopping) {
                         idle = true;
@@ -164,24 +203,38 @@ final class GroupCommit implements AutoCloseable {
                     if (queue.isEmpty()) {
                         return;
                     }
-                    batch = queue;
-                    queue = new ArrayList<>();
                 }
-                try {
-                    process(batch);
-                } catch (RuntimeException | Error e) {
-                    // Never leave a future hanging: a bug here must fail commits, not stall the upstream.
-                    failure = new IOException("archive commit thread failed; reopen the archive", e);
-                    LOG.error("archive commit thread failed", e);
-                    for (Commit c : batch) {
-                        c.future().completeExceptionally(failure);
+                // the batch is taken under the round lock, so a round run inline (commitNow) cannot overtake it
+                synchronized (roundLock) {
+                    List<Commit> batch;
+                    synchronized (this) {
+                        batch = queue;
+                        queue = new ArrayList<>();
+                    }
+                    if (!batch.isEmpty()) {
+                        processGuarded(batch);
                     }
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            index.closeAppender();
+            synchronized (roundLock) {
+                index.closeAppender();
+            }
+        }
+    }
+
+    private void processGuarded(List<Commit> batch) {
+        try {
+            process(batch);
+        } catch (RuntimeException | Error e) {
+            // Never leave a future hanging: a bug here must fail commits, not stall the upstream.
+            failure = new IOException("archive commit thread failed; reopen the archive", e);
+            LOG.error("archive commit thread failed", e);
+            for (Commit c : batch) {
+                c.future().completeExceptionally(failure);
+            }
         }
     }
 

@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  * run time the journal is switched off: the archive keeps working, lookups scan the files instead, and the next
  * open rebuilds it.
  *
- * <p>Chronicle appenders are confined to one thread: the commit thread appends; open-time catch-up and rebuild use
- * their own appender on the opening thread before the commit thread starts. Lookups use short-lived tailers.
+ * <p>Commit rounds append, one round at a time, on the commit thread or inline on the upstream's thread (the one
+ * appender is shared, see {@link #appender()}); open-time catch-up and rebuild use their own appender on the
+ * opening thread before the commit thread starts. Lookups use short-lived tailers.
  */
 final class IndexJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IndexJournal.class);
@@ -306,17 +307,28 @@ final class IndexJournal implements AutoCloseable {
 
     /**
      * Creates the commit thread's appender up front, so a queue Chronicle could only open read-only (the JDK 17
-     * flags missing) is reported when the archive opens, not at the first commit. Commit thread only.
+     * flags missing) is reported when the archive opens, not at the first commit.
      */
     void prepareAppender() {
         if (failure != null || appender != null) {
             return;
         }
         try {
-            appender = queue.createAppender();
+            appender = appender();
         } catch (Exception e) {
             disable(e);
         }
+    }
+
+    /**
+     * Rounds run on the commit thread or inline on the upstream's thread (GroupCommit.commitNow), one at a time
+     * under the round lock: the appender is shared between those threads, so Chronicle's check that an appender
+     * stays on the thread that first used it is off for it.
+     */
+    private ExcerptAppender appender() {
+        ExcerptAppender a = queue.createAppender();
+        a.singleThreadedCheckDisabled(true);
+        return a;
     }
 
     private void disable(Exception e) {
@@ -326,14 +338,14 @@ final class IndexJournal implements AutoCloseable {
                 + " binlog-store/pom.xml (chronicle.jvm.flags).", dir, e.toString(), e);
     }
 
-    /** Appends a committed batch. Commit thread only. A failure switches the journal off, never the archive. */
+    /** Appends a committed batch, from one round at a time. A failure switches the journal off, never the archive. */
     void append(List<IndexEntry> entries) {
         if (failure != null) {
             return;
         }
         try {
             if (appender == null) {
-                appender = queue.createAppender();
+                appender = appender();
             }
             boolean cataloged = catalog.isBuilt();
             for (IndexEntry e : entries) {

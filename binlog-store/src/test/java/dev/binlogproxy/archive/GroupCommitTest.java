@@ -165,6 +165,51 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * A release that needs no fsync (WRITE, or FSYNC after syncNow) commits on the releasing thread: when it
+     * returns, the transactions are indexed, visible and their futures done, with no commit-thread round (the
+     * upstream's relay path has one hand-over fewer). A release that needs a sync leaves it to the commit thread.
+     */
+    @Test
+    void aReleaseThatNeedsNoSyncCommitsOnTheReleasingThread() throws Exception {
+        Transactions tx = new Transactions();
+        for (Durability d : Durability.values()) {
+            java.nio.file.Path sub = java.nio.file.Files.createDirectories(dir.resolve(d.name()));
+            try (BinlogArchive a = Dump.fresh(sub, Dump.MYSQL_GTID, d)) {
+                ArchiveWriter w = a.writer();
+                tx.startFile(w, Dump.FILE1);
+                long end = a.resumePosition().orElseThrow().offset();
+                a.commits().awaitIdle();
+                w.holdCommits();
+                List<CompletableFuture<BinlogPosition>> commits = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    commits.add(tx.append(w, end));
+                    end += tx.size();
+                }
+                if (d == Durability.FSYNC) {
+                    w.syncNow();
+                }
+                long roundsBefore = a.commits().commitCount();
+                w.releaseCommits();
+                assertTrue(commits.get(2).isDone(), d + ": committed by the release itself");
+                assertEquals(end, commits.get(2).get().offset());
+                assertEquals(end, a.files().get(0).size(), d + ": visible when the release returns");
+                assertEquals(roundsBefore + 3, a.commits().commitCount());
+                if (d == Durability.FSYNC) {
+                    // not covered by a sync: the commit thread syncs and commits it
+                    w.holdCommits();
+                    CompletableFuture<BinlogPosition> c = tx.append(w, end);
+                    end += tx.size();
+                    long syncs = a.commits().syncCount();
+                    w.releaseCommits();
+                    assertEquals(end, c.get(10, java.util.concurrent.TimeUnit.SECONDS).offset());
+                    assertEquals(syncs + 1, a.commits().syncCount(), "the commit thread synced it");
+                }
+                assertTrue(a.verify().ok());
+            }
+        }
+    }
+
     @Test
     void writeDurabilityNeverSyncs() throws Exception {
         Transactions tx = new Transactions();
