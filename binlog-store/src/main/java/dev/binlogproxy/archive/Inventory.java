@@ -94,6 +94,12 @@ final class Inventory {
     private final Path dir;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
+    /**
+     * The same files by name, for the lookups readers make once per event (view, contains): a hash lookup instead
+     * of a walk down the skip list comparing names (4% of a dump's CPU in a fan-out profile). Changed together
+     * with {@link #files}, before any seal that would send a reader to the new file.
+     */
+    private final ConcurrentHashMap<String, FileState> byName = new ConcurrentHashMap<>();
     /** Readers parked in {@link #await}; each change unparks them all, and each goes its own way at once. */
     private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
     /** One-shot callbacks of readers driven by an event loop ({@link #whenChanged}); each change runs them all. */
@@ -114,7 +120,9 @@ final class Inventory {
             if (!files.isEmpty()) {
                 files.lastEntry().getValue().sealed = true;
             }
-            files.put(name, new FileState(end));
+            FileState loaded = new FileState(end);
+            files.put(name, loaded);
+            byName.put(name, loaded);
         } finally {
             lock.unlock();
         }
@@ -227,6 +235,7 @@ final class Inventory {
         FileState st = new FileState(visibleEnd);
         st.end = u.end;
         files.put(u.name, st);
+        byName.put(u.name, st);
         if (previous != null) {
             FileState p = previous.getValue();
             if (p.heldRotatedTo != null) {
@@ -328,7 +337,7 @@ final class Inventory {
      * it sealed sees its final visible end, and the newer file (added with the seal) as next.
      */
     FileView view(String file) {
-        FileState st = files.get(file);
+        FileState st = byName.get(file);
         if (st == null) {
             return null;
         }
@@ -345,7 +354,7 @@ final class Inventory {
     }
 
     boolean contains(String file) {
-        return files.containsKey(file);
+        return byName.containsKey(file);
     }
 
     String newest() {
@@ -512,6 +521,7 @@ final class Inventory {
                 }
                 Files.deleteIfExists(path);
                 files.remove(oldest.getKey());
+                byName.remove(oldest.getKey());
                 deleted.add(oldest.getKey());
                 total -= st.visibleEnd;
                 count--;
