@@ -128,7 +128,11 @@ final class ServeHarness implements AutoCloseable {
         BinlogPosition target = new BinlogPosition(at.file(), at.position());
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (archive.resumePosition().map(p -> p.compareTo(target) >= 0).orElse(false)) {
+            // written that far, and readable that far (the round that lists a new file may follow the write)
+            var files = archive.files();
+            if (archive.resumePosition().map(p -> p.compareTo(target) >= 0).orElse(false) && !files.isEmpty()
+                    && new BinlogPosition(files.get(files.size() - 1).name(),
+                    Math.max(4, files.get(files.size() - 1).size())).compareTo(target) >= 0) {
                 return;
             }
             if (mirror.state() == MirrorService.State.FAILED) {
