@@ -222,6 +222,17 @@ public final class ArchiveReader implements AutoCloseable {
      * sender that frames it straight into its socket buffer saves a copy and the garbage of one per event.
      */
     public Entry nextEntry(long regionFrom, IntPredicate copyAnyway, int viewUpTo) throws IOException {
+        try {
+            return nextEntry0(regionFrom, copyAnyway, viewUpTo);
+        } catch (InternalError fault) {
+            // The JVM's answer to SIGBUS in a mapping: the file shrank under it (something outside the archive
+            // truncated it). Damage under the archive, reported as such, never an Error out of a reader.
+            throw new IOException(dir.resolve(file) + " changed under the reader (truncated?): " + fault.getMessage(),
+                    fault);
+        }
+    }
+
+    private Entry nextEntry0(long regionFrom, IntPredicate copyAnyway, int viewUpTo) throws IOException {
         int viewLimit = Math.min(viewUpTo, READ_AHEAD);
         checkOpen();
         while (true) {

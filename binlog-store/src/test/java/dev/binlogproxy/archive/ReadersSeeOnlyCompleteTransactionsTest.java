@@ -178,6 +178,34 @@ class ReadersSeeOnlyCompleteTransactionsTest {
         }
     }
 
+    /**
+     * A file truncated under a reader's mapping (by something outside the archive): the reader's next look at a
+     * page past the new end faults, and that is an IOException naming the file, not an Error out of the reader.
+     */
+    @Test
+    void aFileTruncatedUnderAMappingIsReportedAsDamage() throws Exception {
+        byte[] f2 = Dump.bytes(Dump.MYSQL_GTID, Dump.FILE2);
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            List<Appended> fed = Dump.feedFile(a.writer(), Dump.FILE2, f2);
+            fed.get(fed.size() - 1).durable().get();
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.FILE2))) {
+                // one 1 MB mapping holds the whole file once the FDE (read at open) is passed
+                r.mapping(0, 1 << 20);
+                r.mappedViews(Runnable::run);
+                while (r.position().offset() <= 8192) {
+                    assertNotNull(r.nextEntry(Long.MAX_VALUE, t -> false, 64 * 1024));
+                }
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                        a.directory().resolve(Dump.FILE2), java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(200);
+                }
+                java.io.IOException e = assertThrows(java.io.IOException.class,
+                        () -> r.nextEntry(Long.MAX_VALUE, t -> false, 64 * 1024));
+                assertTrue(e.getMessage().contains("changed under the reader"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void oneCommitWakesEveryTailingReader() throws Exception {
         int readers = 32;
