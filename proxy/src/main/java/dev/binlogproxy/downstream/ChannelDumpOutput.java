@@ -19,14 +19,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.ssl.SslHandler;
 
 /**
- * The dump's packets onto the session's channel, on its event loop (the sender steps there). Sequence ids continue from the dump
- * command (which came at 0) and, after an event that asked for a semi-sync ACK, restart at 1: the master and the
- * replica both reset their counters around the ACK exchange.
+ * The dump's packets onto the session's channel, on its event loop (the sender steps there). Sequence ids
+ * continue from the dump command (which came at 0) and, after an event that asked for a semi-sync ACK, restart at
+ * 1: the master and the replica both reset their counters around the ACK exchange.
  *
  * <p>Batching: packets up to {@link #BATCH} bytes are framed straight into one pooled direct buffer, handed to
  * the channel when it is full, when an event asks for an ACK, before a region or a large packet, and when the
  * sender has read everything there is ({@link #push()}). One write per 64 KiB rather than one per event: with
  * ~8 KB events, per-event writes and composite buffers cost more than the bytes (bench ServeBench fan-out).
+ * Events of a file mapping ({@link #eventInPlace}) are not copied: their header goes from the batch and the event
+ * follows as its own buffer in the same gathering write.
  *
  * <p>Backpressure: nothing here waits. The sender stops when {@link #writable()} is false (the channel is above
  * its high water mark) and the session steps it again when the channel drains, so a slow replica holds its own
@@ -180,7 +182,7 @@ final class ChannelDumpOutput implements DumpOutput {
         last = f;
     }
 
-    /** The sender has ended (its thread's last act): drops what it framed but did not hand over. */
+    /** The dump has ended (its last act on the event loop): drops what it framed but did not hand over. */
     void discardPending() {
         if (batch != null) {
             batch.release();

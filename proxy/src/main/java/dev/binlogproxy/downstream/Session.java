@@ -47,9 +47,9 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * One client connection, from greeting to close: handshake and login ({@link Login}), then commands. Queries go to
- * {@link QueryHandler}; a dump command becomes a {@link DumpRequest} run by a {@link DumpRun} on the session's event loop, not a thread of its
- * own, while this handler keeps reading (semi-sync ACKs, COM_QUIT). Everything here runs on the channel's event
- * loop. A protocol violation is answered with an ERR packet (its code and SQLSTATE) and closes this connection
+ * {@link QueryHandler}; a dump command becomes a {@link DumpRequest} run by a {@link DumpRun}, stepped on this
+ * session's event loop, while this handler keeps reading (semi-sync ACKs, COM_QUIT). Everything here runs on the
+ * channel's event loop. A protocol violation is answered with an ERR packet (its code and SQLSTATE) and closes this connection
  * only.
  */
 final class Session extends ChannelInboundHandlerAdapter {

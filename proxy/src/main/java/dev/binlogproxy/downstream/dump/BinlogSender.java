@@ -32,8 +32,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one dump: reads the archive from the request's start point and writes to the output exactly the packets a
  * real master of the request's flavor sends (MySQL 8.0.15 and MariaDB 10.11 were captured and compared event by
- * event; docs/architecture.md lists the rules). Runs on the calling thread until the client goes away,
- * {@link #stop()} is called, or an ERR ends it.
+ * event; docs/architecture.md lists the rules), until the client goes away, {@link #stop()} is called, or an
+ * ERR ends it.
+ *
+ * <p>Two ways to drive it. A server calls {@link #prepare()} (which may wait: for an empty archive's first file,
+ * or for the archive to catch up with a replica that moved here from another proxy) off its event loop, then
+ * {@link #step()} on the session's event loop whenever there may be something to do: it sends what it can without
+ * ever blocking and says why it stopped ({@link Progress}). No thread per dump: a commit wakes each event loop
+ * once, not one thread per tailing replica, and the bytes go from the archive to the socket on one thread.
+ * {@link #run()} does both on the calling thread, waiting in between (tests, tools).
  *
  * <p>Per file: a fake ROTATE (timestamp 0, ARTIFICIAL, log_pos 0), the file's FORMAT_DESCRIPTION with IN_USE
  * cleared (and log_pos 0, create_timestamp 0 when the dump starts past 4), then the events; after the file's
@@ -92,7 +99,7 @@ public final class BinlogSender {
         DONE
     }
 
-    // ---- state of the running dump (run() thread only) ----
+    // ---- state of the running dump (one thread at a time: the event loop stepping it, or run()'s) ----
     private ArchiveReader reader;
     private ChecksumAlgorithm fakeChecksum;
     private FormatDescription fde;
