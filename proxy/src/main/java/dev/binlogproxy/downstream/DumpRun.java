@@ -47,6 +47,8 @@ final class DumpRun {
     // ---- event loop only ----
     private boolean ready;
     private boolean done;
+    /** Inside sender.step(): a write there may drain the channel and call writabilityChanged() back. */
+    private boolean stepping;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
 
@@ -66,30 +68,21 @@ final class DumpRun {
         return request;
     }
 
-    ChannelDumpOutput output() {
-        return output;
-    }
-
     /** Decides the start off the event loop (it may wait for the archive), then steps on the event loop. */
     void start(Executor startExecutor) {
         server.metrics().dumpStarted();
         startExecutor.execute(() -> {
+            Runnable next;
             try {
                 sender.prepare();
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                try {
-                    loop.execute(() -> failed(e));
-                } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-                    ended.complete(null);
-                }
-                return;
-            }
-            try {
-                loop.execute(() -> {
+                next = () -> {
                     ready = true;
                     pump();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                };
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                next = () -> failed(e);
+            }
+            if (!onLoop(next)) {
                 ended.complete(null);
             }
         });
@@ -114,10 +107,6 @@ final class DumpRun {
         }
     }
 
-    boolean isAlive() {
-        return !ended.isDone();
-    }
-
     void join(long millis) throws InterruptedException {
         try {
             ended.get(millis, TimeUnit.MILLISECONDS);
@@ -127,10 +116,16 @@ final class DumpRun {
     }
 
     private void schedule() {
+        onLoop(pump);
+    }
+
+    /** False if the loop no longer takes tasks: the server is closing, and its event loops end every session. */
+    private boolean onLoop(Runnable task) {
         try {
-            loop.execute(pump);
+            loop.execute(task);
+            return true;
         } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-            // the server is closing: its event loops end every session
+            return false;
         }
     }
 
@@ -138,7 +133,14 @@ final class DumpRun {
         if (done || !ready) {
             return;
         }
+        if (stepping) {
+            // called back from inside the step (the channel drained during one of its writes): step once it is
+            // over, never inside it
+            schedule();
+            return;
+        }
         BinlogSender.Progress p;
+        stepping = true;
         try {
             p = sender.step();
         } catch (IOException e) {
@@ -148,6 +150,8 @@ final class DumpRun {
         } catch (RuntimeException e) {
             failed(e);
             return;
+        } finally {
+            stepping = false;
         }
         switch (p) {
             case MORE -> schedule();
@@ -190,12 +194,8 @@ final class DumpRun {
                 // the client is gone anyway
             }
         }
+        // nothing to release: a step that throws has already let go of the reader, and prepare() opens none
         sender.stop();
-        try {
-            sender.step(); // releases what it holds
-        } catch (IOException | RuntimeException ignored) {
-            // ending anyway
-        }
         end(false);
     }
 
