@@ -171,7 +171,8 @@ public final class BinlogSender {
                         throw new IOException("archive closed");
                     }
                 } else if (p == Progress.BLOCKED) {
-                    out.awaitWritable();
+                    throw new IllegalStateException("run() needs an output that is always writable (it writes"
+                            + " synchronously); an asynchronous one is stepped by its event loop");
                 }
             }
         } catch (InterruptedException | IOException e) {
@@ -218,33 +219,34 @@ public final class BinlogSender {
         if (!prepared) {
             throw new IllegalStateException("step() before prepare()");
         }
-        boolean ok = false;
+        Progress p;
         try {
-            Progress p;
-            try {
-                if (refusal != null) {
-                    throw refusal;
-                }
-                if (!streaming && !stopped) {
-                    streaming = true;
-                    stream();
-                }
-                p = stopped ? Progress.DONE : loop();
-            } catch (DumpRefusedException refused) {
-                if (out.isOpen()) {
-                    out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
-                }
-                p = Progress.DONE;
+            p = advance();
+        } catch (IOException | RuntimeException | Error e) {
+            finish();
+            throw e;
+        }
+        if (p == Progress.DONE) {
+            finish();
+        }
+        return p;
+    }
+
+    private Progress advance() throws IOException {
+        try {
+            if (refusal != null) {
+                throw refusal;
             }
-            ok = true;
-            if (p == Progress.DONE) {
-                finish();
+            if (!streaming && !stopped) {
+                streaming = true;
+                stream();
             }
-            return p;
-        } finally {
-            if (!ok) {
-                finish();
+            return stopped ? Progress.DONE : loop();
+        } catch (DumpRefusedException refused) {
+            if (out.isOpen()) {
+                out.error(refused.errorCode(), refused.sqlState(), refused.serverMessage());
             }
+            return Progress.DONE;
         }
     }
 

@@ -53,10 +53,6 @@ public interface DumpOutput {
         return true;
     }
 
-    /** Only for a sender driven by {@link BinlogSender#run()}: waits until {@link #writable()} or closed. */
-    default void awaitWritable() throws IOException, InterruptedException {
-    }
-
     /**
      * Runs {@code action} once everything handed over so far has been written to the socket (or failed); at once
      * for an implementation that writes synchronously. The sender closes region files this way.
