@@ -66,11 +66,33 @@ final class ChannelDumpOutput implements DumpOutput {
 
     private ByteBuf prefix(boolean semiSyncHeader, boolean ackRequested) {
         ByteBuf p = channel.alloc().buffer(3);
-        p.writeByte(0x00);
-        if (semiSyncHeader) {
-            p.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
-        }
+        writePrefix(p, semiSyncHeader, ackRequested);
         return p;
+    }
+
+    /** The payload's start: the 0x00 OK byte, and the semi-sync header (0xEF, flag) if negotiated. */
+    private static void writePrefix(ByteBuf to, boolean semiSyncHeader, boolean ackRequested) {
+        to.writeByte(0x00);
+        if (semiSyncHeader) {
+            to.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
+        }
+    }
+
+    /**
+     * Frames the header of one packet (4-byte header, then the prefix) of {@code eventLength} event bytes into the
+     * batch, which is first handed over if it has no room for {@code room} bytes.
+     */
+    private void frameIntoBatch(int room, int eventLength, boolean semiSyncHeader, boolean ackRequested)
+            throws IOException {
+        if (batch != null && batch.writableBytes() < room) {
+            push();
+        }
+        if (batch == null) {
+            batch = channel.alloc().directBuffer(BATCH, BATCH);
+        }
+        int prefixLength = semiSyncHeader ? 3 : 1;
+        batch.writeMediumLE(prefixLength + eventLength).writeByte(sequenceId);
+        writePrefix(batch, semiSyncHeader, ackRequested);
     }
 
     @Override
@@ -79,16 +101,7 @@ final class ChannelDumpOutput implements DumpOutput {
         int wire = 4 + prefixLength + eventBytes.readableBytes();
         if (wire <= BATCH) {
             try {
-                if (batch != null && batch.writableBytes() < wire) {
-                    push();
-                }
-                if (batch == null) {
-                    batch = channel.alloc().directBuffer(BATCH, BATCH);
-                }
-                batch.writeMediumLE(wire - 4).writeByte(sequenceId).writeByte(0x00);
-                if (semiSyncHeader) {
-                    batch.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
-                }
+                frameIntoBatch(wire, eventBytes.readableBytes(), semiSyncHeader, ackRequested);
                 batch.writeBytes(eventBytes);
             } finally {
                 eventBytes.release();
@@ -202,17 +215,7 @@ final class ChannelDumpOutput implements DumpOutput {
         // The header goes into the batch, which is written up to it; the event follows as its own buffer, so the
         // socket's gathering write takes its bytes where they are (a file mapping) without a copy.
         int header = 4 + prefixLength;
-        if (batch != null && batch.writableBytes() < header) {
-            push();
-        }
-        if (batch == null) {
-            batch = channel.alloc().directBuffer(BATCH, BATCH);
-            batchSent = 0;
-        }
-        batch.writeMediumLE(prefixLength + length).writeByte(sequenceId).writeByte(0x00);
-        if (semiSyncHeader) {
-            batch.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
-        }
+        frameIntoBatch(header, length, semiSyncHeader, ackRequested);
         // Void promises: no promise or listener per event. A failed write fires exceptionCaught, which closes the
         // session; push() ends the run with a tracked write, which whenWritten (the mapping's release) waits for.
         channel.write(batch.retainedSlice(batchSent, batch.writerIndex() - batchSent), channel.voidPromise());
@@ -232,7 +235,6 @@ final class ChannelDumpOutput implements DumpOutput {
         batch = null;
         int from = batchSent;
         batchSent = 0;
-        boolean inPlace = inPlaceUnflushed > 0;
         inPlaceUnflushed = 0;
         if (b != null) {
             if (b.writerIndex() == from || !channel.isActive()) {
@@ -245,18 +247,23 @@ final class ChannelDumpOutput implements DumpOutput {
                 return;
             }
         }
-        if (inPlace && channel.isActive()) {
-            // a tracked marker after the events written in place: writes complete in order
+        coverInPlaceWrites();
+    }
+
+    /**
+     * After events written in place (void promises, maybe not flushed): a tracked empty write, flushed, that
+     * completes only after every write before it (writes complete in order).
+     */
+    private void coverInPlaceWrites() {
+        if (inPlaceUntracked && channel.isActive()) {
             track(channel.writeAndFlush(Unpooled.EMPTY_BUFFER));
         }
     }
 
     @Override
     public void whenWritten(Runnable action) {
-        if (inPlaceUntracked && channel.isActive()) {
-            // the bytes the action releases may be in writes no promise covers yet: cover (and send) them first
-            track(channel.writeAndFlush(Unpooled.EMPTY_BUFFER));
-        }
+        // the bytes the action releases may be in writes no promise covers yet: cover (and send) them first
+        coverInPlaceWrites();
         ChannelFuture f = last;
         if (f == null || f.isDone()) {
             action.run();
