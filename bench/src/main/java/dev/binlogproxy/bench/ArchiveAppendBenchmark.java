@@ -134,13 +134,7 @@ public class ArchiveAppendBenchmark {
         for (int i = 1; i < events.size(); i++) {
             w.append(events.get(i));
         }
-        // the last event is the file's ROTATE, which closes it after its last group commit
-        if (archive.resumePosition().orElseThrow().offset() != BinlogPosition.FIRST_EVENT_OFFSET) {
-            throw new IllegalStateException("the archive did not rotate: " + archive.resumePosition());
-        }
-        counters.bytes += fileBytes;
-        counters.events += events.size();
-        return fileBytes;
+        return rotatedAndCounted(counters);
     }
 
     /**
@@ -165,6 +159,11 @@ public class ArchiveAppendBenchmark {
             }
         }
         w.releaseCommits();
+        return rotatedAndCounted(counters);
+    }
+
+    /** The last event is the file's ROTATE, which closes it after its last group commit: check it did, count. */
+    private long rotatedAndCounted(Counters counters) {
         if (archive.resumePosition().orElseThrow().offset() != BinlogPosition.FIRST_EVENT_OFFSET) {
             throw new IllegalStateException("the archive did not rotate: " + archive.resumePosition());
         }
