@@ -59,6 +59,10 @@ final class GroupCommit implements AutoCloseable {
     private volatile SyncMark synced;
 
     private record SyncMark(FileChannel channel, long end) {
+        /** Whether this inline sync, made after everything up to its end was written, covers those bytes. */
+        boolean covers(FileChannel ch, long upTo) {
+            return channel == ch && end >= upTo;
+        }
     }
 
     GroupCommit(Durability durability, Inventory inventory, IndexJournal index, String name) {
@@ -183,7 +187,7 @@ final class GroupCommit implements AutoCloseable {
             return false;
         }
         for (Commit c : batch) {
-            if (c.channel() != mark.channel() || c.end() > mark.end()) {
+            if (!mark.covers(c.channel(), c.end())) {
                 return false;
             }
         }
@@ -247,7 +251,7 @@ final class GroupCommit implements AutoCloseable {
             SyncMark mark = synced;
             try {
                 for (Map.Entry<FileChannel, Long> ch : channels.entrySet()) {
-                    if (mark != null && mark.channel() == ch.getKey() && mark.end() >= ch.getValue()) {
+                    if (mark != null && mark.covers(ch.getKey(), ch.getValue())) {
                         continue; // an inline sync after these writes already made them durable
                     }
                     ch.getKey().force(false);
