@@ -3,9 +3,8 @@ package dev.binlogproxy.bench;
 import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
-import dev.binlogproxy.proxy.config.ProxyConfig;
-import dev.binlogproxy.proxy.config.Secret;
-import dev.binlogproxy.proxy.metrics.ProxyMetrics;
+import dev.binlogproxy.client.ConnectionSettings;
+import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.testkit.BinaryLog;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
@@ -191,10 +190,10 @@ public final class BacklogBench {
         BinaryLog last = logs.get(logs.size() - 1);
         Path archiveDir = dir.resolve("archive");
         try (BinlogArchive archive = BinlogArchive.open(archiveDir, durability)) {
-            UpstreamSettings s = new UpstreamSettings("127.0.0.1", master.port(), USER, new Secret(PASSWORD), 9600,
-                    false, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                    Duration.ofMillis(50), Duration.ofSeconds(1), null, ProxyConfig.TlsMode.DISABLED, null);
-            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(new SimpleMeterRegistry()))) {
+            UpstreamSettings s = new UpstreamSettings(ConnectionSettings.plain("127.0.0.1", master.port(), USER,
+                    PASSWORD), 9600, false, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMillis(50),
+                    Duration.ofSeconds(1), null, null);
+            try (MirrorService mirror = MirrorService.start(s, archive, new MirrorMetrics(new SimpleMeterRegistry()))) {
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
                 while (!caughtUp(archive, last)) {
                     if (System.nanoTime() > deadline || mirror.state() == MirrorService.State.FAILED) {

@@ -2,13 +2,11 @@ package dev.binlogproxy.bench;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
-import dev.binlogproxy.proxy.config.ProxyConfig;
-import dev.binlogproxy.proxy.config.Secret;
-import dev.binlogproxy.proxy.metrics.ProxyMetrics;
+import dev.binlogproxy.client.ConnectionSettings;
+import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorService;
-import dev.binlogproxy.upstream.SemiSyncFloorAcker;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -29,8 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Semi-sync ack wait as the master measures it, side by side in one run: a MariaDB 10.11 master whose only
  * semi-sync replica is (a) a real MariaDB replica, (b) the same with sync_relay_log=1 (a durable ack), (c) the
  * proxy in write mode, (d) the proxy in fsync mode, (e) the floor: {@link SemiSyncFloorAcker} over the proxy's
- * Netty connection, a replica that does nothing but ack each flagged event the moment it is read, and (f) the same
- * floor over a blocking socket (no event loop). The floor is what the master's own threads, the kernel and the
+ * Netty client, a replica that does nothing but ack each flagged event the moment it is read. The floor is what the master's own threads, the kernel and the
  * scheduler take; a replica or the proxy can only add to it. For each, N single-row autocommit inserts from one client;
  * the result is the delta of Rpl_semi_sync_master_tx_wait_time / tx_waits (microseconds per commit) and the
  * client's mean commit time. Ratios: proxy write / default replica, proxy fsync / durable replica. The commits
@@ -43,8 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
-    static final String FLOOR = "floor acker, Netty (MasterConnection)";
-    static final String FLOOR_SOCKET = "floor acker, blocking Socket";
+    static final String FLOOR = "floor acker, Netty (ServerConnection)";
     /**
      * Commits before the measurement, for each configuration alike. 1,000 leaves the JIT still compiling the proxy's
      * path in the measured window (docs/results.md, the floor runs); 4,000 leaves much less.
@@ -150,7 +146,6 @@ public final class SemiSyncAckBench {
         setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
         setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
         setups.put(FLOOR, n -> withFloor(n, SemiSyncFloorAcker::netty));
-        setups.put(FLOOR_SOCKET, n -> withFloor(n, SemiSyncFloorAcker::blocking));
         String only = System.getProperty("bench.only"); // a smoke run of some configurations: ratios are NaN
         if (only != null) {
             java.util.regex.Pattern keep = java.util.regex.Pattern.compile(only);
@@ -171,9 +166,9 @@ public final class SemiSyncAckBench {
             }
             roundResults.add(these);
             perRound.append(String.format(Locale.ROOT, "round %d (%d commits): ack wait us %s; write/default %.2f,"
-                    + " fsync/durable %.2f, floor/default %.2f, socket floor/default %.2f%n", round + 1, n,
+                    + " fsync/durable %.2f, floor/default %.2f%n", round + 1, n,
                     these.values().stream().map(r -> String.format(Locale.ROOT, "%.0f", r.ackWaitMicros())).toList(),
-                    writeRatio(these), fsyncRatio(these), ratio(these, FLOOR), ratio(these, FLOOR_SOCKET)));
+                    writeRatio(these), fsyncRatio(these), ratio(these, FLOOR)));
         }
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
@@ -209,15 +204,13 @@ public final class SemiSyncAckBench {
                 writeRatio(results)));
         out.append(String.format(Locale.ROOT, "ratio proxy fsync / durable replica: %.2f (target <= 0.25)%n",
                 fsyncRatio(results)));
-        out.append(String.format(Locale.ROOT, "ratio floor (Netty) / default replica: %.2f; blocking-socket floor /"
-                + " default replica: %.2f; proxy write / floor (Netty): %.2f%n", ratio(results, FLOOR),
-                ratio(results, FLOOR_SOCKET), writeOverFloor(results)));
+        out.append(String.format(Locale.ROOT, "ratio floor / default replica: %.2f; proxy write / floor: %.2f%n",
+                ratio(results, FLOOR), writeOverFloor(results)));
         // Load spikes from other processes make single rounds 10x slower; the median of the per-round ratios is
         // what a spike in one round cannot move.
         out.append(String.format(Locale.ROOT, "median of the per-round ratios: write/default %.2f, floor/default %.2f,"
-                + " socket floor/default %.2f, write/floor %.2f%n",
+                + " write/floor %.2f%n",
                 median(roundResults, r -> writeRatio(r)), median(roundResults, r -> ratio(r, FLOOR)),
-                median(roundResults, r -> ratio(r, FLOOR_SOCKET)),
                 median(roundResults, SemiSyncAckBench::writeOverFloor)));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
@@ -317,11 +310,10 @@ public final class SemiSyncAckBench {
         try (DbServer master = DbServer.start(masterOptions());
              BinlogArchive archive = BinlogArchive.open(dir, durability)) {
             master.createReplicationUser(USER, PASSWORD);
-            UpstreamSettings s = new UpstreamSettings("127.0.0.1", master.port(), USER, new Secret(PASSWORD), 9500,
-                    true, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(50),
-                    Duration.ofSeconds(1), null, ProxyConfig.TlsMode.DISABLED, null);
+            UpstreamSettings s = UpstreamSettings.of(ConnectionSettings.plain("127.0.0.1", master.port(), USER,
+                    PASSWORD), 9500, true);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            try (MirrorService mirror = MirrorService.start(s, archive, new ProxyMetrics(registry))) {
+            try (MirrorService mirror = MirrorService.start(s, archive, new MirrorMetrics(registry))) {
                 awaitClient(master);
                 Probes[] before = new Probes[1];
                 Result r = measure(master, commits, () -> before[0] = Probes.of(registry));

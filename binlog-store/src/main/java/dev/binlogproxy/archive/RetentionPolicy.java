@@ -30,6 +30,11 @@ public record RetentionPolicy(Duration maxAge, long maxTotalBytes, int maxFiles)
         return new RetentionPolicy(null, 0, 0);
     }
 
+    /** No limit set: nothing is ever purged. */
+    public boolean keepsAll() {
+        return maxAge == null && maxTotalBytes == 0 && maxFiles == 0;
+    }
+
     public RetentionPolicy withMaxAge(Duration age) {
         return new RetentionPolicy(Objects.requireNonNull(age, "age"), maxTotalBytes, maxFiles);
     }

@@ -15,9 +15,8 @@ import dev.binlogproxy.downstream.Permission;
 import dev.binlogproxy.downstream.ServerSettings;
 import dev.binlogproxy.downstream.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
-import dev.binlogproxy.proxy.config.ProxyConfig;
-import dev.binlogproxy.proxy.config.Secret;
-import dev.binlogproxy.proxy.metrics.ProxyMetrics;
+import dev.binlogproxy.client.ConnectionSettings;
+import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
 
@@ -40,10 +39,8 @@ public final class ServedProxyMain {
         String password = args[5];
         Files.createDirectories(dir);
         try (BinlogArchive archive = BinlogArchive.open(dir, Durability.WRITE);
-             MirrorService mirror = MirrorService.start(new UpstreamSettings("127.0.0.1", masterPort, user,
-                     new Secret(password), serverId, false, Duration.ofSeconds(1), Duration.ofSeconds(5),
-                     Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofSeconds(1), null,
-                     ProxyConfig.TlsMode.DISABLED, null), archive, new ProxyMetrics(new SimpleMeterRegistry()))) {
+             MirrorService mirror = MirrorService.start(UpstreamSettings.of(ConnectionSettings.plain("127.0.0.1",
+                     masterPort, user, password), serverId, false), archive, new MirrorMetrics(new SimpleMeterRegistry()))) {
             // the server greets nobody (3032) until the archive has a file
             while (true) {
                 try (Stream<Path> s = Files.list(dir)) {

@@ -2,6 +2,7 @@ package dev.binlogproxy.proxy.cli;
 
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.proxy.BinlogProxy;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
@@ -56,12 +57,12 @@ final class DemoCommand implements Callable<Integer> {
             ProxyConfig cfg = ProxyConfig.parse(yaml, null);
             System.out.printf("demo: master %s on 127.0.0.1:%d; proxy archive %s%n", master.version(), master.port(),
                     archiveDir);
-            try (RunCommand.Running proxy = RunCommand.Running.start(cfg);
+            try (BinlogProxy proxy = BinlogProxy.start(cfg);
                  DbServer replica = DbServer.start(ServerOptions.mariadb().semiSyncSlave(true).build())) {
-                int proxyPort = proxy.server.port();
+                int proxyPort = proxy.server().port();
                 // the proxy serves once it holds the master's first file; a replica refused before retries only
                 // after MASTER_CONNECT_RETRY (60 s)
-                for (int i = 0; i < 300 && proxy.archive.files().isEmpty(); i++) {
+                for (int i = 0; i < 300 && proxy.archive().files().isEmpty(); i++) {
                     Thread.sleep(100);
                 }
                 System.out.printf("demo: proxy serving on 127.0.0.1:%d (try: mysql -h127.0.0.1 -P%d -urepl -pdemo-pw "
@@ -79,30 +80,30 @@ final class DemoCommand implements Callable<Integer> {
                 while (!stop.get() && Instant.now().isBefore(end)) {
                     Thread.sleep(1000);
                     var masterAt = master.masterStatus();
-                    String archiveAt = proxy.archive.resumePosition().map(BinlogPosition::toString).orElse("-");
+                    String archiveAt = proxy.archive().resumePosition().map(BinlogPosition::toString).orElse("-");
                     System.out.printf("%s  commits %7d | master %-22s | archive %-22s | semi-sync yes %6s no %3s"
                                     + " | %d files | mirror %s | %s%n",
                             Instant.now().toString().substring(11, 19), committed.get(), masterAt, archiveAt,
                             master.globalStatus("Rpl_semi_sync_master_yes_tx"),
                             master.globalStatus("Rpl_semi_sync_master_no_tx"),
-                            proxy.archive.files().size(), proxy.mirror.state(), replicaLine(replica, proxy));
+                            proxy.archive().files().size(), proxy.mirror().state(), replicaLine(replica, proxy));
                 }
                 stop.set(true);
                 writer.join(Duration.ofSeconds(5).toMillis());
                 System.out.println("demo: verify the archive with: bin/binlog-proxy verify --archive " + archiveDir);
-                return proxy.mirror.failure().isPresent() ? 1 : 0;
+                return proxy.mirror().failure().isPresent() ? 1 : 0;
             }
         }
     }
 
     /** The replica behind the proxy: its threads, where it read to, lag, and the acks it sent the proxy. */
-    private static String replicaLine(DbServer replica, RunCommand.Running proxy) {
+    private static String replicaLine(DbServer replica, BinlogProxy proxy) {
         try {
             Map<String, String> s = replica.replicaStatus();
             String err = s.getOrDefault("Last_IO_Error", "") + s.getOrDefault("Last_SQL_Error", "");
             return "replica IO " + s.get("Slave_IO_Running") + " SQL " + s.get("Slave_SQL_Running") + " at "
                     + s.get("Master_Log_File") + ":" + s.get("Read_Master_Log_Pos") + " lag "
-                    + s.get("Seconds_Behind_Master") + "s acks " + proxy.server.acksReceived()
+                    + s.get("Seconds_Behind_Master") + "s acks " + proxy.server().acksReceived()
                     + (err.isEmpty() ? "" : " error: " + err);
         } catch (RuntimeException e) {
             return "replica: " + e.getMessage();

@@ -17,95 +17,29 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
+import dev.binlogproxy.archive.ArchiveSettings;
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.archive.RetentionPolicy;
+import dev.binlogproxy.client.ConnectionSettings;
+import dev.binlogproxy.client.Secret;
+import dev.binlogproxy.client.TlsMode;
 import dev.binlogproxy.downstream.Permission;
+import dev.binlogproxy.downstream.ServerSettings;
 import dev.binlogproxy.downstream.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.proxy.metrics.MetricsSettings;
+import dev.binlogproxy.upstream.ChainSettings;
+import dev.binlogproxy.upstream.UpstreamSettings;
 
 /**
- * The configuration of {@code binlog-proxy run}, read from YAML. Every problem stops start-up with a
+ * The configuration of {@code binlog-proxy run}, read from YAML into each component's own settings record (the
+ * components never see the YAML or this class). Every problem stops start-up with a
  * {@link ConfigException} naming the key and the reason; unknown keys are errors (a misspelt key must not be
  * silently ignored). Relative paths are resolved against the configuration file's directory. The reference is
  * docs/configuration.md.
  */
-public record ProxyConfig(Upstream upstream, Archive archive, Server server, Metrics metrics) {
-
-    public enum TlsMode { DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY }
-
-    public enum Durability { FSYNC, WRITE }
-
-    /**
-     * The master this proxy mirrors. {@code startFile}: the binlog file to start mirroring from when the archive is
-     * empty (null: the master's oldest file). {@code startGtid}: instead of a file, a MySQL GTID set or MariaDB
-     * GTID position the archive need not go back before; mirroring starts at position 4 of the master's first file
-     * holding a transaction after it. Mirroring always starts at the beginning of a file, because the archive
-     * keeps whole, byte-identical files.
-     */
-    public record Upstream(String host, int port, String user, Secret password, long serverId, boolean semiSync,
-                           Duration heartbeat, Duration deadMasterTimeout, Duration connectTimeout,
-                           Duration reconnectInitialDelay, Duration reconnectMaxDelay, String startFile,
-                           TlsMode tlsMode, Path tlsCaFile, String startGtid) {
-        /** Without a GTID start. */
-        public Upstream(String host, int port, String user, Secret password, long serverId, boolean semiSync,
-                        Duration heartbeat, Duration deadMasterTimeout, Duration connectTimeout,
-                        Duration reconnectInitialDelay, Duration reconnectMaxDelay, String startFile,
-                        TlsMode tlsMode, Path tlsCaFile) {
-            this(host, port, user, password, serverId, semiSync, heartbeat, deadMasterTimeout, connectTimeout,
-                    reconnectInitialDelay, reconnectMaxDelay, startFile, tlsMode, tlsCaFile, null);
-        }
-    }
-
-    public record Retention(Duration maxAge, long maxTotalBytes, int maxFiles) {
-        public static final Retention KEEP_ALL = new Retention(null, 0, 0);
-
-        public boolean keepsAll() {
-            return maxAge == null && maxTotalBytes == 0 && maxFiles == 0;
-        }
-    }
-
-    public record Archive(Path dir, Durability durability, Retention retention) {
-    }
-
-    /**
-     * The master-side server replicas and tools connect to. {@code version}: the version string the greeting and
-     * {@code @@version} show (null: the upstream master's, from the archive). {@code serverId}: the
-     * {@code @@server_id} replicas see (null: the upstream master's, which is also what the events carry).
-     * {@code tls}: null for no TLS.
-     */
-    public record Server(String host, int port, String version, Long serverId, boolean semiSync,
-                         List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin,
-                         ChainedSemiSync chain) {
-        public Server {
-            users = List.copyOf(users);
-            chain = chain == null ? ChainedSemiSync.OFF : chain;
-        }
-
-        /** Without chained semi-sync. */
-        public Server(String host, int port, String version, Long serverId, boolean semiSync,
-                      List<UserAccount> users, ServerTls tls, boolean fullAuthOnFirstLogin) {
-            this(host, port, version, serverId, semiSync, users, tls, fullAuthOnFirstLogin, ChainedSemiSync.OFF);
-        }
-    }
-
-    /**
-     * {@code server.semiSync.waitForReplicas} / {@code .timeout}: the upstream ack waits for that many downstream
-     * semi-sync replicas (0: no chain), at most {@code timeout} before acknowledging anyway.
-     */
-    public record ChainedSemiSync(int waitForReplicas, Duration timeout) {
-        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-        public static final ChainedSemiSync OFF = new ChainedSemiSync(0, DEFAULT_TIMEOUT);
-
-        public boolean enabled() {
-            return waitForReplicas > 0;
-        }
-    }
-
-    /** PEM files of the server certificate (chain) and its PKCS#8 private key; {@code required}: refuse plain TCP. */
-    public record ServerTls(Path certFile, Path keyFile, boolean required) {
-    }
-
-    /** port 0: no metrics endpoint. */
-    public record Metrics(String host, int port) {
-    }
+public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server,
+                          ChainSettings chain, MetricsSettings metrics) {
 
     public static ProxyConfig load(Path file) throws ConfigException {
         String text;
@@ -131,29 +65,33 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             throw new ConfigException("(file)", "expected a mapping with the sections upstream, archive, server, metrics");
         }
         Node top = new Node(root, "");
-        Upstream upstream = upstream(top.child("upstream", true), base);
-        Archive archive = archive(top.child("archive", true), base);
-        Server server = server(top.child("server", false), base, upstream.semiSync());
+        UpstreamSettings upstream = upstream(top.child("upstream", true), base);
+        ArchiveSettings archive = archive(top.child("archive", true), base);
+        ChainSettings[] chain = {ChainSettings.OFF};
+        ServerSettings server = server(top.child("server", false), base, upstream.semiSync(), chain);
         Node m = top.child("metrics", false);
-        Metrics metrics = new Metrics(m.string("host", "127.0.0.1"), (int) m.integer("port", 9104, 0, 65535));
+        MetricsSettings metrics = new MetricsSettings(m.string("host", "127.0.0.1"),
+                (int) m.integer("port", 9104, 0, 65535));
         m.rejectUnknown();
         top.rejectUnknown();
-        return new ProxyConfig(upstream, archive, server, metrics);
+        return new ProxyConfig(upstream, archive, server, chain[0], metrics);
     }
 
-    private static Server server(Node s, Path base, boolean upstreamSemiSync) throws ConfigException {
+    /** The server section; a chained semi-sync section inside it goes to {@code chainOut[0]}. */
+    private static ServerSettings server(Node s, Path base, boolean upstreamSemiSync, ChainSettings[] chainOut)
+            throws ConfigException {
         String host = s.string("host", "127.0.0.1");
         int port = (int) s.integer("port", 3307, 0, 65535);
         String version = s.optionalString("version");
         Long serverId = s.has("serverId") ? s.integer("serverId", 0, 1, 0xFFFF_FFFFL) : null;
         // server.semiSync: true/false, or a section {enabled, waitForReplicas, timeout} for chained semi-sync
         boolean semiSync;
-        ChainedSemiSync chain = ChainedSemiSync.OFF;
+        ChainSettings chain = ChainSettings.OFF;
         if (s.isMapping("semiSync")) {
             Node ss = s.child("semiSync", false);
             semiSync = ss.bool("enabled", true);
             int wait = (int) ss.integer("waitForReplicas", 0, 0, 1000);
-            Duration timeout = ss.duration("timeout", ChainedSemiSync.DEFAULT_TIMEOUT);
+            Duration timeout = ss.duration("timeout", ChainSettings.DEFAULT_TIMEOUT);
             if (timeout.isZero()) {
                 throw new ConfigException(ss.key("timeout"), "must be positive (and below the master's "
                         + "rpl_semi_sync_master_timeout)");
@@ -167,7 +105,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
                         + "upstream.semiSync is false");
             }
             ss.rejectUnknown();
-            chain = new ChainedSemiSync(wait, timeout);
+            chain = new ChainSettings(wait, timeout);
         } else {
             semiSync = s.bool("semiSync", true);
         }
@@ -178,7 +116,9 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
             users.add(user(u.child(name, true), name));
         }
         u.rejectUnknown();
-        ServerTls tls = null;
+        Path tlsCert = null;
+        Path tlsKey = null;
+        boolean tlsRequired = false;
         if (s.has("tls")) {
             Node t = s.child("tls", true);
             Path cert = t.path("certFile", base, true);
@@ -191,10 +131,14 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
                 }
             }
             t.rejectUnknown();
-            tls = new ServerTls(cert, key, required);
+            tlsCert = cert;
+            tlsKey = key;
+            tlsRequired = required;
         }
         s.rejectUnknown();
-        return new Server(host, port, version, serverId, semiSync, users, tls, fullAuth, chain);
+        chainOut[0] = chain;
+        return new ServerSettings(host, port, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired,
+                fullAuth);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {
@@ -239,7 +183,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         return new UserAccount(name, hash, permissions);
     }
 
-    private static Upstream upstream(Node u, Path base) throws ConfigException {
+    private static UpstreamSettings upstream(Node u, Path base) throws ConfigException {
         String host = u.string("host", null);
         int port = (int) u.integer("port", 3306, 1, 65535);
         String user = u.string("user", null);
@@ -306,8 +250,8 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         }
         tls.rejectUnknown();
         u.rejectUnknown();
-        return new Upstream(host, port, user, password, serverId, semiSync, heartbeat, dead, connect, initial, max,
-                startFile, mode, ca, startGtid);
+        return new UpstreamSettings(new ConnectionSettings(host, port, user, password, connect, mode, ca), serverId,
+                semiSync, heartbeat, dead, initial, max, startFile, startGtid);
     }
 
     private static Secret password(Node u, Path base) throws ConfigException {
@@ -334,7 +278,7 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         return new Secret("");
     }
 
-    private static Archive archive(Node a, Path base) throws ConfigException {
+    private static ArchiveSettings archive(Node a, Path base) throws ConfigException {
         Path dir = a.path("dir", base, true);
         Durability durability = a.enumValue("durability", Durability.class, Durability.FSYNC);
         Node r = a.child("retention", false);
@@ -343,6 +287,6 @@ public record ProxyConfig(Upstream upstream, Archive archive, Server server, Met
         int maxFiles = (int) r.integer("maxFiles", 0, 0, Integer.MAX_VALUE);
         r.rejectUnknown();
         a.rejectUnknown();
-        return new Archive(dir, durability, new Retention(maxAge, maxSize, maxFiles));
+        return new ArchiveSettings(dir, durability, new RetentionPolicy(maxAge, maxSize, maxFiles));
     }
 }

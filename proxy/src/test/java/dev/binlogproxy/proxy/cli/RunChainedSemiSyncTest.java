@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.proxy.BinlogProxy;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
@@ -41,15 +42,15 @@ class RunChainedSemiSyncTest {
                         repl: {mysqlNativePassword: '%s', permissions: [replication]}
                     metrics: {port: 0}
                     """.formatted(master.port(), dir.resolve("archive"), hash.nativeText().orElseThrow()), null);
-            try (RunCommand.Running proxy = RunCommand.Running.start(cfg);
+            try (BinlogProxy proxy = BinlogProxy.start(cfg);
                  DbServer replica = DbServer.start(ServerOptions.mariadb().semiSyncSlave(true).build())) {
-                for (int i = 0; i < 300 && proxy.archive.files().isEmpty(); i++) {
+                for (int i = 0; i < 300 && proxy.archive().files().isEmpty(); i++) {
                     Thread.sleep(100);
                 }
-                replica.replicateFrom("127.0.0.1", proxy.server.port(), "repl", "pw-chain", false);
+                replica.replicateFrom("127.0.0.1", proxy.server().port(), "repl", "pw-chain", false);
                 replica.waitForReplicaCaughtUp(master, Duration.ofSeconds(60));
                 awaitGauge(proxy, "binlog_proxy_semisync_chain_on", 1.0);
-                double waits0 = proxy.registry.get("binlog_proxy_semisync_chain_waits").counter().count();
+                double waits0 = proxy.registry().get("binlog_proxy_semisync_chain_waits").counter().count();
                 long yes0 = Long.parseLong(master.globalStatus("Rpl_semi_sync_master_yes_tx"));
                 long no0 = Long.parseLong(master.globalStatus("Rpl_semi_sync_master_no_tx"));
                 try (Connection c = master.connect();
@@ -61,23 +62,23 @@ class RunChainedSemiSyncTest {
                 }
                 assertEquals(50, Long.parseLong(master.globalStatus("Rpl_semi_sync_master_yes_tx")) - yes0);
                 assertEquals(no0, Long.parseLong(master.globalStatus("Rpl_semi_sync_master_no_tx")));
-                double waits = proxy.registry.get("binlog_proxy_semisync_chain_waits").counter().count() - waits0;
+                double waits = proxy.registry().get("binlog_proxy_semisync_chain_waits").counter().count() - waits0;
                 assertTrue(waits >= 1, "no upstream ack waited for the chain: " + waits);
-                String scrape = proxy.registry.scrape();
+                String scrape = proxy.registry().scrape();
                 for (String meter : new String[] {"binlog_proxy_semisync_chain_waits_total",
                         "binlog_proxy_semisync_chain_timeouts_total", "binlog_proxy_semisync_chain_on",
                         "binlog_proxy_semisync_chain_wait_seconds", "binlog_proxy_semisync_chain_downstream_acks_total"}) {
                     assertTrue(scrape.contains(meter), meter + " missing from the scrape");
                 }
-                assertTrue(proxy.registry.get("binlog_proxy_semisync_chain_downstream_acks").counter().count() > 0);
+                assertTrue(proxy.registry().get("binlog_proxy_semisync_chain_downstream_acks").counter().count() > 0);
             }
         }
     }
 
-    private static void awaitGauge(RunCommand.Running proxy, String name, double value) throws InterruptedException {
+    private static void awaitGauge(BinlogProxy proxy, String name, double value) throws InterruptedException {
         double v = Double.NaN;
         for (int i = 0; i < 3000; i++) {
-            v = proxy.registry.get(name).gauge().value();
+            v = proxy.registry().get(name).gauge().value();
             if (v == value) {
                 return;
             }

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.client.TlsMode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -34,13 +37,13 @@ class ProxyConfigTest {
     @Test
     void minimalConfigGetsProductionDefaults() throws Exception {
         ProxyConfig c = ProxyConfig.parse(MINIMAL, null);
-        assertEquals(3306, c.upstream().port());
+        assertEquals(3306, c.upstream().connection().port());
         assertTrue(c.upstream().semiSync());
         assertEquals(Duration.ofSeconds(5), c.upstream().heartbeat());
         assertEquals(Duration.ofSeconds(15), c.upstream().deadMasterTimeout());
-        assertEquals(ProxyConfig.Durability.FSYNC, c.archive().durability());
+        assertEquals(Durability.FSYNC, c.archive().durability());
         assertTrue(c.archive().retention().keepsAll());
-        assertEquals(ProxyConfig.TlsMode.PREFERRED, c.upstream().tlsMode());
+        assertEquals(TlsMode.PREFERRED, c.upstream().connection().tlsMode());
         assertEquals(3307, c.server().port());
         assertEquals(9104, c.metrics().port());
         assertNull(c.upstream().startFile());
@@ -70,13 +73,13 @@ class ProxyConfigTest {
                 server: {host: 0.0.0.0, port: 6033}
                 metrics: {port: 0}
                 """, dir);
-        assertEquals("from-file", c.upstream().password().reveal());
+        assertEquals("from-file", c.upstream().connection().password().reveal());
         assertEquals(4294967295L, c.upstream().serverId());
         assertFalse(c.upstream().semiSync());
         assertEquals(Duration.ofMillis(250), c.upstream().heartbeat());
         assertEquals("mysql-bin.000042", c.upstream().startFile());
         assertEquals(dir.resolve("archive"), c.archive().dir());
-        assertEquals(ProxyConfig.Durability.WRITE, c.archive().durability());
+        assertEquals(Durability.WRITE, c.archive().durability());
         assertEquals(Duration.ofDays(7), c.archive().retention().maxAge());
         assertEquals(20L << 30, c.archive().retention().maxTotalBytes());
         assertEquals(500, c.archive().retention().maxFiles());
@@ -131,7 +134,7 @@ class ProxyConfigTest {
     void passwordsNeverAppearInMessagesOrToString() throws Exception {
         ProxyConfig c = ProxyConfig.parse(MINIMAL, null);
         assertFalse(c.toString().contains("s3cret"), c.toString());
-        assertEquals("s3cret", c.upstream().password().reveal());
+        assertEquals("s3cret", c.upstream().connection().password().reveal());
         ConfigException both = error(MINIMAL.replace("password: s3cret", "password: s3cret\n  passwordFile: /nope"));
         assertFalse(both.getMessage().contains("s3cret"));
         ConfigException missing = error(MINIMAL.replace("password: s3cret", "passwordFile: /nonexistent/pw"));
@@ -160,7 +163,7 @@ class ProxyConfigTest {
         assertTrue(repl.password().supportsNative());
         assertFalse(repl.password().supportsSha2());
         assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.Permission.ADMIN));
-        assertNull(c.server().tls());
+        assertNull(c.server().tlsCert());
     }
 
     @Test
@@ -188,8 +191,8 @@ class ProxyConfigTest {
     void chainedSemiSyncIsASectionUnderServerSemiSync() throws Exception {
         ProxyConfig plain = ProxyConfig.parse(MINIMAL + "server:\n  semiSync: true\n", null);
         assertTrue(plain.server().semiSync());
-        assertFalse(plain.server().chain().enabled());
-        assertFalse(ProxyConfig.parse(MINIMAL, null).server().chain().enabled());
+        assertFalse(plain.chain().enabled());
+        assertFalse(ProxyConfig.parse(MINIMAL, null).chain().enabled());
 
         ProxyConfig c = ProxyConfig.parse(MINIMAL + """
                 server:
@@ -198,10 +201,10 @@ class ProxyConfigTest {
                     timeout: 250ms
                 """, null);
         assertTrue(c.server().semiSync());
-        assertEquals(2, c.server().chain().waitForReplicas());
-        assertEquals(Duration.ofMillis(250), c.server().chain().timeout());
+        assertEquals(2, c.chain().waitForReplicas());
+        assertEquals(Duration.ofMillis(250), c.chain().timeout());
         ProxyConfig d = ProxyConfig.parse(MINIMAL + "server:\n  semiSync: {waitForReplicas: 1}\n", null);
-        assertEquals(Duration.ofSeconds(1), d.server().chain().timeout());
+        assertEquals(Duration.ofSeconds(1), d.chain().timeout());
 
         assertEquals("server.semiSync.waitForReplicas", error(MINIMAL
                 + "server:\n  semiSync: {waitForReplicas: -1}\n").key());

@@ -1,6 +1,8 @@
 package dev.binlogproxy.proxy.metrics;
 
+import dev.binlogproxy.upstream.MirrorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.binlogproxy.upstream.MirrorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +18,7 @@ class MetricsServerTest {
     @Test
     void prometheusEndpointServesTheMirrorsMeters() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProxyMetrics m = new ProxyMetrics(registry);
+        MirrorMetrics m = new MirrorMetrics(registry);
         m.event(100);
         m.event(300);
         m.transaction(0);

@@ -1,0 +1,168 @@
+package dev.binlogproxy.proxy;
+
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.RetentionPolicy;
+import dev.binlogproxy.downstream.DownstreamServer;
+import dev.binlogproxy.proxy.config.ProxyConfig;
+import dev.binlogproxy.proxy.metrics.MetricsServer;
+import dev.binlogproxy.upstream.ChainSettings;
+import dev.binlogproxy.upstream.MasterVariables;
+import dev.binlogproxy.upstream.MirrorMetrics;
+import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.upstream.SemiSyncChain;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running proxy, assembled from its configuration: the archive, the mirror writing into it, the server reading
+ * from it, the metrics endpoint and the housekeeping (retention, the master's variables). What {@code run} and the
+ * demo start; closed in the reverse order.
+ */
+public final class BinlogProxy implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BinlogProxy.class);
+    /** How often the master's global variables are read again for the server's answers. */
+    private static final long VARIABLES_REFRESH_SECONDS = 30;
+
+    private final BinlogArchive archive;
+    private final MirrorService mirror;
+    private final DownstreamServer server;
+    private final PrometheusMeterRegistry registry;
+    private final SemiSyncChain chain;
+    /** What to close, last started first. */
+    private final Deque<AutoCloseable> closers;
+    private boolean closed;
+
+    private BinlogProxy(BinlogArchive archive, MirrorService mirror, DownstreamServer server,
+                        PrometheusMeterRegistry registry, SemiSyncChain chain, Deque<AutoCloseable> closers) {
+        this.chain = chain;
+        this.archive = archive;
+        this.mirror = mirror;
+        this.server = server;
+        this.registry = registry;
+        this.closers = closers;
+    }
+
+    public static BinlogProxy start(ProxyConfig cfg) throws Exception {
+        Deque<AutoCloseable> closers = new ArrayDeque<>();
+        try {
+            BinlogArchive archive = BinlogArchive.open(cfg.archive().dir(), cfg.archive().durability());
+            closers.push(archive);
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Gauge.builder("binlog_proxy_archive_size", archive,
+                            a -> a.files().stream().mapToLong(f -> f.size()).sum())
+                    .baseUnit("bytes").description("bytes of binlog files in the archive").register(registry);
+            if (cfg.metrics().enabled()) {
+                MetricsServer metricsServer = MetricsServer.start(cfg.metrics().host(), cfg.metrics().port(),
+                        registry);
+                closers.push(metricsServer);
+                log.info("metrics on http://{}:{}/metrics", cfg.metrics().host(), metricsServer.port());
+            }
+            MirrorMetrics metrics = new MirrorMetrics(registry);
+            ChainSettings chained = cfg.chain();
+            SemiSyncChain chain = chained.enabled() ? new SemiSyncChain(chained, registry) : null;
+            MirrorService mirror = MirrorService.start(cfg.upstream(), archive, metrics, chain);
+            closers.push(mirror);
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "housekeeping");
+                t.setDaemon(true);
+                return t;
+            });
+            closers.push(housekeeping::shutdownNow);
+            AtomicReference<Map<String, String>> masterVariables = new AtomicReference<>(Map.of());
+            EventLoopGroup variablesGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            closers.push(() -> variablesGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    // the mirror's current master: it may have been re-pointed since the last read
+                    masterVariables.set(MasterVariables.read(variablesGroup, mirror.settings()));
+                } catch (Exception e) {
+                    log.debug("reading the master's variables: {}", e.toString());
+                }
+            }, 0, VARIABLES_REFRESH_SECONDS, TimeUnit.SECONDS);
+            DownstreamServer server = DownstreamServer.start(cfg.server(), archive, masterVariables::get,
+                    new MirrorUpstreamStatus(mirror, metrics::secondsBehindMaster,
+                            Math.max(1, cfg.upstream().reconnectMaxDelay().toSeconds())), registry);
+            closers.push(server);
+            if (chain != null) {
+                server.addAckListener(chain::downstreamAcked);
+                log.info("chained semi-sync: the master's acks wait for {} downstream replica(s), at most {} ms",
+                        chained.waitForReplicas(), chained.timeout().toMillis());
+            }
+            RetentionPolicy retention = cfg.archive().retention();
+            if (!retention.keepsAll()) {
+                housekeeping.scheduleWithFixedDelay(() -> {
+                    try {
+                        List<String> purged = archive.purge(retention);
+                        if (!purged.isEmpty()) {
+                            log.info("retention purged {}", purged);
+                        }
+                    } catch (Exception e) {
+                        log.warn("retention: {}", e.toString());
+                    }
+                }, 10, 60, TimeUnit.SECONDS);
+            }
+            log.info("archive {} ({} mode), mirroring {}", cfg.archive().dir(), cfg.archive().durability(),
+                    cfg.upstream().address());
+            return new BinlogProxy(archive, mirror, server, registry, chain, closers);
+        } catch (Exception | Error e) {
+            closeAll(closers);
+            throw e;
+        }
+    }
+
+    public BinlogArchive archive() {
+        return archive;
+    }
+
+    public MirrorService mirror() {
+        return mirror;
+    }
+
+    public DownstreamServer server() {
+        return server;
+    }
+
+    /** Chained semi-sync, when configured. */
+    public Optional<SemiSyncChain> chain() {
+        return Optional.ofNullable(chain);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            closeAll(closers);
+        }
+    }
+
+    private static void closeAll(Deque<AutoCloseable> closers) {
+        while (!closers.isEmpty()) {
+            AutoCloseable c = closers.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", c, e.toString());
+            }
+        }
+    }
+}

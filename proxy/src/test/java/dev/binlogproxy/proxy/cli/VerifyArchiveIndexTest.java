@@ -1,0 +1,143 @@
+package dev.binlogproxy.proxy.cli;
+
+import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.testkit.DbServer;
+import dev.binlogproxy.upstream.MirrorHarness;
+import dev.binlogproxy.upstream.MirrorService;
+import dev.binlogproxy.testkit.ServerOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code binlog-proxy verify --archive} on an archive mirrored from a real MariaDB master: the index journal is
+ * checked against the files while the archive is in use and after it is closed, a damaged index is reported with
+ * a non-zero exit, and deleting the index lets the next open rebuild it.
+ */
+class VerifyArchiveIndexTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void indexIsCheckedAgainstTheFilesAndDamageIsReported() throws Exception {
+        Path archiveDir = dir.resolve("archive");
+        try (DbServer master = DbServer.start(ServerOptions.mariadb().maxBinlogSize(64 * 1024).build())) {
+            master.createReplicationUser(MirrorHarness.USER, MirrorHarness.PASSWORD);
+            long entries;
+            try (BinlogArchive archive = BinlogArchive.open(archiveDir, Durability.FSYNC);
+                 MirrorService mirror = MirrorService.start(MirrorHarness.settings(master, 9500, false), archive,
+                         MirrorHarness.metrics())) {
+                master.execute("CREATE DATABASE v", "CREATE TABLE v.t (id INT PRIMARY KEY, s VARCHAR(500))");
+                for (int i = 0; i < 300; i++) {
+                    master.execute("INSERT INTO v.t VALUES (" + i + ", REPEAT('s', 400))");
+                }
+                MirrorHarness.awaitCaughtUp(archive, master, mirror, Duration.ofSeconds(30));
+                assertTrue(archive.files().size() >= 3, archive.files().toString());
+                // in use: locked by this process, read-only check
+                String live = verify(archiveDir, 0);
+                entries = agreeing(live);
+                assertTrue(entries > 300 * 4, live); // GTID, BEGIN, TABLE_MAP/ROWS or the query, XID per insert
+            }
+            String closed = verify(archiveDir, 0);
+            assertTrue(agreeing(closed) >= entries, closed);
+            assertTrue(closed.contains("all valid"), closed);
+
+            // a torn tail in the newest file (what a kill -9 mid-write leaves) is not damage in an archive
+            Path newest = archiveDir.resolve(master.showBinaryLogs().get(master.showBinaryLogs().size() - 1).name());
+            byte[] intact = Files.readAllBytes(newest);
+            Files.write(newest, java.util.Arrays.copyOfRange(intact, 4, 14), java.nio.file.StandardOpenOption.APPEND);
+            String torn = verify(archiveDir, 0);
+            assertTrue(torn.contains("ok, open: unfinished tail after offset " + intact.length), torn);
+            assertTrue(torn.contains("note: " + newest.getFileName() + ": 10 bytes after the last complete transaction"),
+                    torn);
+            Files.write(newest, intact);
+
+            // change one entry's offset (the second event of the first file) in Chronicle's own file
+            String first = master.showBinaryLogs().get(0).name();
+            damageSecondEntryOf(archiveDir.resolve("index"), first);
+            String damaged = verify(archiveDir, 1);
+            assertTrue(damaged.contains("index: DAMAGED after 1 agreeing entries: index journal entry 2 is"), damaged);
+            assertTrue(damaged.contains("all valid"), damaged); // the files themselves are fine
+
+            // the remedy the report names: delete the index, the next open rebuilds it from the files
+            try (Stream<Path> walk = Files.walk(archiveDir.resolve("index"))) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            BinlogArchive.open(archiveDir, Durability.FSYNC).close();
+            String rebuilt = verify(archiveDir, 0);
+            assertEquals(agreeing(closed), agreeing(rebuilt), rebuilt);
+        }
+    }
+
+    private static long agreeing(String out) {
+        Matcher m = Pattern.compile("index: (\\d+) entries agree with the files").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Finds the entry as IndexEntry writes it (version 1, the file name as length-prefixed UTF-8, the offset). */
+    private static void damageSecondEntryOf(Path indexDir, String file) throws Exception {
+        byte[] name = file.getBytes(StandardCharsets.UTF_8);
+        byte[] pattern = new byte[name.length + 2];
+        pattern[0] = 1;
+        pattern[1] = (byte) name.length;
+        System.arraycopy(name, 0, pattern, 2, name.length);
+        List<Path> cycles;
+        try (Stream<Path> s = Files.list(indexDir)) {
+            cycles = s.filter(p -> p.getFileName().toString().endsWith(".cq4")).sorted().toList();
+        }
+        for (Path cycle : cycles) {
+            byte[] bytes = Files.readAllBytes(cycle);
+            int found = 0;
+            for (int i = 0; i + pattern.length + 8 <= bytes.length; i++) {
+                if (matches(bytes, i, pattern) && ++found == 2) {
+                    bytes[i + pattern.length] += 1; // low byte of the little-endian offset
+                    Files.write(cycle, bytes);
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("no second entry of " + file + " in " + cycles);
+    }
+
+    private static boolean matches(byte[] b, int at, byte[] p) {
+        for (int j = 0; j < p.length; j++) {
+            if (b[at + j] != p[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String verify(Path archive, int expectedExit) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            exit = BinlogProxyCli.run("verify", "--archive", archive.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(expectedExit, exit, out);
+        return out;
+    }
+}

@@ -1,0 +1,519 @@
+package dev.binlogproxy.upstream;
+
+import dev.binlogproxy.client.ServerConnection;
+import dev.binlogproxy.client.PacketHandler;
+import dev.binlogproxy.archive.Appended;
+import dev.binlogproxy.archive.ArchiveException;
+import dev.binlogproxy.archive.EventRejectedException;
+import dev.binlogproxy.archive.UpstreamMismatchException;
+import dev.binlogproxy.binlog.BinlogEvent;
+import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventFlags;
+import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.event.Rotate;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.protocol.ErrorCodes;
+import dev.binlogproxy.protocol.MySqlProtocolException;
+import dev.binlogproxy.protocol.Packet;
+import dev.binlogproxy.protocol.packet.ComBinlogDump;
+import dev.binlogproxy.protocol.packet.ComRegisterSlave;
+import dev.binlogproxy.protocol.MalformedPacketException;
+import dev.binlogproxy.protocol.packet.EofPacket;
+import dev.binlogproxy.protocol.packet.EventPacket;
+import dev.binlogproxy.protocol.packet.ErrPacket;
+import dev.binlogproxy.protocol.packet.SemiSyncAck;
+import dev.binlogproxy.protocol.packet.TextResultSet;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One connection's life as a replica of the master: login, the pre-dump queries a real replica sends, register,
+ * dump from the archive's resume position, then archive every event and acknowledge flagged ones once the
+ * archive says they are durable. Ends by exception: {@link UpstreamException} when reconnecting cannot help,
+ * anything else when it can.
+ */
+final class DumpSession {
+    private static final Logger log = LoggerFactory.getLogger(DumpSession.class);
+
+    private final UpstreamSettings settings;
+    private final MirrorSink sink;
+    private final MirrorMetrics metrics;
+    private final Consumer<Progress> progress;
+    /** Chained semi-sync, or null: acks go upstream once the archive has the transaction durable. */
+    private final SemiSyncChain chain;
+    private String currentFile;
+    private long currentPosition;
+
+    /** Where the dump stands, for the progress line and status. */
+    record Progress(MasterInfo master, String file, long position, boolean caughtUp) {
+    }
+
+    DumpSession(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics, Consumer<Progress> progress) {
+        this(settings, sink, metrics, progress, null);
+    }
+
+    DumpSession(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics, Consumer<Progress> progress,
+                SemiSyncChain chain) {
+        this.chain = chain;
+        this.settings = settings;
+        this.sink = sink;
+        this.metrics = metrics;
+        this.progress = progress;
+    }
+
+    void run(EventLoopGroup group, AtomicBoolean stop) throws Exception {
+        try {
+            dump(group, stop);
+        } finally {
+            // the connection is closed, so the event loop is done with the archive: write and start whatever it
+            // held (the reconnect's discardPartialTransaction would, too; a stop would leave it to close)
+            try {
+                sink.releaseCommits();
+            } catch (IOException e) {
+                log.warn("archiving the transactions of the last read failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void dump(EventLoopGroup group, AtomicBoolean stop) throws Exception {
+        try (ServerConnection conn = ServerConnection.open(group, settings.connection())) {
+            MasterInfo master = negotiate(conn);
+            try {
+                sink.checkIdentity(master);
+            } catch (UpstreamMismatchException e) {
+                throw new UpstreamException("refusing master " + settings.address() + ": " + e.getMessage(), e);
+            }
+            Optional<BinlogPosition> resume = sink.resumePosition();
+            BinlogPosition start = startPosition(group, master, resume);
+            // the resume position may include transactions a dying session wrote but never synced; the ack below
+            // claims all of them durable
+            sink.syncNow();
+            conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
+            // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
+            // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
+            int flags = master.flavor() == BinlogFlavor.MARIADB ? ComBinlogDump.MARIADB_SEND_ANNOTATE_ROWS_EVENT : 0;
+            currentFile = start.file();
+            currentPosition = start.offset();
+            // Inline from before the dump command, so no dump packet ever goes through the queue.
+            Streamer streamer = new Streamer(conn, master);
+            CompletableFuture<Void> ended = conn.streamTo(streamer);
+            conn.send(new ComBinlogDump(start.offset(), flags, settings.serverId(), start.file()));
+            if (master.semiSync() && resume.isPresent()) {
+                // Everything before the resume position is durable in the archive, but a previous session may have
+                // died before acknowledging its last transaction: the dump starts after it, so the master would
+                // never flag it again and its committing client would wait out the semi-sync timeout. The ack
+                // releases every waiter at or before this position.
+                conn.sendAsync(new SemiSyncAck(start.offset(), start.file()));
+            }
+            log.info("dumping from {} at {} ({} {}, checksum {}, semi-sync {}, tls {})", settings.address(), start,
+                    master.flavor(), master.version(), master.checksum().variableValue(),
+                    master.semiSync() ? "on" : "off", conn.usesTls() ? "on" : "off");
+            metrics.connected(true);
+            Runnable wake = streamer::wake;
+            if (chain != null && master.semiSync()) {
+                chain.attach(wake);
+            }
+            try {
+                await(ended, streamer, stop);
+            } finally {
+                if (chain != null) {
+                    chain.detach(wake);
+                }
+                metrics.connected(false);
+            }
+        }
+    }
+
+    /** The queries a real replica sends before dumping (protocol-notes section 2), for either flavor. */
+    private MasterInfo negotiate(ServerConnection conn) throws IOException, UpstreamException {
+        BinlogFlavor flavor = conn.greeting().isMariaDb() ? BinlogFlavor.MARIADB : BinlogFlavor.MYSQL;
+        String version = conn.greeting().displayVersion();
+        long serverId = Long.parseLong(conn.queryValue("SELECT @@GLOBAL.server_id"));
+        if (serverId == settings.serverId()) {
+            throw new UpstreamException("the master's server_id is " + serverId
+                    + ", the same as upstream.serverId: give the proxy a server_id of its own");
+        }
+        UUID uuid = null;
+        if (flavor == BinlogFlavor.MYSQL) {
+            String u = conn.queryValue("SELECT @@GLOBAL.server_uuid");
+            uuid = u == null ? null : UUID.fromString(u);
+            UUID ours = UUID.nameUUIDFromBytes(("binlog-proxy:" + settings.serverId()).getBytes());
+            conn.query("SET @slave_uuid = '" + ours + "', @replica_uuid = '" + ours + "'");
+        }
+        long heartbeatNanos = settings.heartbeat().toNanos();
+        conn.query("SET @master_heartbeat_period = " + heartbeatNanos + ", @source_heartbeat_period = "
+                + heartbeatNanos);
+        conn.query("SET @master_binlog_checksum = @@global.binlog_checksum, "
+                + "@source_binlog_checksum = @@global.binlog_checksum");
+        String checksumValue = conn.queryValue("SELECT @master_binlog_checksum");
+        ChecksumAlgorithm checksum = checksumValue == null ? ChecksumAlgorithm.OFF
+                : ChecksumAlgorithm.ofVariable(checksumValue);
+        if (flavor == BinlogFlavor.MARIADB) {
+            // 4 = MARIA_SLAVE_CAPABILITY_GTID: GTID events, GTID_LIST and BINLOG_CHECKPOINT as they are in the file
+            conn.query("SET @mariadb_slave_capability = 4");
+        }
+        boolean semiSync = false;
+        if (settings.semiSync()) {
+            String enabled = conn.queryValue("SELECT @@global.rpl_semi_sync_master_enabled");
+            if (enabled == null) {
+                enabled = conn.queryValue("SELECT @@global.rpl_semi_sync_source_enabled");
+            }
+            if (enabled == null) {
+                log.warn("upstream.semiSync is on but {} has no semi-sync master; mirroring asynchronously",
+                        settings.address());
+            } else {
+                // the master negotiates per dump: after this every event packet carries the 0xEF header
+                conn.query("SET @rpl_semi_sync_slave = 1, @rpl_semi_sync_replica = 1");
+                semiSync = true;
+                if (!"1".equals(enabled) && !"ON".equalsIgnoreCase(enabled)) {
+                    log.warn("semi-sync is installed but disabled on the master ({}); acks are sent anyway", enabled);
+                }
+            }
+        }
+        List<MasterInfo.MasterLog> logs = new ArrayList<>();
+        TextResultSet rs = conn.query("SHOW BINARY LOGS");
+        for (List<String> row : rs.rows()) {
+            logs.add(new MasterInfo.MasterLog(row.get(0), Long.parseLong(row.get(1))));
+        }
+        if (logs.isEmpty()) {
+            throw new UpstreamException("the master " + settings.address() + " has binary logging off (no binlogs)");
+        }
+        return new MasterInfo(flavor, version, serverId, uuid, checksum, semiSync, logs);
+    }
+
+    private BinlogPosition startPosition(EventLoopGroup group, MasterInfo master, Optional<BinlogPosition> resume)
+            throws IOException, UpstreamException {
+        if (resume.isPresent()) {
+            BinlogPosition p = resume.get();
+            if (!master.hasBinlog(p.file())) {
+                throw new UpstreamException("the master " + settings.address() + " no longer has " + p.file()
+                        + ", where the archive resumes (its oldest is " + master.binlogs().get(0).name()
+                        + "): transactions after " + p + " cannot be mirrored");
+            }
+            return p;
+        }
+        if (settings.startGtid() != null) {
+            return BinlogPosition.startOf(GtidStart.firstFile(group, settings, master));
+        }
+        String file = settings.startFile() != null ? settings.startFile() : master.binlogs().get(0).name();
+        if (!master.hasBinlog(file)) {
+            throw new UpstreamException("upstream.start.file " + file + " is not among the master's binlogs "
+                    + master.binlogs().get(0).name() + " .. " + master.binlogs().get(master.binlogs().size() - 1).name());
+        }
+        return BinlogPosition.startOf(file);
+    }
+
+    /**
+     * Waits while the event loop streams: until the stream ends (its exception is the session's), the mirror is
+     * stopped, or the master has been silent longer than the dead-master timeout.
+     */
+    private void await(CompletableFuture<Void> ended, Streamer streamer, AtomicBoolean stop) throws Exception {
+        long silentLimit = settings.deadMasterTimeout().toNanos();
+        while (!stop.get()) {
+            try {
+                ended.get(200, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (!streamer.processing && System.nanoTime() - streamer.lastActive > silentLimit) {
+                    throw new IOException("nothing from the master for " + settings.deadMasterTimeout()
+                            + " (heartbeat period " + settings.heartbeat() + "): presumed dead");
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Exception ex) {
+                    throw ex;
+                }
+                throw new IOException("the stream from the master failed: " + cause, cause);
+            }
+        }
+    }
+
+    /** A flagged transaction end, acknowledged after the read it came in (once the archive synced it). */
+    private record PendingAck(String file, long position, long received) {
+    }
+
+    /** A durable transaction whose upstream ack waits for downstream replicas (chained semi-sync). */
+    private record ChainedAck(PendingAck ack, BinlogPosition end, long durableAt) {
+    }
+
+    /**
+     * The dump, one packet at a time on the connection's event loop thread: archive the event; for a flagged one
+     * remember its ack; at the end of each socket read make the archive durable once (one fdatasync covers every
+     * transaction of that read, in fsync mode) and write the acks. No other thread is on an ack's path.
+     */
+    private final class Streamer implements PacketHandler {
+        private final ServerConnection conn;
+        private final MasterInfo master;
+        private final List<PendingAck> pendingAcks = new ArrayList<>();
+        /** Chained semi-sync: durable, not yet acknowledged upstream, oldest first. Only on the event loop. */
+        private final ArrayDeque<ChainedAck> chained = new ArrayDeque<>();
+        /** The last position acknowledged to the master (for the chain switching back on). */
+        private BinlogPosition lastAcked;
+        private boolean caughtUp;
+        private long lastProgress;
+        /** The master flagged an event inside a transaction: the ack is owed at the transaction's end. */
+        private boolean ackOwed;
+        /** Commits are held from the first packet of a read to its acks (see ArchiveWriter.holdCommits). */
+        private boolean holding;
+        volatile long lastActive = System.nanoTime();
+        volatile boolean processing;
+
+        Streamer(ServerConnection conn, MasterInfo master) {
+            this.conn = conn;
+            this.master = master;
+        }
+
+        @Override
+        public void packet(Packet packet) throws Exception {
+            long received = System.nanoTime();
+            processing = true;
+            lastActive = received;
+            if (!holding) {
+                sink.holdCommits();
+                holding = true;
+            }
+            try {
+                receive(packet, received);
+            } finally {
+                processing = false;
+                lastActive = System.nanoTime();
+            }
+        }
+
+        private void receive(Packet packet, long received) throws Exception {
+            ByteBuf payload = packet.payload();
+            int first = packet.firstByte();
+            if (first == ErrPacket.HEADER) {
+                MySqlProtocolException err = ErrPacket.decode(payload).toException();
+                if (err.errorCode() == ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG) {
+                    throw new UpstreamException("the master refused the dump at " + currentFile + ":"
+                            + currentPosition + ": " + err.getMessage(), err);
+                }
+                throw err;
+            }
+            if (first == EofPacket.HEADER && payload.readableBytes() < 9) {
+                throw new IOException("the master ended the dump (EOF)");
+            }
+            // A view of the packet, not a copy: the archive checks and writes it before this returns, and the packet
+            // is released only then. The few events whose decoded form outlives the call are copied (handle).
+            EventPacket ep;
+            try {
+                ep = EventPacket.decode(payload, master.semiSync());
+            } catch (MalformedPacketException e) {
+                throw new IOException("unexpected packet in the dump: " + e.getMessage(), e);
+            }
+            BinlogEvent event = BinlogEvent.wrap(ep.event());
+            boolean ackRequested = ep.ackRequired();
+            boolean heartbeat = handle(event, master.checksum(), ackRequested, received);
+            // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
+            // when we connected; from then on the dump is live
+            caughtUp = caughtUp || heartbeat || reached(master, currentFile, currentPosition);
+            long now = System.nanoTime();
+            if (now - lastProgress > 1_000_000_000L) {
+                lastProgress = now;
+                progress.accept(new Progress(master, currentFile, currentPosition, caughtUp));
+            }
+        }
+
+        /** Returns true for a heartbeat: the master had nothing newer. */
+        private boolean handle(BinlogEvent event, ChecksumAlgorithm checksum, boolean ackRequested, long received)
+                throws IOException, ArchiveException {
+            EventType type = event.type();
+            if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2) {
+                metrics.caughtUp();
+                return true;
+            }
+            if (type == EventType.ROTATE && (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0)) {
+                // the fake rotate at the start of every file of a dump: not in the master's file, not archived
+                // it carries a CRC exactly when we asked for checksums, which we do whenever the master has them
+                Rotate r = Rotate.decode(event, checksum);
+                currentFile = r.nextFile();
+                currentPosition = r.position();
+                sink.startFile(r.nextFile(), r.position());
+                return false;
+            }
+            if (type == EventType.FORMAT_DESCRIPTION) {
+                sink.formatDescription(BinlogEvent.wrap(event.toByteArray())); // rare; the writer may keep it
+                return false;
+            }
+            if (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0) {
+                // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
+                return false;
+            }
+            Appended appended;
+            try {
+                appended = sink.append(event);
+            } catch (EventRejectedException e) {
+                metrics.refused(); // the session ends; the next one refetches from the last whole transaction
+                throw e;
+            }
+            metrics.event(event.eventSize());
+            currentPosition = event.logPos();
+            if (appended.completesTransaction()) {
+                metrics.transaction(event.timestamp());
+            }
+            if (ackRequested || ackOwed) {
+                if (appended.durable() == null) {
+                    // Never acknowledge a partial transaction: the ack waits for the transaction's end.
+                    ackOwed = true;
+                } else {
+                    ackOwed = false;
+                    metrics.ackStage(MirrorMetrics.AckStage.APPEND, System.nanoTime() - received);
+                    pendingAcks.add(new PendingAck(currentFile, event.logPos(), received));
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void readComplete() throws IOException, ArchiveException {
+            if (!pendingAcks.isEmpty() && chain != null && chain.on()) {
+                readCompleteChained();
+                return;
+            }
+            if (!pendingAcks.isEmpty()) {
+                long t0 = System.nanoTime();
+                sink.syncNow();
+                long t1 = System.nanoTime();
+                PendingAck last = pendingAcks.get(pendingAcks.size() - 1);
+                lastAcked = new BinlogPosition(last.file(), last.position());
+                for (PendingAck a : pendingAcks) {
+                    conn.writeFromHandler(new SemiSyncAck(a.position(), a.file()));
+                }
+                conn.flushFromHandler();
+                long t2 = System.nanoTime();
+                metrics.ackStage(MirrorMetrics.AckStage.SYNC, t1 - t0);
+                metrics.ackStage(MirrorMetrics.AckStage.SEND, t2 - t1);
+                for (PendingAck a : pendingAcks) {
+                    metrics.ackStage(MirrorMetrics.AckStage.READ_END, t0 - a.received());
+                    metrics.ack(t2 - a.received());
+                }
+                pendingAcks.clear();
+            }
+            if (holding) {
+                // after the acks: indexing and visibility must not delay them
+                holding = false;
+                sink.releaseCommits();
+            }
+        }
+
+        /**
+         * Chained: the transactions must reach the downstream replicas before the master may hear of them, so the
+         * commits are released (the dump senders see them) right after the sync, and the acks wait in
+         * {@link #chained} until enough downstream acks cover them or the chain's timeout passes.
+         */
+        private void readCompleteChained() throws IOException, ArchiveException {
+            long t0 = System.nanoTime();
+            sink.syncNow();
+            long t1 = System.nanoTime();
+            holding = false;
+            sink.releaseCommits();
+            metrics.ackStage(MirrorMetrics.AckStage.SYNC, t1 - t0);
+            for (PendingAck a : pendingAcks) {
+                metrics.ackStage(MirrorMetrics.AckStage.READ_END, t0 - a.received());
+                chained.add(new ChainedAck(a, new BinlogPosition(a.file(), a.position()), t1));
+            }
+            pendingAcks.clear();
+            drainChained();
+            if (!chained.isEmpty()) {
+                conn.eventLoop().schedule(this::drainChained, chain.timeoutNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** From a downstream server thread: look at the waiting acks on the event loop. */
+        void wake() {
+            try {
+                conn.eventLoop().execute(this::drainChained);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the connection's loop is shutting down: the session is over, nothing is owed any more
+            }
+        }
+
+        /**
+         * Acks upstream what enough downstream replicas have acknowledged; on a wait past the timeout, everything
+         * waiting (the chain switches off). Also switches the chain back on once the downstream acks have caught up
+         * with what the master was told.
+         */
+        private void drainChained() {
+            if (!conn.eventLoop().inEventLoop()) {
+                throw new IllegalStateException("chained acks outside the event loop");
+            }
+            long now = System.nanoTime();
+            boolean wrote = false;
+            while (!chained.isEmpty()) {
+                ChainedAck c = chained.peek();
+                long waited = now - c.durableAt();
+                if (chain.covered(c.end())) {
+                    chain.waited(waited);
+                } else if (waited >= chain.timeoutNanos()) {
+                    chain.timedOut(c.end(), waited);
+                    while (!chained.isEmpty()) {
+                        ackUpstream(chained.poll(), now);
+                    }
+                    wrote = true;
+                    break;
+                } else {
+                    break;
+                }
+                ackUpstream(chained.poll(), now);
+                wrote = true;
+            }
+            if (wrote) {
+                conn.flushFromHandler();
+            }
+            if (!chain.on() && chained.isEmpty() && lastAcked != null && chain.covered(lastAcked)) {
+                chain.switchOn(lastAcked);
+            }
+        }
+
+        private void ackUpstream(ChainedAck c, long now) {
+            conn.writeFromHandler(new SemiSyncAck(c.ack().position(), c.ack().file()));
+            lastAcked = c.end();
+            metrics.ackStage(MirrorMetrics.AckStage.SEND, System.nanoTime() - now);
+            metrics.ack(System.nanoTime() - c.ack().received());
+        }
+    }
+
+    private static boolean reached(MasterInfo master, String file, long position) {
+        MasterInfo.MasterLog last = master.binlogs().get(master.binlogs().size() - 1);
+        BinlogPosition here = new BinlogPosition(file, Math.max(BinlogPosition.FIRST_EVENT_OFFSET, position));
+        return here.compareTo(new BinlogPosition(last.name(), Math.max(BinlogPosition.FIRST_EVENT_OFFSET,
+                last.size()))) >= 0;
+    }
+
+    static String describe(Progress p) {
+        long toGo = 0;
+        int files = 0;
+        boolean counting = false;
+        for (MasterInfo.MasterLog l : p.master().binlogs()) {
+            if (l.name().equals(p.file())) {
+                counting = true;
+                toGo += Math.max(0, l.size() - p.position());
+                files++;
+            } else if (counting) {
+                toGo += l.size();
+                files++;
+            }
+        }
+        return p.caughtUp() ? String.format(Locale.ROOT, "caught up at %s:%d", p.file(), p.position())
+                : String.format(Locale.ROOT, "catching up: at %s:%d, %d file(s) and %.1f MB to go (as of connect)",
+                p.file(), p.position(), files, toGo / 1e6);
+    }
+}

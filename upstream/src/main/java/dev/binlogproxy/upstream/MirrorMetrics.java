@@ -1,0 +1,130 @@
+package dev.binlogproxy.upstream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The mirror's meters, named binlog_proxy_*. The upstream session and the archive update them; the Prometheus
+ * endpoint ({@link MetricsServer}) exposes them. One instance per proxy.
+ */
+public final class MirrorMetrics {
+    private final MeterRegistry registry;
+    private final Counter events;
+    private final Counter bytes;
+    private final Counter transactions;
+    private final Counter reconnects;
+    private final Counter refusedEvents;
+    private final Counter acks;
+    private final Timer ackLatency;
+    private final Timer[] stages = new Timer[AckStage.values().length];
+    private final DistributionSummary eventSize;
+    private final AtomicLong secondsBehind = new AtomicLong(-1);
+    private final AtomicLong connected = new AtomicLong();
+
+    public MirrorMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        events = Counter.builder("binlog_proxy_upstream_events").description("events received from the master and archived")
+                .register(registry);
+        bytes = Counter.builder("binlog_proxy_upstream_bytes").baseUnit("bytes")
+                .description("event bytes received from the master and archived").register(registry);
+        transactions = Counter.builder("binlog_proxy_upstream_transactions")
+                .description("complete transactions archived").register(registry);
+        reconnects = Counter.builder("binlog_proxy_upstream_reconnects").description("upstream reconnect attempts")
+                .register(registry);
+        refusedEvents = Counter.builder("binlog_proxy_upstream_refused_events")
+                .description("corrupt events refused (never stored); the session refetches them").register(registry);
+        acks = Counter.builder("binlog_proxy_semisync_acks").description("semi-sync acks sent to the master")
+                .register(registry);
+        ackLatency = Timer.builder("binlog_proxy_semisync_ack_latency")
+                .description("from receiving a flagged event to sending its ack (archive durability included)")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        for (AckStage s : AckStage.values()) {
+            stages[s.ordinal()] = Timer.builder("binlog_proxy_semisync_ack_stage")
+                    .tag("stage", s.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("parts of the semi-sync ack latency").register(registry);
+        }
+        eventSize = DistributionSummary.builder("binlog_proxy_upstream_event_size").baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("binlog_proxy_seconds_behind_master", secondsBehind, AtomicLong::get)
+                .description("now minus the timestamp of the last archived event; -1 when unknown").register(registry);
+        Gauge.builder("binlog_proxy_upstream_connected", connected, AtomicLong::get)
+                .description("1 while a dump from the master is streaming").register(registry);
+    }
+
+    /** Now minus the timestamp of the last archived event, 0 once a heartbeat said caught up; -1 when unknown. */
+    public long secondsBehindMaster() {
+        return secondsBehind.get();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void event(int size) {
+        events.increment();
+        bytes.increment(size);
+        eventSize.record(size);
+    }
+
+    public void transaction(long eventTimestampSeconds) {
+        transactions.increment();
+        if (eventTimestampSeconds > 0) {
+            secondsBehind.set(Math.max(0, System.currentTimeMillis() / 1000 - eventTimestampSeconds));
+        }
+    }
+
+    /** A heartbeat means the master has nothing newer: the mirror is caught up. */
+    public void caughtUp() {
+        secondsBehind.set(0);
+    }
+
+    public void reconnect() {
+        reconnects.increment();
+    }
+
+    public void refused() {
+        refusedEvents.increment();
+    }
+
+    public void ack(long nanos) {
+        acks.increment();
+        ackLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Parts of {@link #ack}'s latency, to see where ack time goes (tag {@code stage}). */
+    public void ackStage(AckStage stage, long nanos) {
+        stages[stage.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Parts of the ack latency, in the order they happen. */
+    public enum AckStage {
+        /** received to written into the archive's file */
+        APPEND,
+        /** received to the end of the socket read it came in */
+        READ_END,
+        /** the one sync before the acks of a read */
+        SYNC,
+        /** writing and flushing the acks of a read to the socket */
+        SEND
+    }
+
+    public void connected(boolean up) {
+        connected.set(up ? 1 : 0);
+    }
+
+    /** Registers the archive's size on disk, read when scraped. */
+    public void archiveSize(LongSupplier bytesOnDisk) {
+        Gauge.builder("binlog_proxy_archive_size", bytesOnDisk, s -> (double) s.getAsLong()).baseUnit("bytes")
+                .description("bytes of binlog files in the archive").register(registry);
+    }
+}
