@@ -60,6 +60,9 @@ final class DumpSession {
     private final SemiSyncChain chain;
     private String currentFile;
     private long currentPosition;
+    /** The open connection, for {@link #abort()} from another thread. */
+    private volatile ServerConnection connection;
+    private volatile boolean aborted;
 
     /** Where the dump stands, for the progress line and status. */
     record Progress(MasterInfo master, String file, long position, boolean caughtUp) {
@@ -94,6 +97,10 @@ final class DumpSession {
 
     private void dump(EventLoopGroup group, AtomicBoolean stop) throws Exception {
         try (ServerConnection conn = ServerConnection.open(group, settings.connection())) {
+            connection = conn;
+            if (aborted) {
+                throw new IOException("aborted");
+            }
             MasterInfo master = negotiate(conn);
             try {
                 sink.checkIdentity(master);
@@ -138,6 +145,18 @@ final class DumpSession {
                 }
                 metrics.connected(false);
             }
+        }
+    }
+
+    /**
+     * Ends the session from another thread: closes its connection, so whatever it waits for (a reply, the next
+     * packet) fails at once and {@link #run} returns by exception.
+     */
+    void abort() {
+        aborted = true;
+        ServerConnection c = connection;
+        if (c != null) {
+            c.close();
         }
     }
 

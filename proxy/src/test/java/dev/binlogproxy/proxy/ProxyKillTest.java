@@ -1,9 +1,10 @@
-package dev.binlogproxy.upstream;
+package dev.binlogproxy.proxy;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;
 import dev.binlogproxy.testkit.DbServer;
+import dev.binlogproxy.upstream.MirrorHarness;
 import dev.binlogproxy.testkit.ServerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
