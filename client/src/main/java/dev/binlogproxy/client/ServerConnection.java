@@ -1,12 +1,18 @@
 package dev.binlogproxy.client;
 
+import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.position.MariaGtidPosition;
+import dev.binlogproxy.binlog.position.MySqlGtidSet;
 import dev.binlogproxy.protocol.Capabilities;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.auth.AuthStep;
 import dev.binlogproxy.protocol.auth.Authenticator;
+import dev.binlogproxy.protocol.packet.ComBinlogDump;
+import dev.binlogproxy.protocol.packet.ComBinlogDumpGtid;
 import dev.binlogproxy.protocol.packet.ComQuery;
+import dev.binlogproxy.protocol.packet.ComRegisterSlave;
 import dev.binlogproxy.protocol.packet.ErrPacket;
 import dev.binlogproxy.protocol.packet.HandshakeV10;
 import dev.binlogproxy.protocol.packet.OkPacket;
@@ -154,6 +160,11 @@ public final class ServerConnection implements AutoCloseable {
         return greeting;
     }
 
+    /** MySQL or MariaDB, from the greeting (MariaDB's version carries its name). */
+    public BinlogFlavor flavor() {
+        return greeting.isMariaDb() ? BinlogFlavor.MARIADB : BinlogFlavor.MYSQL;
+    }
+
     public boolean usesTls() {
         return tls;
     }
@@ -200,6 +211,42 @@ public final class ServerConnection implements AutoCloseable {
         } finally {
             p.release();
         }
+    }
+
+    /** Runs statements that return no rows (SET, FLUSH, CHANGE MASTER, ...), one at a time, in order. */
+    public void execute(String... statements) throws IOException {
+        for (String sql : statements) {
+            query(sql);
+        }
+    }
+
+    /** COM_REGISTER_SLAVE: the server lists this connection among its replicas (SHOW SLAVE HOSTS). */
+    public void register(long serverId) throws IOException {
+        command(new ComRegisterSlave(serverId, "", "", "", 0, 0, 0));
+    }
+
+    /**
+     * Starts a dump by file and position (COM_BINLOG_DUMP); the events follow as a stream: read them with
+     * {@link #next} or hand them to a {@link PacketHandler} with {@link #streamTo}. Send the pre-dump queries first
+     * ({@link ReplicaHandshake}).
+     */
+    public void dump(String file, long position, int flags, long serverId) throws IOException {
+        send(new ComBinlogDump(position, flags, serverId, file));
+    }
+
+    /** Starts a MySQL GTID dump (COM_BINLOG_DUMP_GTID) from what the replica has executed. */
+    public void dumpGtid(MySqlGtidSet executed, int flags, long serverId) throws IOException {
+        send(new ComBinlogDumpGtid(flags, serverId, "", 4, executed.encode()));
+    }
+
+    /**
+     * Starts a MariaDB GTID dump: the connect state goes in a user variable, the master picks the file itself
+     * (the dump's file and position are ignored).
+     */
+    public void dumpMariaGtid(MariaGtidPosition connectState, int flags, long serverId) throws IOException {
+        execute("SET @slave_connect_state = '" + connectState + "'", "SET @slave_gtid_strict_mode = 0",
+                "SET @slave_gtid_ignore_duplicates = 0");
+        send(new ComBinlogDump(4, flags, serverId, ""));
     }
 
     /** Sends a command that is answered by a stream (the dump): nothing is read here. */

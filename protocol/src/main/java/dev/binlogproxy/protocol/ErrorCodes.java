@@ -21,6 +21,8 @@ public final class ErrorCodes {
     public static final int ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
     /** ER_MASTER_FATAL_ERROR_READING_BINLOG, HY000: a replica stops on it. */
     public static final int ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
+    /** SHOW BINARY LOGS on a server with binary logging off. */
+    public static final int ER_NO_BINARY_LOGGING = 1381;
     /** ER_MALFORMED_PACKET, HY000. */
     public static final int ER_MALFORMED_PACKET = 1835;
 

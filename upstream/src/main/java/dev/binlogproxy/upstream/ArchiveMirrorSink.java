@@ -7,6 +7,7 @@ import dev.binlogproxy.archive.UpstreamIdentity;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.client.MasterInfo;
 
 import java.io.IOException;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package dev.binlogproxy.upstream;
 
+import dev.binlogproxy.client.MasterInfo;
+import dev.binlogproxy.client.ReplicaHandshake;
 import dev.binlogproxy.client.ServerConnection;
 import dev.binlogproxy.client.PacketHandler;
 import dev.binlogproxy.archive.Appended;
@@ -17,13 +19,11 @@ import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.packet.ComBinlogDump;
-import dev.binlogproxy.protocol.packet.ComRegisterSlave;
 import dev.binlogproxy.protocol.MalformedPacketException;
 import dev.binlogproxy.protocol.packet.EofPacket;
 import dev.binlogproxy.protocol.packet.EventPacket;
 import dev.binlogproxy.protocol.packet.ErrPacket;
 import dev.binlogproxy.protocol.packet.SemiSyncAck;
-import dev.binlogproxy.protocol.packet.TextResultSet;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
@@ -35,7 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +111,7 @@ final class DumpSession {
             // the resume position may include transactions a dying session wrote but never synced; the ack below
             // claims all of them durable
             sink.syncNow();
-            conn.command(new ComRegisterSlave(settings.serverId(), "", "", "", 0, 0, 0));
+            conn.register(settings.serverId());
             // MariaDB leaves ANNOTATE_ROWS out of a dump unless asked with flag 0x02; the archive needs every
             // event of the file. On MySQL the same bit asks for HEARTBEAT_V2, which this client does not need.
             int flags = master.flavor() == BinlogFlavor.MARIADB ? ComBinlogDump.MARIADB_SEND_ANNOTATE_ROWS_EVENT : 0;
@@ -121,7 +120,7 @@ final class DumpSession {
             // Inline from before the dump command, so no dump packet ever goes through the queue.
             Streamer streamer = new Streamer(conn, master);
             CompletableFuture<Void> ended = conn.streamTo(streamer);
-            conn.send(new ComBinlogDump(start.offset(), flags, settings.serverId(), start.file()));
+            conn.dump(start.file(), start.offset(), flags, settings.serverId());
             if (master.semiSync() && resume.isPresent()) {
                 // Everything before the resume position is durable in the archive, but a previous session may have
                 // died before acknowledging its last transaction: the dump starts after it, so the master would
@@ -162,59 +161,17 @@ final class DumpSession {
 
     /** The queries a real replica sends before dumping (protocol-notes section 2), for either flavor. */
     private MasterInfo negotiate(ServerConnection conn) throws IOException, UpstreamException {
-        BinlogFlavor flavor = conn.greeting().isMariaDb() ? BinlogFlavor.MARIADB : BinlogFlavor.MYSQL;
-        String version = conn.greeting().displayVersion();
-        long serverId = Long.parseLong(conn.queryValue("SELECT @@GLOBAL.server_id"));
-        if (serverId == settings.serverId()) {
-            throw new UpstreamException("the master's server_id is " + serverId
+        MasterInfo master = ReplicaHandshake.negotiate(conn, settings.serverId(), settings.heartbeat(),
+                settings.semiSync(), why -> log.warn("upstream.semiSync is on but {}: {}; mirroring asynchronously",
+                        settings.address(), why));
+        if (master.serverId() == settings.serverId()) {
+            throw new UpstreamException("the master's server_id is " + master.serverId()
                     + ", the same as upstream.serverId: give the proxy a server_id of its own");
         }
-        UUID uuid = null;
-        if (flavor == BinlogFlavor.MYSQL) {
-            String u = conn.queryValue("SELECT @@GLOBAL.server_uuid");
-            uuid = u == null ? null : UUID.fromString(u);
-            UUID ours = UUID.nameUUIDFromBytes(("binlog-proxy:" + settings.serverId()).getBytes());
-            conn.query("SET @slave_uuid = '" + ours + "', @replica_uuid = '" + ours + "'");
-        }
-        long heartbeatNanos = settings.heartbeat().toNanos();
-        conn.query("SET @master_heartbeat_period = " + heartbeatNanos + ", @source_heartbeat_period = "
-                + heartbeatNanos);
-        conn.query("SET @master_binlog_checksum = @@global.binlog_checksum, "
-                + "@source_binlog_checksum = @@global.binlog_checksum");
-        String checksumValue = conn.queryValue("SELECT @master_binlog_checksum");
-        ChecksumAlgorithm checksum = checksumValue == null ? ChecksumAlgorithm.OFF
-                : ChecksumAlgorithm.ofVariable(checksumValue);
-        if (flavor == BinlogFlavor.MARIADB) {
-            // 4 = MARIA_SLAVE_CAPABILITY_GTID: GTID events, GTID_LIST and BINLOG_CHECKPOINT as they are in the file
-            conn.query("SET @mariadb_slave_capability = 4");
-        }
-        boolean semiSync = false;
-        if (settings.semiSync()) {
-            String enabled = conn.queryValue("SELECT @@global.rpl_semi_sync_master_enabled");
-            if (enabled == null) {
-                enabled = conn.queryValue("SELECT @@global.rpl_semi_sync_source_enabled");
-            }
-            if (enabled == null) {
-                log.warn("upstream.semiSync is on but {} has no semi-sync master; mirroring asynchronously",
-                        settings.address());
-            } else {
-                // the master negotiates per dump: after this every event packet carries the 0xEF header
-                conn.query("SET @rpl_semi_sync_slave = 1, @rpl_semi_sync_replica = 1");
-                semiSync = true;
-                if (!"1".equals(enabled) && !"ON".equalsIgnoreCase(enabled)) {
-                    log.warn("semi-sync is installed but disabled on the master ({}); acks are sent anyway", enabled);
-                }
-            }
-        }
-        List<MasterInfo.MasterLog> logs = new ArrayList<>();
-        TextResultSet rs = conn.query("SHOW BINARY LOGS");
-        for (List<String> row : rs.rows()) {
-            logs.add(new MasterInfo.MasterLog(row.get(0), Long.parseLong(row.get(1))));
-        }
-        if (logs.isEmpty()) {
+        if (master.binlogs().isEmpty()) {
             throw new UpstreamException("the master " + settings.address() + " has binary logging off (no binlogs)");
         }
-        return new MasterInfo(flavor, version, serverId, uuid, checksum, semiSync, logs);
+        return master;
     }
 
     private BinlogPosition startPosition(EventLoopGroup group, MasterInfo master, Optional<BinlogPosition> resume)

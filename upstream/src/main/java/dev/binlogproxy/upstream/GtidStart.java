@@ -1,7 +1,8 @@
 package dev.binlogproxy.upstream;
 
+import dev.binlogproxy.client.MasterInfo;
+import dev.binlogproxy.client.ReplicaHandshake;
 import dev.binlogproxy.client.ServerConnection;
-import dev.binlogproxy.client.PacketHandler;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
@@ -101,14 +102,9 @@ final class GtidStart {
                                       String file) throws IOException, UpstreamException {
         EventType wanted = master.flavor() == BinlogFlavor.MYSQL ? EventType.PREVIOUS_GTIDS : EventType.MARIA_GTID_LIST;
         try (ServerConnection conn = ServerConnection.open(group, settings.connection())) {
-            // what the master needs to send events as they are in the file (see DumpSession.negotiate)
-            conn.query("SET @master_binlog_checksum = @@global.binlog_checksum, "
-                    + "@source_binlog_checksum = @@global.binlog_checksum");
-            if (master.flavor() == BinlogFlavor.MARIADB) {
-                conn.query("SET @mariadb_slave_capability = 4");
-            }
+            ReplicaHandshake.announceChecksums(conn);
             // non-blocking: a file with nothing after its header ends in EOF instead of a wait
-            conn.send(new ComBinlogDump(4, ComBinlogDump.BINLOG_DUMP_NON_BLOCK, settings.serverId(), file));
+            conn.dump(file, 4, ComBinlogDump.BINLOG_DUMP_NON_BLOCK, settings.serverId());
             for (int i = 0; i < MAX_PROBE_EVENTS; i++) {
                 Packet p;
                 try {

@@ -1,7 +1,6 @@
 package dev.binlogproxy.upstream;
 
 import dev.binlogproxy.client.ServerConnection;
-import dev.binlogproxy.client.PacketHandler;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;

@@ -4,6 +4,7 @@ import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.client.MasterInfo;
 
 import java.io.IOException;
 import java.util.Optional;

@@ -2,7 +2,6 @@ package dev.binlogproxy.bench.serve;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
