@@ -3,6 +3,7 @@ package dev.binlogproxy.proxy;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
+import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.proxy.metrics.MetricsServer;
 import dev.binlogproxy.upstream.ChainSettings;
@@ -10,6 +11,7 @@ import dev.binlogproxy.upstream.MasterVariables;
 import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.SemiSyncChain;
+import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -44,12 +46,14 @@ public final class BinlogProxy implements AutoCloseable {
     private final DownstreamServer server;
     private final PrometheusMeterRegistry registry;
     private final SemiSyncChain chain;
+    private final Failover failover;
     /** What to close, last started first. */
     private final Deque<AutoCloseable> closers;
     private boolean closed;
 
-    private BinlogProxy(BinlogArchive archive, MirrorService mirror, DownstreamServer server,
+    private BinlogProxy(BinlogArchive archive, MirrorService mirror, DownstreamServer server, Failover failover,
                         PrometheusMeterRegistry registry, SemiSyncChain chain, Deque<AutoCloseable> closers) {
+        this.failover = failover;
         this.chain = chain;
         this.archive = archive;
         this.mirror = mirror;
@@ -67,8 +71,9 @@ public final class BinlogProxy implements AutoCloseable {
             Gauge.builder("binlog_proxy_archive_size", archive,
                             a -> a.files().stream().mapToLong(f -> f.size()).sum())
                     .baseUnit("bytes").description("bytes of binlog files in the archive").register(registry);
+            MetricsServer metricsServer = null;
             if (cfg.metrics().enabled()) {
-                MetricsServer metricsServer = MetricsServer.start(cfg.metrics().host(), cfg.metrics().port(),
+                metricsServer = MetricsServer.start(cfg.metrics().host(), cfg.metrics().port(),
                         registry);
                 closers.push(metricsServer);
                 log.info("metrics on http://{}:{}/metrics", cfg.metrics().host(), metricsServer.port());
@@ -76,7 +81,10 @@ public final class BinlogProxy implements AutoCloseable {
             MirrorMetrics metrics = new MirrorMetrics(registry);
             ChainSettings chained = cfg.chain();
             SemiSyncChain chain = chained.enabled() ? new SemiSyncChain(chained, registry) : null;
-            MirrorService mirror = MirrorService.start(cfg.upstream(), archive, metrics, chain);
+            // a failover a killed proxy left unfinished is finished or rolled back before anything streams; the
+            // mirror follows the master the newest committed failover moved to
+            UpstreamSettings upstream = Failover.prepare(cfg.failover(), archive, cfg.upstream());
+            MirrorService mirror = MirrorService.start(upstream, archive, metrics, chain);
             closers.push(mirror);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "housekeeping");
@@ -99,6 +107,9 @@ public final class BinlogProxy implements AutoCloseable {
                     new MirrorUpstreamStatus(mirror, metrics::secondsBehindMaster,
                             Math.max(1, cfg.upstream().reconnectMaxDelay().toSeconds())), registry);
             closers.push(server);
+            Failover failover = Failover.start(cfg.failover(), archive, mirror, advertisedHost(cfg.server().host()),
+                    server.port(), masterVariables::get, registry);
+            closers.push(failover);
             if (chain != null) {
                 server.addAckListener(chain::downstreamAcked);
                 log.info("chained semi-sync: the master's acks wait for {} downstream replica(s), at most {} ms",
@@ -118,8 +129,12 @@ public final class BinlogProxy implements AutoCloseable {
                 }, 10, 60, TimeUnit.SECONDS);
             }
             log.info("archive {} ({} mode), mirroring {}", cfg.archive().dir(), cfg.archive().durability(),
-                    cfg.upstream().address());
-            return new BinlogProxy(archive, mirror, server, registry, chain, closers);
+                    upstream.address());
+            BinlogProxy proxy = new BinlogProxy(archive, mirror, server, failover, registry, chain, closers);
+            if (metricsServer != null) {
+                AdminRoutes.install(metricsServer, proxy);
+            }
+            return proxy;
         } catch (Exception | Error e) {
             closeAll(closers);
             throw e;
@@ -136,6 +151,15 @@ public final class BinlogProxy implements AutoCloseable {
 
     public DownstreamServer server() {
         return server;
+    }
+
+    public Failover failover() {
+        return failover;
+    }
+
+    /** The address replicas reach this proxy at, for an old master that rejoins after a switchover. */
+    private static String advertisedHost(String listenHost) {
+        return listenHost.equals("0.0.0.0") || listenHost.equals("::") ? "127.0.0.1" : listenHost;
     }
 
     /** Chained semi-sync, when configured. */

@@ -26,6 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class AckedWriter implements AutoCloseable {
     public static final String TABLE = "acked.t";
+    /**
+     * The account the writer uses: an application's, with no SUPER or admin privilege, so read_only stops it as it
+     * stops applications (root bypasses read_only on MariaDB). Created on the master and replicated.
+     */
+    public static final String USER = "acked";
+    private static final String PASSWORD = "acked-pw-1";
 
     private final AtomicReference<String> url = new AtomicReference<>();
     private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
@@ -51,6 +57,8 @@ public final class AckedWriter implements AutoCloseable {
             st.execute("CREATE DATABASE IF NOT EXISTS acked");
             st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id BIGINT PRIMARY KEY, at TIMESTAMP(6) NOT NULL"
                     + " DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB");
+            st.execute("CREATE USER IF NOT EXISTS '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "'");
+            st.execute("GRANT SELECT, INSERT ON acked.* TO '" + USER + "'@'%'");
         }
         AckedWriter w = new AckedWriter(master.jdbcUrl(), pauseMicros);
         w.thread = new Thread(w::loop, "acked-writer");
@@ -134,7 +142,8 @@ public final class AckedWriter implements AutoCloseable {
                 String target = url.get();
                 if (c == null || !target.equals(connectedTo)) {
                     closeQuietly(c);
-                    c = DriverManager.getConnection(target + "&connectTimeout=2000&socketTimeout=30000", "root", "");
+                    c = DriverManager.getConnection(target + "&connectTimeout=2000&socketTimeout=30000", USER,
+                            PASSWORD);
                     connectedTo = target;
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (id) VALUES (?)")) {

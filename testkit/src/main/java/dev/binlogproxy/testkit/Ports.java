@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * long as its instance lives, so two instances started together never get the same one, and a restart finds its
  * port unclaimed by the kit.
  */
-final class Ports {
+public final class Ports {
 
     /** The address the servers bind; getLoopbackAddress() could be ::1 under java.net.preferIPv6Addresses. */
     private static final InetAddress LOOPBACK = loopback();
@@ -22,6 +22,14 @@ final class Ports {
     private static final Set<Integer> RESERVED = ConcurrentHashMap.newKeySet();
 
     private Ports() {
+    }
+
+    /**
+     * A free port for something a test starts itself (a proxy in a child JVM that must listen on a known port):
+     * reserved for the rest of this JVM, so no kit server takes it.
+     */
+    public static int free() {
+        return reserve();
     }
 
     static int reserve() {

@@ -62,6 +62,8 @@ final class DumpSession {
     /** The open connection, for {@link #abort()} from another thread. */
     private volatile ServerConnection connection;
     private volatile boolean aborted;
+    /** The running stream, for {@link #lastActive()}. */
+    private volatile Streamer streamer;
 
     /** Where the dump stands, for the progress line and status. */
     record Progress(MasterInfo master, String file, long position, boolean caughtUp) {
@@ -119,6 +121,7 @@ final class DumpSession {
             currentPosition = start.offset();
             // Inline from before the dump command, so no dump packet ever goes through the queue.
             Streamer streamer = new Streamer(conn, master);
+            this.streamer = streamer;
             CompletableFuture<Void> ended = conn.streamTo(streamer);
             conn.dump(start.file(), start.offset(), flags, settings.serverId());
             if (master.semiSync() && resume.isPresent()) {
@@ -145,6 +148,12 @@ final class DumpSession {
                 metrics.connected(false);
             }
         }
+    }
+
+    /** When the master last sent a packet of the dump (System.nanoTime()); 0 before the dump started. */
+    long lastActive() {
+        Streamer s = streamer;
+        return s == null ? 0 : s.lastActive;
     }
 
     /**

@@ -110,6 +110,20 @@ public final class MirrorService implements AutoCloseable {
         }
     }
 
+    /**
+     * How long the master has sent nothing on the dump (heartbeats count), in nanoseconds; Long.MAX_VALUE when no
+     * dump is streaming. What failover's detection watches besides its own SQL probe.
+     */
+    public long silentNanos() {
+        lock.lock();
+        try {
+            long last = session == null ? 0 : session.lastActive();
+            return last == 0 ? Long.MAX_VALUE : System.nanoTime() - last;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Why the mirror stopped (state FAILED). */
     public Optional<String> failure() {
         lock.lock();

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "binlog-proxy", mixinStandardHelpOptions = true, version = "binlog-proxy 0.1.0-SNAPSHOT",
         description = "MySQL 8 / MariaDB binlog server.",
         subcommands = {RunCommand.class, VerifyCommand.class, ExportCommand.class, DemoCommand.class,
-                HashPasswordCommand.class})
+                HashPasswordCommand.class, StatusCommand.class, FailoverCommand.class,
+                SwitchoverCommand.class})
 public final class BinlogProxyCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

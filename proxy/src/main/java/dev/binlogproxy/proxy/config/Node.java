@@ -247,6 +247,27 @@ final class Node {
         return out;
     }
 
+    /** A list of mappings ({@code key[i]} in messages); empty when absent. */
+    List<Node> mappingList(String name) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        List<Node> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(key(name), "expected a list of mappings, got " + describe(v));
+        }
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isObject()) {
+                throw new ConfigException(key(name) + "[" + i + "]", "expected a mapping, got " + describe(e));
+            }
+            out.add(new Node(e, key(name) + "[" + i + "]"));
+        }
+        return out;
+    }
+
     /** A string value that may be empty (an empty password hash means the empty password); null when absent. */
     String rawString(String name) throws ConfigException {
         read.add(name);

@@ -24,6 +24,8 @@ import dev.binlogproxy.client.ConnectionSettings;
 import dev.binlogproxy.client.Secret;
 import dev.binlogproxy.client.TlsMode;
 import dev.binlogproxy.downstream.Permission;
+import dev.binlogproxy.failover.FailoverMode;
+import dev.binlogproxy.failover.FailoverSettings;
 import dev.binlogproxy.downstream.ServerSettings;
 import dev.binlogproxy.downstream.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
@@ -39,7 +41,13 @@ import dev.binlogproxy.upstream.UpstreamSettings;
  * docs/configuration.md.
  */
 public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server,
-                          ChainSettings chain, MetricsSettings metrics) {
+                          ChainSettings chain, MetricsSettings metrics, FailoverSettings failover) {
+
+    /** Without failover (mode off). */
+    public ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server, ChainSettings chain,
+                       MetricsSettings metrics) {
+        this(upstream, archive, server, chain, metrics, FailoverSettings.OFF);
+    }
 
     public static ProxyConfig load(Path file) throws ConfigException {
         String text;
@@ -73,8 +81,9 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         MetricsSettings metrics = new MetricsSettings(m.string("host", "127.0.0.1"),
                 (int) m.integer("port", 9104, 0, 65535));
         m.rejectUnknown();
+        FailoverSettings failover = failover(top.child("failover", false), base, upstream);
         top.rejectUnknown();
-        return new ProxyConfig(upstream, archive, server, chain[0], metrics);
+        return new ProxyConfig(upstream, archive, server, chain[0], metrics, failover);
     }
 
     /** The server section; a chained semi-sync section inside it goes to {@code chainOut[0]}. */
@@ -252,6 +261,50 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         u.rejectUnknown();
         return new UpstreamSettings(new ConnectionSettings(host, port, user, password, connect, mode, ca), serverId,
                 semiSync, heartbeat, dead, initial, max, startFile, startGtid);
+    }
+
+    /**
+     * The failover section. Candidates log in with their own account (it runs STOP SLAVE, FLUSH BINARY LOGS, SET
+     * GLOBAL read_only); TLS and timeouts as the upstream's.
+     */
+    private static FailoverSettings failover(Node f, Path base, UpstreamSettings upstream) throws ConfigException {
+        FailoverMode mode = f.enumValue("mode", FailoverMode.class, FailoverMode.OFF);
+        Duration detect = f.duration("detectTimeout", FailoverSettings.DEFAULT_DETECT_TIMEOUT);
+        Duration probe = f.duration("probeInterval", FailoverSettings.DEFAULT_PROBE_INTERVAL);
+        if (probe.isZero() || probe.compareTo(detect) > 0) {
+            throw new ConfigException(f.key("probeInterval"), probe + " must be positive and at most detectTimeout "
+                    + detect);
+        }
+        List<ConnectionSettings> candidates = new ArrayList<>();
+        for (Node c : f.mappingList("candidates")) {
+            String host = c.string("host", null);
+            int port = (int) c.integer("port", 3306, 1, 65535);
+            String user = c.string("user", null);
+            Secret password = password(c, base);
+            c.rejectUnknown();
+            candidates.add(new ConnectionSettings(host, port, user, password, upstream.connection().connectTimeout(),
+                    upstream.connection().tlsMode(), upstream.connection().tlsCaFile()));
+        }
+        if (mode != FailoverMode.OFF && candidates.isEmpty()) {
+            throw new ConfigException(f.key("candidates"), "missing: failover mode " + mode.name().toLowerCase(Locale.ROOT)
+                    + " needs at least one candidate (a replica of this proxy with log_bin on)");
+        }
+        String before = f.optionalString("execBefore");
+        String after = f.optionalString("execAfter");
+        Duration hookTimeout = f.duration("hookTimeout", FailoverSettings.DEFAULT_HOOK_TIMEOUT);
+        Duration catchUp = f.duration("catchUpTimeout", FailoverSettings.DEFAULT_CATCH_UP_TIMEOUT);
+        long maxLag = f.size("maxCandidateLag", FailoverSettings.DEFAULT_MAX_CANDIDATE_LAG);
+        ConnectionSettings replication = null;
+        if (f.has("replication")) {
+            Node r = f.child("replication", true);
+            replication = new ConnectionSettings("-", 1, r.string("user", null), password(r, base),
+                    upstream.connection().connectTimeout(), upstream.connection().tlsMode(),
+                    upstream.connection().tlsCaFile());
+            r.rejectUnknown();
+        }
+        f.rejectUnknown();
+        return new FailoverSettings(mode, detect, probe, candidates, before, after, hookTimeout, catchUp, maxLag,
+                replication);
     }
 
     private static Secret password(Node u, Path base) throws ConfigException {

@@ -1,0 +1,86 @@
+package dev.binlogproxy.proxy;
+
+import dev.binlogproxy.archive.ArchivedFile;
+import dev.binlogproxy.downstream.RegisteredReplica;
+import dev.binlogproxy.failover.Failover;
+import dev.binlogproxy.upstream.MirrorService;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The health table {@code binlog-proxy status} prints, one row per server around the proxy: its master, the
+ * failover candidates (checked now, as a failover would check them), and every replica registered on the proxy;
+ * then the failover state and what a returned old master has beyond the archive.
+ */
+record StatusTable(List<Row> rows, String failover, String oldMaster) {
+    /** One server. */
+    record Row(String host, String port, String role, String state, String position, String lag, String health) {
+    }
+
+    static StatusTable of(BinlogProxy proxy) {
+        List<Row> rows = new ArrayList<>();
+        MirrorService mirror = proxy.mirror();
+        var s = mirror.settings().connection();
+        List<ArchivedFile> files = proxy.archive().files();
+        String end = files.isEmpty() ? "-" : files.get(files.size() - 1).name() + ":" + files.get(files.size() - 1)
+                .size();
+        String lag = mirror.state() == MirrorService.State.STREAMING ? "streaming" : "-";
+        rows.add(new Row(s.host(), Integer.toString(s.port()), "master", mirror.state().name().toLowerCase(Locale.ROOT),
+                end, lag, mirror.failure().map(f -> "FAILED: " + f).orElse(
+                        mirror.state() == MirrorService.State.STREAMING ? "ok" : "not streaming")));
+        Failover failover = proxy.failover();
+        for (Failover.CandidateStatus c : failover.candidates()) {
+            int colon = c.address().lastIndexOf(':');
+            rows.add(new Row(c.address().substring(0, colon), c.address().substring(colon + 1), "candidate",
+                    c.usable() ? "ready" : "unusable", c.readPosition() == null ? "-" : c.readPosition(),
+                    c.lagBytes() < 0 ? "-" : c.lagBytes() + " B", c.reason()));
+        }
+        for (RegisteredReplica r : proxy.server().replicas()) {
+            rows.add(new Row(r.host().isEmpty() ? "?" : r.host(), Integer.toString(r.port()), "replica",
+                    "registered (server_id " + r.serverId() + ")", "-", "-", "ok"));
+        }
+        Failover.Status st = failover.status();
+        String fo = "failover " + st.mode().name().toLowerCase(Locale.ROOT) + ", " + st.state().name()
+                .toLowerCase(Locale.ROOT) + (st.last() == null ? "" : "; last: " + st.last().kind() + " "
+                + st.last().outcome() + " at " + st.last().started() + " in " + st.last().took().toMillis() + " ms"
+                + (st.last().newMaster() == null ? "" : " to " + st.last().newMaster()));
+        return new StatusTable(rows, fo, st.oldMaster());
+    }
+
+    String render() {
+        String[] head = {"HOST", "PORT", "ROLE", "STATE", "POSITION", "LAG", "HEALTH"};
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) {
+            w[i] = head[i].length();
+        }
+        for (Row r : rows) {
+            String[] cells = cells(r);
+            for (int i = 0; i < cells.length; i++) {
+                w[i] = Math.max(w[i], cells[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        line(sb, head, w);
+        for (Row r : rows) {
+            line(sb, cells(r), w);
+        }
+        sb.append(failover).append('\n');
+        if (oldMaster != null) {
+            sb.append(oldMaster).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String[] cells(Row r) {
+        return new String[] {r.host(), r.port(), r.role(), r.state(), r.position(), r.lag(), r.health()};
+    }
+
+    private static void line(StringBuilder sb, String[] cells, int[] w) {
+        for (int i = 0; i < cells.length; i++) {
+            sb.append(i == cells.length - 1 ? cells[i] : String.format(Locale.ROOT, "%-" + w[i] + "s  ", cells[i]));
+        }
+        sb.append('\n');
+    }
+}
