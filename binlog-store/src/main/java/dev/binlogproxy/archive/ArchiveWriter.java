@@ -41,9 +41,10 @@ import java.util.concurrent.ExecutionException;
  * the transaction boundaries so far. A refused event ({@link EventRejectedException}) leaves the file, the
  * writer's state and the open transaction as they were.
  *
- * <p>Events are buffered and written at each transaction boundary (or when the buffer fills), so a partial
- * transaction rarely reaches the file at all; when one does (a transaction larger than the buffer, or a crash),
- * {@link #discardPartialTransaction()} or crash recovery cuts it.
+ * <p>Events are buffered ({@link WriteBuffer}) and written at each transaction boundary (or when the buffer
+ * fills), so a partial transaction rarely reaches the file at all; when one does (a transaction larger than the
+ * buffer, or a crash), {@link #discardPartialTransaction()} or crash recovery cuts it. What a file's
+ * FORMAT_DESCRIPTION may be and how it is stored is {@link FormatDescriptionRules}'.
  *
  * <p>Thread-safety: the methods are synchronized, but a transaction's events must arrive in order without another
  * transaction's in between, so several appending threads must hold a lock of their own across a whole transaction.
@@ -69,7 +70,7 @@ public final class ArchiveWriter {
     private final Path dir;
     private final Inventory inventory;
     private final GroupCommit commit;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final WriteBuffer buffer = new WriteBuffer(BUFFER_SIZE);
 
     private State state = State.IDLE;
     private IOException failure;
@@ -85,8 +86,6 @@ public final class ArchiveWriter {
     private long end;
     /** End of the last complete transaction (or control event) accepted: where a cut leaves whole transactions. */
     private long boundary;
-    /** File offset of the buffer's first byte; the buffer holds [bufferStart, end). */
-    private long bufferStart;
     /**
      * While {@code end < verifyLimit}, the file already holds these bytes (startFile at 4 of an archived file):
      * incoming events are compared with them instead of written.
@@ -96,8 +95,6 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
-    /** Bytes went to {@link #channel} since the last {@link #syncNow()}. */
-    private boolean dirty;
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
     /**
@@ -172,7 +169,8 @@ public final class ArchiveWriter {
             file = name;
             newFile = true;
             startPosition = position;
-            end = boundary = bufferStart = position;
+            end = boundary = position;
+            buffer.reset(position);
             state = State.AWAIT_FDE;
             return;
         }
@@ -195,7 +193,8 @@ public final class ArchiveWriter {
         verifyLimit = -1;
         verifyingSealed = false;
         startPosition = position;
-        end = boundary = bufferStart = position;
+        end = boundary = position;
+        buffer.reset(position);
         state = State.AWAIT_FDE;
     }
 
@@ -217,7 +216,8 @@ public final class ArchiveWriter {
         file = name;
         newFile = false;
         startPosition = BinlogPosition.FIRST_EVENT_OFFSET;
-        end = boundary = bufferStart = startPosition;
+        end = boundary = startPosition;
+        buffer.reset(startPosition);
         verifyLimit = inventory.committedEnd(name);
         verifyingSealed = !isNewest;
         state = State.AWAIT_FDE;
@@ -240,24 +240,7 @@ public final class ArchiveWriter {
         }
         boolean atStart = startPosition == BinlogPosition.FIRST_EVENT_OFFSET;
         BinlogPosition at = new BinlogPosition(file, startPosition);
-        if (event.type() != EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at, "expected FORMAT_DESCRIPTION after the start of " + file + ", got "
-                    + event);
-        }
-        FormatDescription fde;
-        try {
-            fde = FormatDescription.decode(event);
-        } catch (MalformedEventException e) {
-            throw new EventRejectedException(at, e.getMessage());
-        }
-        if (!FormatDescription.checksumMatches(event)) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION checksum mismatch");
-        }
-        UpstreamIdentity id = archive.identity().orElseThrow();
-        if (fde.flavor() != id.flavor()) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION of a " + fde.flavor() + " server ("
-                    + fde.serverVersion() + "), the archive mirrors " + id.flavor());
-        }
+        FormatDescription fde = FormatDescriptionRules.check(event, at, archive.identity().orElseThrow().flavor());
         if (!atStart) {
             return resumeWith(at, fde);
         }
@@ -266,12 +249,12 @@ public final class ArchiveWriter {
             throw new EventRejectedException(at, "FORMAT_DESCRIPTION log_pos " + event.logPos() + " (expected: "
                     + fdeEnd + ", its end offset)");
         }
-        byte[] bytes = withInUseCleared(event, fde);
+        byte[] bytes = FormatDescriptionRules.asStored(event, fde, at);
         BinlogEvent stored = BinlogEvent.wrap(bytes);
         if (verifyLimit >= 0) {
             byte[] archived = readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) Math.min(bytes.length,
                     Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
-            if (!Arrays.equals(archived, bytes) && !Arrays.equals(normalized(archived), bytes)) {
+            if (!FormatDescriptionRules.sameAsArchived(archived, bytes)) {
                 throw new EventRejectedException(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
             }
         } else {
@@ -280,7 +263,8 @@ public final class ArchiveWriter {
         checksum = fde.checksumAlgorithm();
         tracker = new TransactionTracker();
         tracker.accept(stored);
-        end = boundary = bufferStart = fdeEnd;
+        end = boundary = fdeEnd;
+        buffer.reset(fdeEnd);
         state = State.WRITING;
         BinlogPosition after = new BinlogPosition(file, fdeEnd);
         if (verifyLimit >= 0) {
@@ -294,20 +278,15 @@ public final class ArchiveWriter {
     private Appended resumeWith(BinlogPosition at, FormatDescription sent) throws IOException, EventRejectedException {
         BinlogEvent archivedEvent = readArchivedFde();
         FormatDescription archived = FormatDescription.decode(archivedEvent);
-        if (!sent.serverVersion().equals(archived.serverVersion())
-                // a dump that starts mid-file sends the FDE with created 0 (and log_pos 0): only a real one compares
-                || (sent.createTimestamp() != 0 && sent.createTimestamp() != archived.createTimestamp())
-                || sent.checksumAlgorithm() != archived.checksumAlgorithm()
-                || !Arrays.equals(sent.postHeaderLengths(), archived.postHeaderLengths())) {
-            throw new EventRejectedException(at, "the master's FORMAT_DESCRIPTION (" + sent + ", created "
-                    + sent.createTimestamp() + ") is not the one archived in " + file + " (" + archived + ", created "
-                    + archived.createTimestamp() + ")");
+        Optional<String> mismatch = FormatDescriptionRules.resumeMismatch(sent, archived, file);
+        if (mismatch.isPresent()) {
+            throw new EventRejectedException(at, mismatch.get());
         }
         checksum = archived.checksumAlgorithm();
         tracker = new TransactionTracker();
         tracker.accept(archivedEvent);
-        end = boundary = bufferStart = startPosition;
-        buffer.clear();
+        end = boundary = startPosition;
+        buffer.reset(startPosition);
         String rotatedTo = inventory.committedRotatedTo(file);
         if (rotatedTo != null) {
             closeChannel();
@@ -425,11 +404,11 @@ public final class ArchiveWriter {
     public synchronized void syncNow() throws IOException {
         requireUsable();
         writeDeferred();
-        if (!dirty || channel == null) {
+        if (!buffer.dirty() || channel == null) {
             return;
         }
-        commit.syncInline(channel, bufferStart);
-        dirty = false;
+        commit.syncInline(channel, buffer.start());
+        buffer.synced();
     }
 
     /**
@@ -484,13 +463,13 @@ public final class ArchiveWriter {
 
     private void cutToBoundary() throws IOException {
         writeDeferred(); // complete transactions stay; the partial tail, if written, is truncated below
-        buffer.clear();
+        buffer.reset(boundary);
         if (channel != null && verifyLimit < 0 && channel.size() > boundary) {
             // Only a transaction larger than the buffer reaches the file before its end.
             channel.truncate(boundary);
             channel.force(true);
         }
-        bufferStart = end = boundary;
+        end = boundary;
         pending = new ArrayList<>();
         tracker.reset();
     }
@@ -609,7 +588,7 @@ public final class ArchiveWriter {
         if (channel != null) {
             FileChannel ch = channel;
             channel = null;
-            dirty = false; // every close follows the commit that synced what was written
+            buffer.synced(); // every close follows the commit that synced what was written
             ch.close();
         }
     }
@@ -617,48 +596,29 @@ public final class ArchiveWriter {
     private void leaveVerifyingIfDone() {
         if (end >= verifyLimit) {
             verifyLimit = -1;
-            bufferStart = end;
-            buffer.clear();
+            buffer.reset(end);
         }
     }
 
     private void write(BinlogEvent event) throws IOException {
-        ByteBuffer src = event.bytes();
         try {
-            if (src.remaining() > buffer.remaining()) {
-                flush();
-            }
-            if (src.remaining() > buffer.capacity()) {
-                dirty = true;
-                Fsync.writeFully(channel, src, bufferStart);
-                bufferStart += event.eventSize();
-            } else {
-                buffer.put(src);
-            }
+            buffer.add(channel, event.bytes());
         } catch (IOException e) {
             throw fail(e);
         }
     }
 
     private void flush() throws IOException {
-        if (buffer.position() == 0) {
-            return;
-        }
-        buffer.flip();
-        int n = buffer.remaining();
-        dirty = true;
         try {
-            Fsync.writeFully(channel, buffer, bufferStart);
+            buffer.flush(channel);
         } catch (IOException e) {
             throw fail(e);
         }
-        bufferStart += n;
-        buffer.clear();
     }
 
     private IOException fail(IOException e) {
         state = State.FAILED;
-        failure = new IOException("writing " + file + " failed at " + bufferStart
+        failure = new IOException("writing " + file + " failed at " + buffer.start()
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
         for (GroupCommit.Commit c : deferred) {
             c.future().completeExceptionally(failure);
@@ -690,27 +650,6 @@ public final class ArchiveWriter {
         return BinlogEvent.wrap(readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) size));
     }
 
-    private static byte[] withInUseCleared(BinlogEvent event, FormatDescription fde) {
-        byte[] bytes = event.toByteArray();
-        if (event.hasFlag(EventFlags.BINLOG_IN_USE)) {
-            bytes[BinlogEvent.FLAGS_OFFSET] &= (byte) ~EventFlags.BINLOG_IN_USE;
-            if (fde.checksumAware()) {
-                EventChecksum.writeTrailer(bytes, 0, bytes.length);
-            }
-        }
-        return bytes;
-    }
-
-    /** An archived FDE copied from a master's open file has IN_USE set; compare it as the master will close it. */
-    private static byte[] normalized(byte[] archivedFde) {
-        try {
-            BinlogEvent e = BinlogEvent.wrap(archivedFde);
-            return withInUseCleared(e, FormatDescription.decode(e));
-        } catch (MalformedEventException e) {
-            return archivedFde;
-        }
-    }
-
     /** Where the next event starts, for the message of a refused one (built only then). */
     private BinlogPosition at() {
         return new BinlogPosition(file, end);
@@ -740,6 +679,6 @@ public final class ArchiveWriter {
     // ---- for tests ----
 
     synchronized long bufferedBytes() {
-        return buffer.position();
+        return buffer.buffered();
     }
 }
