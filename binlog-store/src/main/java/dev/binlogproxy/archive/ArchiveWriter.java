@@ -2,12 +2,10 @@ package dev.binlogproxy.archive;
 
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
-import dev.binlogproxy.binlog.EventChecksum;
 import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
-import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.txn.EventRole;
@@ -24,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Writes what the master's dump sends into the archive's files, byte for byte, refusing anything that would make
@@ -97,18 +94,14 @@ public final class ArchiveWriter {
     private List<IndexEntry> pending = new ArrayList<>();
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
-    /**
-     * While holding: transactions complete in the buffer whose commits wait for the buffer's write (so a round never
-     * syncs bytes that are not in the file yet). Always empty when not holding.
-     */
-    private final List<GroupCommit.Commit> deferred = new ArrayList<>();
-    private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
+    private final CommitFeed commits;
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
         this.archive = archive;
         this.dir = dir;
         this.inventory = inventory;
         this.commit = commit;
+        this.commits = new CommitFeed(commit);
         String newest = inventory.lastFile();
         if (newest != null) {
             file = newest;
@@ -128,7 +121,9 @@ public final class ArchiveWriter {
      *                 follows; one it has is compared byte by byte with what follows, and appending continues at its
      *                 end. Above 4: the dump resumes mid-file; it must be the archive's newest file, archived up to
      *                 exactly this position ({@link BinlogArchive#resumePosition()}).
-     * @throws ArchiveException if the file or position does not fit the archive
+     * @throws ArchiveException if the file or position does not fit the archive: among others a file of an
+     *                          earlier master (epoch), or, after an adopt, anything but the new master's first file
+     *                          at 4
      * @throws IllegalStateException if no upstream identity was recorded yet, or a transaction is still open
      */
     public synchronized void startFile(String name, long position) throws IOException, ArchiveException {
@@ -141,6 +136,7 @@ public final class ArchiveWriter {
             throw new ArchiveException("binlog file '" + name + "' does not belong to the archived master, whose"
                     + " files are " + id.basename() + ".NNNNNN");
         }
+        checkEpoch(at);
         if (state == State.WRITING && end != boundary) {
             throw new IllegalStateException("a transaction is open in " + file + " at " + boundary
                     + ": call discardPartialTransaction() before starting over");
@@ -323,30 +319,9 @@ public final class ArchiveWriter {
             throw new EventRejectedException(at(), file + " is a finished file of the archive (a newer file exists),"
                     + " but the master's copy goes on");
         }
-        if (event.logPos() != eventEnd) {
-            throw new EventRejectedException(at(), event.type() + " has log_pos " + event.logPos() + " (expected: "
-                    + eventEnd + ", its end offset in " + file + ")");
-        }
-        if (event.type() == EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at(), "FORMAT_DESCRIPTION in the middle of " + file);
-        }
-        if (!EventChecksum.matches(event, checksum)) {
-            throw new EventRejectedException(at(), event.type() + " checksum mismatch: stored 0x"
-                    + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
-                    + Integer.toHexString(EventChecksum.expected(event)));
-        }
-        // The GTID body decodes before the tracker sees the event: a refused event changes nothing.
-        Object gtid;
-        String rotateTo = null;
-        try {
-            gtid = IndexEntry.gtidOf(event, checksum);
-            if (event.type() == EventType.ROTATE) {
-                rotateTo = Rotate.decode(event, checksum).nextFile();
-                BinlogPosition.startOf(rotateTo);
-            }
-        } catch (MalformedEventException | IllegalArgumentException e) {
-            throw new EventRejectedException(at(), e.getMessage());
-        }
+        // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
+        EventChecks.Checked checked = EventChecks.check(event, at(), checksum);
+        String rotateTo = checked.rotateTo();
         if (verifying) {
             byte[] archived = readArchived(end, (int) Math.min(size, verifyLimit - end));
             if (!Arrays.equals(archived, event.toByteArray())) {
@@ -365,7 +340,7 @@ public final class ArchiveWriter {
         }
         if (!verifying) {
             write(event);
-            pending.add(IndexEntry.of(file, end, event, role, gtid));
+            pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
         }
         end = eventEnd;
         if (!role.isBoundaryAfter()) {
@@ -476,6 +451,10 @@ public final class ArchiveWriter {
 
     /** Where the archive ends for the upstream: after the last complete transaction appended. */
     synchronized Optional<BinlogPosition> resumePosition() {
+        String awaited = awaitedFirstFile();
+        if (awaited != null) {
+            return Optional.of(BinlogPosition.startOf(awaited));
+        }
         if (state == State.ROTATED) {
             return Optional.of(BinlogPosition.startOf(expectedNext));
         }
@@ -484,6 +463,50 @@ public final class ArchiveWriter {
             return Optional.empty();
         }
         return Optional.of(new BinlogPosition(newest, archivedEnd(newest)));
+    }
+
+    // ---- epochs (masters): see Adoption ----
+
+    /** See {@link Epochs#awaitedFirstFile}. */
+    private String awaitedFirstFile() {
+        return archive.history().awaitedFirstFile(inventory.lastFile()).orElse(null);
+    }
+
+    private void checkEpoch(BinlogPosition at) throws ArchiveException {
+        Optional<String> refused = archive.history().refusedStart(at, inventory.lastFile());
+        if (refused.isPresent()) {
+            throw new ArchiveException("cannot start " + at + ": " + refused.get());
+        }
+    }
+
+    /** For an adopt: waits until everything appended is committed (synced, indexed, published or held). */
+    synchronized void awaitCommitted() throws IOException {
+        requireUsable();
+        holding = false;
+        awaitLastCommit();
+    }
+
+    /**
+     * For an adopt: drops a partial transaction as {@link #discardPartialTransaction()} does, releases the file and
+     * goes idle. Afterwards the current epoch decides what the writer accepts ({@link #awaitedFirstFile()}).
+     */
+    synchronized void stopForAdopt() throws IOException {
+        requireUsable();
+        if (state == State.WRITING && end != boundary) {
+            cutToBoundary();
+        }
+        finishCurrentFile();
+        state = State.IDLE;
+        file = null;
+        expectedNext = null;
+    }
+
+    /** An adopt failed after it may have changed the disk: nothing is written until the archive is reopened. */
+    synchronized IOException failAdopt(IOException e) {
+        state = State.FAILED;
+        failure = new IOException("adopting a new master failed; reopen the archive (recovery finishes or"
+                + " leaves out the adopt, whichever archive.properties records)", e);
+        return failure;
     }
 
     /** Flushes what is complete, drops a partial transaction, waits for pending commits, releases the file. */
@@ -525,29 +548,21 @@ public final class ArchiveWriter {
     /** @param rotatedTo for a file's ROTATE, the file it names (the commit thread holds it from readers) */
     private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries, String rotatedTo) throws IOException {
         writeDeferred(); // commits go to the thread in order
-        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo), !holding);
-        lastCommit = f;
-        return f;
+        return commits.submit(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(),
+                rotatedTo), !holding);
     }
 
     private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries, String rotatedTo) {
-        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo));
-        lastCommit = f;
-        return f;
+        return commits.defer(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(), rotatedTo));
     }
 
     /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
     private void writeDeferred() throws IOException {
-        if (deferred.isEmpty()) {
+        if (!commits.hasDeferred()) {
             return;
         }
         flush();
-        for (GroupCommit.Commit c : deferred) {
-            commit.submit(c, !holding);
-        }
-        deferred.clear();
+        commits.submitDeferred(!holding);
     }
 
     private void closeAfterRotate(String next) throws IOException {
@@ -573,15 +588,7 @@ public final class ArchiveWriter {
 
     private void awaitLastCommit() throws IOException {
         writeDeferred();
-        commit.wake();
-        try {
-            lastCommit.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the archive's last commit", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
+        commits.awaitLast();
     }
 
     private void closeChannel() throws IOException {
@@ -620,10 +627,7 @@ public final class ArchiveWriter {
         state = State.FAILED;
         failure = new IOException("writing " + file + " failed at " + buffer.start()
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
-        for (GroupCommit.Commit c : deferred) {
-            c.future().completeExceptionally(failure);
-        }
-        deferred.clear();
+        commits.failDeferred(failure);
         return failure;
     }
 
@@ -656,6 +660,10 @@ public final class ArchiveWriter {
     }
 
     private BinlogPosition currentPosition() {
+        String awaited = awaitedFirstFile();
+        if (awaited != null) {
+            return BinlogPosition.startOf(awaited);
+        }
         if (state == State.ROTATED) {
             return BinlogPosition.startOf(expectedNext);
         }
@@ -667,7 +675,8 @@ public final class ArchiveWriter {
 
     private String describeState() {
         return switch (state) {
-            case IDLE -> "no file started (call startFile with the dump's fake ROTATE)";
+            case IDLE -> awaitedFirstFile() != null ? "a new master was adopted; call startFile(" + awaitedFirstFile()
+                    + ", 4)" : "no file started (call startFile with the dump's fake ROTATE)";
             case AWAIT_FDE -> file + " was started; its FORMAT_DESCRIPTION must come next";
             case WRITING -> "writing " + file + " at " + end;
             case ROTATED -> file + " ended with a ROTATE to " + expectedNext + "; call startFile(" + expectedNext
