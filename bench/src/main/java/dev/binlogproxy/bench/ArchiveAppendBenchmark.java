@@ -31,11 +31,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The archive's append path, what the mirror does for every event of a backlog: {@link ArchiveWriter#append} of
@@ -97,7 +95,7 @@ public class ArchiveAppendBenchmark {
 
     @TearDown(Level.Trial)
     public void deleteDir() throws IOException {
-        delete(dir);
+        BenchFiles.delete(dir);
     }
 
     @Setup(Level.Invocation)
@@ -110,7 +108,7 @@ public class ArchiveAppendBenchmark {
     @TearDown(Level.Invocation)
     public void cleanUp() throws IOException {
         archive.close();
-        delete(target);
+        BenchFiles.delete(target);
     }
 
     @State(Scope.Thread)
@@ -212,16 +210,5 @@ public class ArchiveAppendBenchmark {
         }
         buffer.clear();
         return n;
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -21,13 +21,11 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Mirroring a backlog, side by side in one run: a MariaDB 10.11 master holding about 1 GB of binlog in ~10 files
@@ -88,7 +86,7 @@ public final class BacklogBench {
                 proxy(master, List.of(logs.get(0), new BinaryLog(logs.get(1).name(), 4)), dir, d);
                 System.out.printf(Locale.ROOT, "warm-up, proxy %s, first file: %.2f s%n", d,
                         (System.nanoTime() - t) / 1e9);
-                delete(dir);
+                BenchFiles.delete(dir);
             }
             for (int round = 0; round < rounds; round++) {
                 runs.add(timed(work, RAW, logs, dir -> mariadbBinlog(master, logs, dir, false)));
@@ -98,7 +96,7 @@ public final class BacklogBench {
             }
             report(runs, logs.size(), total, rounds);
         } finally {
-            delete(work);
+            BenchFiles.delete(work);
         }
     }
 
@@ -155,7 +153,7 @@ public final class BacklogBench {
             System.out.printf(Locale.ROOT, "%-34s %7.2f s %8.1f MB/s%n", what, seconds, r.mbPerSecond());
             return r;
         } finally {
-            delete(dir);
+            BenchFiles.delete(dir);
         }
     }
 
@@ -257,19 +255,6 @@ public final class BacklogBench {
                     raw / write, raw / fsync, synced / fsync));
         }
         System.out.print(out);
-        Path summary = Path.of(System.getProperty("bench.summary", "bench/target/backlog-summary.txt"));
-        Files.createDirectories(summary.toAbsolutePath().getParent());
-        Files.writeString(summary, out.toString());
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        BenchFiles.writeSummary("bench/target/backlog-summary.txt", out.toString());
     }
 }

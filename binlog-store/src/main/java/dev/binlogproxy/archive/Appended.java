@@ -53,7 +53,7 @@ public final class Appended {
      * False for what a dump sends but a file never holds (heartbeats, artificial events, the FDE of a dump that
      * starts in the middle of a file) and for bytes the archive already held.
      */
-    public boolean written() {
+    boolean written() {
         return written;
     }
 

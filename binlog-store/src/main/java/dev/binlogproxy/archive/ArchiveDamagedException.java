@@ -11,7 +11,7 @@ public final class ArchiveDamagedException extends ArchiveException {
     private final transient Path file;
     private final long offset;
 
-    public ArchiveDamagedException(Path file, long offset, String reason) {
+    ArchiveDamagedException(Path file, long offset, String reason) {
         super(file + " is damaged at offset " + offset + ": " + reason
                 + " (valid data follows, so it was not cut; compare it with the master's copy)");
         this.file = file;

@@ -6,11 +6,11 @@ package dev.binlogproxy.archive;
  * callers that only log and stop can catch this one.
  */
 public class ArchiveException extends Exception {
-    public ArchiveException(String message) {
+    ArchiveException(String message) {
         super(message);
     }
 
-    public ArchiveException(String message, Throwable cause) {
+    ArchiveException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -112,8 +112,7 @@ public final class ArchiveExport {
         if (!Files.isDirectory(archiveDir)) {
             throw new ExportException(archiveDir + " is not a directory");
         }
-        List<String> files = Recovery.binlogFiles(archiveDir, IdentityFile.read(archiveDir)
-                .map(UpstreamIdentity::basename).orElse(null));
+        List<String> files = Recovery.binlogFiles(archiveDir, EpochsFile.read(archiveDir).basename().orElse(null));
         if (files.isEmpty()) {
             throw new ExportException("no binlog files in " + archiveDir);
         }

@@ -24,6 +24,10 @@ import java.util.function.IntPredicate;
  * only up to the end of the last complete transaction (never a partial one), from one file into the next after its
  * ROTATE (or, for a file the master ended without one, once a newer file exists), and waiting for more at the end.
  *
+ * <p>The same rule carries a reader across masters: an adopt leaves the old master's last file without a ROTATE,
+ * and the reader goes on at the new master's first file once it is listed, as a replica of one master does after
+ * that master crashed and started a new file.
+ *
  * <p>While a reader is in a file, purge leaves that file alone. One reader per downstream session; not
  * thread-safe. Events are returned as copies the caller may keep.
  */

@@ -2,12 +2,10 @@ package dev.binlogproxy.archive;
 
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
-import dev.binlogproxy.binlog.EventChecksum;
 import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
-import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.txn.EventRole;
@@ -24,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Writes what the master's dump sends into the archive's files, byte for byte, refusing anything that would make
@@ -41,9 +38,10 @@ import java.util.concurrent.ExecutionException;
  * the transaction boundaries so far. A refused event ({@link EventRejectedException}) leaves the file, the
  * writer's state and the open transaction as they were.
  *
- * <p>Events are buffered and written at each transaction boundary (or when the buffer fills), so a partial
- * transaction rarely reaches the file at all; when one does (a transaction larger than the buffer, or a crash),
- * {@link #discardPartialTransaction()} or crash recovery cuts it.
+ * <p>Events are buffered ({@link WriteBuffer}) and written at each transaction boundary (or when the buffer
+ * fills), so a partial transaction rarely reaches the file at all; when one does (a transaction larger than the
+ * buffer, or a crash), {@link #discardPartialTransaction()} or crash recovery cuts it. What a file's
+ * FORMAT_DESCRIPTION may be and how it is stored is {@link FormatDescriptionRules}'.
  *
  * <p>Thread-safety: the methods are synchronized, but a transaction's events must arrive in order without another
  * transaction's in between, so several appending threads must hold a lock of their own across a whole transaction.
@@ -69,7 +67,7 @@ public final class ArchiveWriter {
     private final Path dir;
     private final Inventory inventory;
     private final GroupCommit commit;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final WriteBuffer buffer = new WriteBuffer(BUFFER_SIZE);
 
     private State state = State.IDLE;
     private IOException failure;
@@ -85,8 +83,6 @@ public final class ArchiveWriter {
     private long end;
     /** End of the last complete transaction (or control event) accepted: where a cut leaves whole transactions. */
     private long boundary;
-    /** File offset of the buffer's first byte; the buffer holds [bufferStart, end). */
-    private long bufferStart;
     /**
      * While {@code end < verifyLimit}, the file already holds these bytes (startFile at 4 of an archived file):
      * incoming events are compared with them instead of written.
@@ -96,22 +92,16 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
-    /** Bytes went to {@link #channel} since the last {@link #syncNow()}. */
-    private boolean dirty;
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
-    /**
-     * While holding: transactions complete in the buffer whose commits wait for the buffer's write (so a round never
-     * syncs bytes that are not in the file yet). Always empty when not holding.
-     */
-    private final List<GroupCommit.Commit> deferred = new ArrayList<>();
-    private CompletableFuture<BinlogPosition> lastCommit = CompletableFuture.completedFuture(null);
+    private final CommitFeed commits;
 
     ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
         this.archive = archive;
         this.dir = dir;
         this.inventory = inventory;
         this.commit = commit;
+        this.commits = new CommitFeed(commit);
         String newest = inventory.lastFile();
         if (newest != null) {
             file = newest;
@@ -131,7 +121,9 @@ public final class ArchiveWriter {
      *                 follows; one it has is compared byte by byte with what follows, and appending continues at its
      *                 end. Above 4: the dump resumes mid-file; it must be the archive's newest file, archived up to
      *                 exactly this position ({@link BinlogArchive#resumePosition()}).
-     * @throws ArchiveException if the file or position does not fit the archive
+     * @throws ArchiveException if the file or position does not fit the archive: among others a file of an
+     *                          earlier master (epoch), or, after an adopt, anything but the new master's first file
+     *                          at 4
      * @throws IllegalStateException if no upstream identity was recorded yet, or a transaction is still open
      */
     public synchronized void startFile(String name, long position) throws IOException, ArchiveException {
@@ -144,6 +136,7 @@ public final class ArchiveWriter {
             throw new ArchiveException("binlog file '" + name + "' does not belong to the archived master, whose"
                     + " files are " + id.basename() + ".NNNNNN");
         }
+        checkEpoch(at);
         if (state == State.WRITING && end != boundary) {
             throw new IllegalStateException("a transaction is open in " + file + " at " + boundary
                     + ": call discardPartialTransaction() before starting over");
@@ -172,7 +165,8 @@ public final class ArchiveWriter {
             file = name;
             newFile = true;
             startPosition = position;
-            end = boundary = bufferStart = position;
+            end = boundary = position;
+            buffer.reset(position);
             state = State.AWAIT_FDE;
             return;
         }
@@ -195,7 +189,8 @@ public final class ArchiveWriter {
         verifyLimit = -1;
         verifyingSealed = false;
         startPosition = position;
-        end = boundary = bufferStart = position;
+        end = boundary = position;
+        buffer.reset(position);
         state = State.AWAIT_FDE;
     }
 
@@ -217,7 +212,8 @@ public final class ArchiveWriter {
         file = name;
         newFile = false;
         startPosition = BinlogPosition.FIRST_EVENT_OFFSET;
-        end = boundary = bufferStart = startPosition;
+        end = boundary = startPosition;
+        buffer.reset(startPosition);
         verifyLimit = inventory.committedEnd(name);
         verifyingSealed = !isNewest;
         state = State.AWAIT_FDE;
@@ -240,24 +236,7 @@ public final class ArchiveWriter {
         }
         boolean atStart = startPosition == BinlogPosition.FIRST_EVENT_OFFSET;
         BinlogPosition at = new BinlogPosition(file, startPosition);
-        if (event.type() != EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at, "expected FORMAT_DESCRIPTION after the start of " + file + ", got "
-                    + event);
-        }
-        FormatDescription fde;
-        try {
-            fde = FormatDescription.decode(event);
-        } catch (MalformedEventException e) {
-            throw new EventRejectedException(at, e.getMessage());
-        }
-        if (!FormatDescription.checksumMatches(event)) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION checksum mismatch");
-        }
-        UpstreamIdentity id = archive.identity().orElseThrow();
-        if (fde.flavor() != id.flavor()) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION of a " + fde.flavor() + " server ("
-                    + fde.serverVersion() + "), the archive mirrors " + id.flavor());
-        }
+        FormatDescription fde = FormatDescriptionRules.check(event, at, archive.identity().orElseThrow().flavor());
         if (!atStart) {
             return resumeWith(at, fde);
         }
@@ -266,12 +245,12 @@ public final class ArchiveWriter {
             throw new EventRejectedException(at, "FORMAT_DESCRIPTION log_pos " + event.logPos() + " (expected: "
                     + fdeEnd + ", its end offset)");
         }
-        byte[] bytes = withInUseCleared(event, fde);
+        byte[] bytes = FormatDescriptionRules.asStored(event, fde, at);
         BinlogEvent stored = BinlogEvent.wrap(bytes);
         if (verifyLimit >= 0) {
             byte[] archived = readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) Math.min(bytes.length,
                     Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
-            if (!Arrays.equals(archived, bytes) && !Arrays.equals(normalized(archived), bytes)) {
+            if (!FormatDescriptionRules.sameAsArchived(archived, bytes)) {
                 throw new EventRejectedException(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
             }
         } else {
@@ -280,7 +259,8 @@ public final class ArchiveWriter {
         checksum = fde.checksumAlgorithm();
         tracker = new TransactionTracker();
         tracker.accept(stored);
-        end = boundary = bufferStart = fdeEnd;
+        end = boundary = fdeEnd;
+        buffer.reset(fdeEnd);
         state = State.WRITING;
         BinlogPosition after = new BinlogPosition(file, fdeEnd);
         if (verifyLimit >= 0) {
@@ -294,20 +274,15 @@ public final class ArchiveWriter {
     private Appended resumeWith(BinlogPosition at, FormatDescription sent) throws IOException, EventRejectedException {
         BinlogEvent archivedEvent = readArchivedFde();
         FormatDescription archived = FormatDescription.decode(archivedEvent);
-        if (!sent.serverVersion().equals(archived.serverVersion())
-                // a dump that starts mid-file sends the FDE with created 0 (and log_pos 0): only a real one compares
-                || (sent.createTimestamp() != 0 && sent.createTimestamp() != archived.createTimestamp())
-                || sent.checksumAlgorithm() != archived.checksumAlgorithm()
-                || !Arrays.equals(sent.postHeaderLengths(), archived.postHeaderLengths())) {
-            throw new EventRejectedException(at, "the master's FORMAT_DESCRIPTION (" + sent + ", created "
-                    + sent.createTimestamp() + ") is not the one archived in " + file + " (" + archived + ", created "
-                    + archived.createTimestamp() + ")");
+        Optional<String> mismatch = FormatDescriptionRules.resumeMismatch(sent, archived, file);
+        if (mismatch.isPresent()) {
+            throw new EventRejectedException(at, mismatch.get());
         }
         checksum = archived.checksumAlgorithm();
         tracker = new TransactionTracker();
         tracker.accept(archivedEvent);
-        end = boundary = bufferStart = startPosition;
-        buffer.clear();
+        end = boundary = startPosition;
+        buffer.reset(startPosition);
         String rotatedTo = inventory.committedRotatedTo(file);
         if (rotatedTo != null) {
             closeChannel();
@@ -344,30 +319,9 @@ public final class ArchiveWriter {
             throw new EventRejectedException(at(), file + " is a finished file of the archive (a newer file exists),"
                     + " but the master's copy goes on");
         }
-        if (event.logPos() != eventEnd) {
-            throw new EventRejectedException(at(), event.type() + " has log_pos " + event.logPos() + " (expected: "
-                    + eventEnd + ", its end offset in " + file + ")");
-        }
-        if (event.type() == EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at(), "FORMAT_DESCRIPTION in the middle of " + file);
-        }
-        if (!EventChecksum.matches(event, checksum)) {
-            throw new EventRejectedException(at(), event.type() + " checksum mismatch: stored 0x"
-                    + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
-                    + Integer.toHexString(EventChecksum.expected(event)));
-        }
-        // The GTID body decodes before the tracker sees the event: a refused event changes nothing.
-        Object gtid;
-        String rotateTo = null;
-        try {
-            gtid = IndexEntry.gtidOf(event, checksum);
-            if (event.type() == EventType.ROTATE) {
-                rotateTo = Rotate.decode(event, checksum).nextFile();
-                BinlogPosition.startOf(rotateTo);
-            }
-        } catch (MalformedEventException | IllegalArgumentException e) {
-            throw new EventRejectedException(at(), e.getMessage());
-        }
+        // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
+        EventChecks.Checked checked = EventChecks.check(event, at(), checksum);
+        String rotateTo = checked.rotateTo();
         if (verifying) {
             byte[] archived = readArchived(end, (int) Math.min(size, verifyLimit - end));
             if (!Arrays.equals(archived, event.toByteArray())) {
@@ -386,7 +340,7 @@ public final class ArchiveWriter {
         }
         if (!verifying) {
             write(event);
-            pending.add(IndexEntry.of(file, end, event, role, gtid));
+            pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
         }
         end = eventEnd;
         if (!role.isBoundaryAfter()) {
@@ -425,11 +379,11 @@ public final class ArchiveWriter {
     public synchronized void syncNow() throws IOException {
         requireUsable();
         writeDeferred();
-        if (!dirty || channel == null) {
+        if (!buffer.dirty() || channel == null) {
             return;
         }
-        commit.syncInline(channel, bufferStart);
-        dirty = false;
+        commit.syncInline(channel, buffer.start());
+        buffer.synced();
     }
 
     /**
@@ -484,19 +438,23 @@ public final class ArchiveWriter {
 
     private void cutToBoundary() throws IOException {
         writeDeferred(); // complete transactions stay; the partial tail, if written, is truncated below
-        buffer.clear();
+        buffer.reset(boundary);
         if (channel != null && verifyLimit < 0 && channel.size() > boundary) {
             // Only a transaction larger than the buffer reaches the file before its end.
             channel.truncate(boundary);
             channel.force(true);
         }
-        bufferStart = end = boundary;
+        end = boundary;
         pending = new ArrayList<>();
         tracker.reset();
     }
 
     /** Where the archive ends for the upstream: after the last complete transaction appended. */
     synchronized Optional<BinlogPosition> resumePosition() {
+        String awaited = awaitedFirstFile();
+        if (awaited != null) {
+            return Optional.of(BinlogPosition.startOf(awaited));
+        }
         if (state == State.ROTATED) {
             return Optional.of(BinlogPosition.startOf(expectedNext));
         }
@@ -505,6 +463,50 @@ public final class ArchiveWriter {
             return Optional.empty();
         }
         return Optional.of(new BinlogPosition(newest, archivedEnd(newest)));
+    }
+
+    // ---- epochs (masters): see Adoption ----
+
+    /** See {@link Epochs#awaitedFirstFile}. */
+    private String awaitedFirstFile() {
+        return archive.history().awaitedFirstFile(inventory.lastFile()).orElse(null);
+    }
+
+    private void checkEpoch(BinlogPosition at) throws ArchiveException {
+        Optional<String> refused = archive.history().refusedStart(at, inventory.lastFile());
+        if (refused.isPresent()) {
+            throw new ArchiveException("cannot start " + at + ": " + refused.get());
+        }
+    }
+
+    /** For an adopt: waits until everything appended is committed (synced, indexed, published or held). */
+    synchronized void awaitCommitted() throws IOException {
+        requireUsable();
+        holding = false;
+        awaitLastCommit();
+    }
+
+    /**
+     * For an adopt: drops a partial transaction as {@link #discardPartialTransaction()} does, releases the file and
+     * goes idle. Afterwards the current epoch decides what the writer accepts ({@link #awaitedFirstFile()}).
+     */
+    synchronized void stopForAdopt() throws IOException {
+        requireUsable();
+        if (state == State.WRITING && end != boundary) {
+            cutToBoundary();
+        }
+        finishCurrentFile();
+        state = State.IDLE;
+        file = null;
+        expectedNext = null;
+    }
+
+    /** An adopt failed after it may have changed the disk: nothing is written until the archive is reopened. */
+    synchronized IOException failAdopt(IOException e) {
+        state = State.FAILED;
+        failure = new IOException("adopting a new master failed; reopen the archive (recovery finishes or"
+                + " leaves out the adopt, whichever archive.properties records)", e);
+        return failure;
     }
 
     /** Flushes what is complete, drops a partial transaction, waits for pending commits, releases the file. */
@@ -546,29 +548,21 @@ public final class ArchiveWriter {
     /** @param rotatedTo for a file's ROTATE, the file it names (the commit thread holds it from readers) */
     private CompletableFuture<BinlogPosition> submit(List<IndexEntry> entries, String rotatedTo) throws IOException {
         writeDeferred(); // commits go to the thread in order
-        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        commit.submit(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo), !holding);
-        lastCommit = f;
-        return f;
+        return commits.submit(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(),
+                rotatedTo), !holding);
     }
 
     private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries, String rotatedTo) {
-        CompletableFuture<BinlogPosition> f = new CompletableFuture<>();
-        deferred.add(new GroupCommit.Commit(channel, file, end, entries, f, rotatedTo));
-        lastCommit = f;
-        return f;
+        return commits.defer(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(), rotatedTo));
     }
 
     /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
     private void writeDeferred() throws IOException {
-        if (deferred.isEmpty()) {
+        if (!commits.hasDeferred()) {
             return;
         }
         flush();
-        for (GroupCommit.Commit c : deferred) {
-            commit.submit(c, !holding);
-        }
-        deferred.clear();
+        commits.submitDeferred(!holding);
     }
 
     private void closeAfterRotate(String next) throws IOException {
@@ -594,22 +588,14 @@ public final class ArchiveWriter {
 
     private void awaitLastCommit() throws IOException {
         writeDeferred();
-        commit.wake();
-        try {
-            lastCommit.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the archive's last commit", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
+        commits.awaitLast();
     }
 
     private void closeChannel() throws IOException {
         if (channel != null) {
             FileChannel ch = channel;
             channel = null;
-            dirty = false; // every close follows the commit that synced what was written
+            buffer.synced(); // every close follows the commit that synced what was written
             ch.close();
         }
     }
@@ -617,53 +603,31 @@ public final class ArchiveWriter {
     private void leaveVerifyingIfDone() {
         if (end >= verifyLimit) {
             verifyLimit = -1;
-            bufferStart = end;
-            buffer.clear();
+            buffer.reset(end);
         }
     }
 
     private void write(BinlogEvent event) throws IOException {
-        ByteBuffer src = event.bytes();
         try {
-            if (src.remaining() > buffer.remaining()) {
-                flush();
-            }
-            if (src.remaining() > buffer.capacity()) {
-                dirty = true;
-                Fsync.writeFully(channel, src, bufferStart);
-                bufferStart += event.eventSize();
-            } else {
-                buffer.put(src);
-            }
+            buffer.add(channel, event.bytes());
         } catch (IOException e) {
             throw fail(e);
         }
     }
 
     private void flush() throws IOException {
-        if (buffer.position() == 0) {
-            return;
-        }
-        buffer.flip();
-        int n = buffer.remaining();
-        dirty = true;
         try {
-            Fsync.writeFully(channel, buffer, bufferStart);
+            buffer.flush(channel);
         } catch (IOException e) {
             throw fail(e);
         }
-        bufferStart += n;
-        buffer.clear();
     }
 
     private IOException fail(IOException e) {
         state = State.FAILED;
-        failure = new IOException("writing " + file + " failed at " + bufferStart
+        failure = new IOException("writing " + file + " failed at " + buffer.start()
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
-        for (GroupCommit.Commit c : deferred) {
-            c.future().completeExceptionally(failure);
-        }
-        deferred.clear();
+        commits.failDeferred(failure);
         return failure;
     }
 
@@ -690,33 +654,16 @@ public final class ArchiveWriter {
         return BinlogEvent.wrap(readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) size));
     }
 
-    private static byte[] withInUseCleared(BinlogEvent event, FormatDescription fde) {
-        byte[] bytes = event.toByteArray();
-        if (event.hasFlag(EventFlags.BINLOG_IN_USE)) {
-            bytes[BinlogEvent.FLAGS_OFFSET] &= (byte) ~EventFlags.BINLOG_IN_USE;
-            if (fde.checksumAware()) {
-                EventChecksum.writeTrailer(bytes, 0, bytes.length);
-            }
-        }
-        return bytes;
-    }
-
-    /** An archived FDE copied from a master's open file has IN_USE set; compare it as the master will close it. */
-    private static byte[] normalized(byte[] archivedFde) {
-        try {
-            BinlogEvent e = BinlogEvent.wrap(archivedFde);
-            return withInUseCleared(e, FormatDescription.decode(e));
-        } catch (MalformedEventException e) {
-            return archivedFde;
-        }
-    }
-
     /** Where the next event starts, for the message of a refused one (built only then). */
     private BinlogPosition at() {
         return new BinlogPosition(file, end);
     }
 
     private BinlogPosition currentPosition() {
+        String awaited = awaitedFirstFile();
+        if (awaited != null) {
+            return BinlogPosition.startOf(awaited);
+        }
         if (state == State.ROTATED) {
             return BinlogPosition.startOf(expectedNext);
         }
@@ -728,7 +675,8 @@ public final class ArchiveWriter {
 
     private String describeState() {
         return switch (state) {
-            case IDLE -> "no file started (call startFile with the dump's fake ROTATE)";
+            case IDLE -> awaitedFirstFile() != null ? "a new master was adopted; call startFile(" + awaitedFirstFile()
+                    + ", 4)" : "no file started (call startFile with the dump's fake ROTATE)";
             case AWAIT_FDE -> file + " was started; its FORMAT_DESCRIPTION must come next";
             case WRITING -> "writing " + file + " at " + end;
             case ROTATED -> file + " ended with a ROTATE to " + expectedNext + "; call startFile(" + expectedNext
@@ -740,6 +688,6 @@ public final class ArchiveWriter {
     // ---- for tests ----
 
     synchronized long bufferedBytes() {
-        return buffer.position();
+        return buffer.buffered();
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -22,8 +23,13 @@ import java.util.function.Predicate;
 /**
  * The store of record for the binlog files a proxy mirrors from its master: a directory holding those files under
  * the master's names, byte-identical to the master's copies (point {@code mysqlbinlog} at it), plus
- * {@code archive.properties} (which master), {@code archive.lock}, and {@code index/} (a Chronicle Queue event
+ * {@code archive.properties} (which masters), {@code archive.lock}, and {@code index/} (a Chronicle Queue event
  * index, rebuilt from the files whenever it disagrees with them).
+ *
+ * <p>The archive follows a history of masters ({@link #epochs()}): the one it was created for, then each master
+ * adopted at a failover ({@link #adopt}), which continues the binlog numbering from a file above the archive's
+ * last. Every file belongs to one epoch ({@link #epochOf}); a replica reads across the boundary as if one master
+ * had written everything, as it does after a master's crash and restart.
  *
  * <p>{@link #open} recovers first: it validates the newest file, cuts a torn tail or an unfinished transaction,
  * refuses to open on corruption with valid data after it, and checks the index against the files. A transaction
@@ -46,20 +52,23 @@ public final class BinlogArchive implements AutoCloseable {
     private final GroupCommit commit;
     private final ArchiveWriter writer;
     private final Recovery.Result recovery;
-    private volatile UpstreamIdentity identity;
+    private final Adoption adoption;
+    /** The masters, as archive.properties records them; replaced whole (checkIdentity, adopt). */
+    private volatile Epochs history;
     private boolean closed;
 
-    private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, UpstreamIdentity identity,
+    private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery) {
         this.dir = dir;
         this.durability = durability;
         this.lockChannel = lockChannel;
-        this.identity = identity;
+        this.history = history;
         this.inventory = inventory;
         this.index = index;
         this.recovery = recovery;
         this.commit = new GroupCommit(durability, inventory, index, "archive-commit-" + dir.getFileName());
         this.writer = new ArchiveWriter(this, dir, inventory, commit);
+        this.adoption = new Adoption(dir, inventory, writer, index);
     }
 
     /** Opens (creating it if needed) the archive in {@code dir} with {@link Durability#FSYNC}. */
@@ -71,7 +80,8 @@ public final class BinlogArchive implements AutoCloseable {
      * Opens (creating it if needed) the archive in {@code dir}, recovering from whatever ended the last run.
      *
      * @throws ArchiveDamagedException if the newest file is corrupt in a way recovery must not repair
-     * @throws ArchiveException        if another process has the archive open
+     * @throws ArchiveException        if another process has the archive open, or an interrupted adopt cannot be
+     *                                 finished without removing data (the message says which file)
      */
     public static BinlogArchive open(Path dir, Durability durability) throws IOException, ArchiveException {
         Path abs = dir.toAbsolutePath();
@@ -89,8 +99,8 @@ public final class BinlogArchive implements AutoCloseable {
             if (lock == null) {
                 throw new ArchiveException("archive " + abs + " is open in another process (or twice in this one)");
             }
-            Optional<UpstreamIdentity> id = IdentityFile.read(abs);
-            Recovery.Result recovery = Recovery.run(abs, id.map(UpstreamIdentity::basename).orElse(null));
+            Epochs epochs = EpochsFile.read(abs);
+            Recovery.Result recovery = Recovery.run(abs, epochs);
             Inventory inventory = new Inventory(abs);
             for (Recovery.Recovered f : recovery.files()) {
                 if (f.rotatedTo() != null) {
@@ -102,8 +112,8 @@ public final class BinlogArchive implements AutoCloseable {
             if (recovery.unlisted() != null) {
                 inventory.loadUnlisted(recovery.unlisted().name(), recovery.unlisted().end());
             }
-            index = IndexJournal.open(abs, inventory.committedViews());
-            return new BinlogArchive(abs, durability, lockChannel, id.orElse(null), inventory, index, recovery);
+            index = IndexJournal.open(abs, inventory.committedViews(), epochs);
+            return new BinlogArchive(abs, durability, lockChannel, epochs, inventory, index, recovery);
         } catch (IOException | ArchiveException | RuntimeException e) {
             if (index != null) {
                 index.close();
@@ -121,23 +131,39 @@ public final class BinlogArchive implements AutoCloseable {
         return durability;
     }
 
-    /** The master this archive mirrors, once recorded. */
+    /** The master this archive mirrors now (the current epoch's), once recorded. */
     public Optional<UpstreamIdentity> identity() {
-        return Optional.ofNullable(identity);
+        return history.current().map(MasterEpoch::master);
+    }
+
+    /** The masters this archive followed, oldest first; the last is the current one. Empty until the first. */
+    public List<MasterEpoch> epochs() {
+        return history.list();
     }
 
     /**
-     * Records the upstream on first use, afterwards refuses any other: call it after every handshake, before
-     * writing.
+     * The epoch whose master wrote {@code file} (e.g. for the server_id of a dump's fake events in that file): the
+     * newest epoch whose first file is at or before it. Empty if no master is recorded or the name is not one of
+     * the archive's files ({@code basename.NNNNNN}); the file itself need not exist.
+     */
+    public Optional<MasterEpoch> epochOf(String file) {
+        return history.ownerOf(file);
+    }
+
+    /**
+     * Records the upstream on first use (epoch 1), afterwards refuses any but the current epoch's master: call it
+     * after every handshake, before writing. Another master is followed only through {@link #adopt}.
      *
      * @throws UpstreamMismatchException if the archive mirrors another master, or holds files of another basename
      */
     public synchronized void checkIdentity(UpstreamIdentity upstream) throws IOException, UpstreamMismatchException {
-        if (identity != null) {
-            Optional<String> why = IdentityFile.mismatch(identity, upstream);
+        Optional<UpstreamIdentity> current = identity();
+        if (current.isPresent()) {
+            Optional<String> why = upstream.differenceFrom(current.get());
             if (why.isPresent()) {
                 throw new UpstreamMismatchException("upstream " + upstream + " is not the master archived in " + dir
-                        + ": " + why.get() + ". Use a fresh archive directory for another master.");
+                        + ": " + why.get() + ". Use a fresh archive directory for another master, or adopt it as"
+                        + " the next one after a failover.");
             }
             return;
         }
@@ -147,8 +173,43 @@ public final class BinlogArchive implements AutoCloseable {
                         + ": it holds " + f.name());
             }
         }
-        IdentityFile.write(dir, upstream);
-        identity = upstream;
+        Epochs first = Epochs.first(upstream);
+        EpochsFile.write(dir, first);
+        history = first;
+    }
+
+    /**
+     * Makes {@code next} the archive's master from {@code firstFile} on: the next epoch. For a failover, with the
+     * mirror stopped (the writer idle, its partial transaction discarded; one still open is discarded here), after
+     * the new master ran FLUSH BINARY LOGS until its current file is above the archive's last and before it takes
+     * writes. The archive's newest file is cut back to the end of its last complete transaction, a ROTATE to a
+     * file that never came and a file the dead master had only begun are removed, and the new epoch is recorded
+     * durably; then the writer takes only {@code startFile(firstFile, 4)}, which {@link #resumePosition()} says.
+     * Crash-safe: after a kill at any point the archive reopens either without the adopt or with all of it (see
+     * {@code Adoption}). Adopting the current epoch's master at its first file again returns that epoch unchanged,
+     * so a failover resumed after a crash can repeat the call.
+     *
+     * @param next      the new master (a promoted replica): the archive's flavor and binlog basename
+     * @param firstFile its current binlog file, strictly above the archive's last file, above the file a ROTATE
+     *                  at the archive's end names, and above the current epoch's first file
+     * @return the new epoch, whose handover says where the old master's data ended and its last GTID
+     * @throws AdoptRefusedException if the master or the file does not fit; nothing was changed
+     * @throws IOException           on an I/O error; if it came after the record was written, the writer refuses
+     *                               everything until the archive is reopened, which finishes the adopt
+     */
+    public MasterEpoch adopt(UpstreamIdentity next, String firstFile) throws IOException, AdoptRefusedException {
+        return adopt(next, firstFile, Adoption.StepListener.NONE);
+    }
+
+    synchronized MasterEpoch adopt(UpstreamIdentity next, String firstFile, Adoption.StepListener steps)
+            throws IOException, AdoptRefusedException {
+        requireOpen();
+        return adoption.run(history, next, firstFile, recorded -> history = recorded, steps);
+    }
+
+    /** The masters as recorded now, for the writer. */
+    Epochs history() {
+        return history;
     }
 
     /** The archive's one writer, for the upstream session. */
@@ -258,7 +319,7 @@ public final class BinlogArchive implements AutoCloseable {
     /** Validates every file and checks the index journal against them. Reads the whole archive. */
     public VerifyReport verify() throws IOException {
         requireOpen();
-        return new Verifier(dir, inventory, index).run();
+        return new Verifier(dir, inventory, index, history).run();
     }
 
     /**
@@ -271,20 +332,37 @@ public final class BinlogArchive implements AutoCloseable {
      */
     public static VerifyReport verifyInPlace(Path dir) throws IOException {
         Path abs = dir.toAbsolutePath();
-        List<String> names = Recovery.binlogFiles(abs, IdentityFile.read(abs).map(UpstreamIdentity::basename)
-                .orElse(null));
+        List<String> problems = new ArrayList<>();
+        Epochs epochs;
+        try {
+            epochs = EpochsFile.read(abs);
+        } catch (IOException e) {
+            epochs = Epochs.NONE;
+            problems.add(EpochsFile.NAME + ": " + e.getMessage());
+        }
+        Epochs known = epochs;
+        List<String> names = new ArrayList<>(Recovery.binlogFiles(abs, epochs.basename().orElse(null)));
+        // What the next open leaves of an adopt a crash interrupted: the leftover file gone, the old master's last
+        // file cut at the recorded end. The Verifier notes both.
+        names.removeIf(n -> known.leftoverOf(n).isPresent());
+        Optional<BinlogPosition> epochEnd = epochs.current().flatMap(MasterEpoch::handover)
+                .map(MasterEpoch.Handover::previousEnd);
         Inventory inventory = new Inventory(abs);
-        List<String> notes = new java.util.ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             long size = Files.size(abs.resolve(name));
             long end = size;
+            if (epochEnd.isPresent() && epochEnd.get().file().equals(name)) {
+                end = Math.min(size, epochEnd.get().offset());
+            }
             if (i == names.size() - 1) {
                 // what a reader could see: complete transactions only
                 var s = dev.binlogproxy.binlog.file.BinlogFileSummary.scan(abs.resolve(name));
-                end = s.lastBoundary();
-                if (end < size) {
-                    notes.add(name + ": " + (size - end) + " bytes after the last complete transaction at " + end
+                end = Math.min(end, s.lastBoundary());
+                if (s.lastBoundary() < size) {
+                    notes.add(name + ": " + (size - s.lastBoundary()) + " bytes after the last complete transaction at "
+                            + s.lastBoundary()
                             + " (being written, or a torn tail the next open cuts)");
                 }
             }
@@ -292,9 +370,10 @@ public final class BinlogArchive implements AutoCloseable {
         }
         IndexJournal index = IndexJournal.openReadOnly(abs);
         try {
-            VerifyReport r = new Verifier(abs, inventory, index, true).run();
+            VerifyReport r = new Verifier(abs, inventory, index, epochs, true).run();
             notes.addAll(r.notes());
-            return new VerifyReport(r.files(), r.fileProblems(), r.indexEntries(), r.indexProblems(), notes);
+            problems.addAll(r.fileProblems());
+            return new VerifyReport(r.files(), problems, r.indexEntries(), r.indexProblems(), notes);
         } finally {
             index.close();
         }

@@ -11,13 +11,13 @@ import dev.binlogproxy.binlog.position.BinlogPosition;
 public final class EventRejectedException extends ArchiveException {
     private final transient BinlogPosition at;
 
-    public EventRejectedException(BinlogPosition at, String reason) {
+    EventRejectedException(BinlogPosition at, String reason) {
         super("event refused at " + at + ": " + reason);
         this.at = at;
     }
 
     /** Where the refused event would have started. */
-    public BinlogPosition at() {
+    BinlogPosition at() {
         return at;
     }
 }

@@ -36,6 +36,11 @@ import java.util.stream.Stream;
  * run time the journal is switched off: the archive keeps working, lookups scan the files instead, and the next
  * open rebuilds it.
  *
+ * <p>A journal cannot be truncated, so what an adopt cuts from the files (a held ROTATE, the FDE of a file the dead
+ * master only began) keeps its entries. The adopt's record says exactly which bytes those were
+ * ({@link Epochs#cutAway}); the open-time check, verify and lookups pass over them instead of rebuilding the
+ * journal after every failover.
+ *
  * <p>Commit rounds append, one round at a time, on the commit thread or inline on the upstream's thread (the one
  * appender is shared, see {@link #appender()}); open-time catch-up and rebuild use their own appender on the
  * opening thread before the commit thread starts. Lookups use short-lived tailers.
@@ -77,8 +82,11 @@ final class IndexJournal implements AutoCloseable {
      *                          silently opens queues read-only). A launcher mistake is reported at open, not left
      *                          to degrade every lookup into a scan of the files.
      */
-    /** @param files every file with its committed end ({@link Inventory#committedViews()}), oldest first */
-    static IndexJournal open(Path archiveDir, List<Inventory.FileView> files) throws ArchiveException {
+    /**
+     * @param files  every file with its committed end ({@link Inventory#committedViews()}), oldest first
+     * @param epochs the archive's masters: entries an adopt cut away from the files are not the journal's end
+     */
+    static IndexJournal open(Path archiveDir, List<Inventory.FileView> files, Epochs epochs) throws ArchiveException {
         IndexJournal j = new IndexJournal(archiveDir);
         try {
             j.openQueue();
@@ -87,7 +95,7 @@ final class IndexJournal implements AutoCloseable {
             throw unusable(e);
         }
         try {
-            j.reconcile(files);
+            j.reconcile(files, epochs);
         } catch (Exception e) {
             // The journal is a convenience: the archive opens without it (recovery has already read the files).
             j.disable(e);
@@ -176,14 +184,14 @@ final class IndexJournal implements AutoCloseable {
         return failure;
     }
 
-    private void reconcile(List<Inventory.FileView> files) throws IOException {
+    private void reconcile(List<Inventory.FileView> files, Epochs epochs) throws IOException {
         if (!outcomeReason.isEmpty()) {
             rebuild(files, outcomeReason);
             return;
         }
         IndexEntry last;
         try {
-            last = readLast();
+            last = readLast(epochs);
         } catch (Exception e) {
             // Chronicle also throws checked exceptions undeclared (StreamCorruptedException for a bad header).
             rebuild(files, "journal unreadable: " + e);
@@ -371,11 +379,46 @@ final class IndexJournal implements AutoCloseable {
         }
     }
 
-    /** The last entry, or null if the journal is empty. */
-    IndexEntry readLast() {
-        try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd();
-             DocumentContext dc = t.readingDocument()) {
-            return dc.isPresent() ? IndexEntry.readFrom(dc.wire().bytes()) : null;
+    /**
+     * The last entry of data the files still hold, or null if there is none. Entries an adopt cut away (a held
+     * ROTATE, a never-listed file's FDE: {@link Epochs#cutAway}) stay in the journal, which cannot be truncated,
+     * and are passed over here as everywhere else; treating them as the end would rebuild the whole journal at the
+     * first open after every failover.
+     */
+    IndexEntry readLast(Epochs epochs) {
+        try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd()) {
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return null;
+                    }
+                    IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
+                    if (!epochs.cutAway(e.file(), e.offset())) {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The newest entry that starts a transaction and ends at or before {@code file:end}, walking back from the end
+     * (past only the few entries after the last transaction start: control events, a cut-away tail).
+     */
+    Optional<IndexEntry> lastTransactionStart(String file, long end) {
+        try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd()) {
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return Optional.empty();
+                    }
+                    IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
+                    int byFile = Inventory.FILE_ORDER.compare(e.file(), file);
+                    if (e.startsTransaction() && (byFile < 0 || byFile == 0 && e.end() <= end)) {
+                        return Optional.of(e);
+                    }
+                }
+            }
         }
     }
 

@@ -47,6 +47,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * The writer side sees more than readers: {@link #lastFile}, {@link #holds}, {@link #committedEnd} and
  * {@link #committedRotatedTo} include the unlisted file and a held ROTATE (what is durable and must not be
  * written again).
+ *
+ * <p>Across masters (epochs, {@link Epochs}): an adopt cuts a held ROTATE and deletes the unlisted file, and the
+ * old master's last file is sealed without a ROTATE ({@link #endEpoch}); the new master's first file is then
+ * created and listed like any next file. A reader crosses from one to the other as a master's dump does after a
+ * crash: at the end of a sealed file without a ROTATE, it goes on at the next listed file, position 4.
  */
 final class Inventory {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inventory.class);
@@ -250,6 +255,32 @@ final class Inventory {
             p.sealed = true;
         }
         changedLocked();
+    }
+
+    /**
+     * An adopt ended the epoch at {@code last}:{@code end} (null: the archive had no listed file): the ROTATE held
+     * at its end and the unlisted file were removed from disk, so they are forgotten here, and the file is sealed,
+     * as it will never grow. Readers at its end move on to the next listed file (the new epoch's first) as they do
+     * at the end of any sealed file without a ROTATE.
+     */
+    void endEpoch(String last, long end) {
+        lock.lock();
+        try {
+            unlisted = null;
+            if (last != null) {
+                FileState st = files.get(last);
+                if (st == null || !last.equals(files.lastKey()) || st.visibleEnd != end) {
+                    throw new IllegalStateException("epoch end " + last + ":" + end + " is not the visible end of"
+                            + " the newest file");
+                }
+                st.end = end;
+                st.heldRotatedTo = null;
+                st.sealed = true;
+            }
+            changedLocked();
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- the writer's side: everything committed, listed or not ----

@@ -55,6 +55,15 @@ import java.util.stream.Stream;
  *   <li>The newest listed file ending with a ROTATE (the newest on disk, or the one before an unlisted file):
  *       the ROTATE stays held, so readers stop before it until the next file's head is published.</li>
  * </ul>
+ *
+ * <p>Before all that, an adopt of a new master that a crash interrupted is finished from its record
+ * ({@link Adoption}: once {@code archive.properties} names the new epoch, the adopt has happened). Recovery knows
+ * which files belong to which epoch from the record alone: the current epoch's handover file is cut back to the
+ * recorded end of the previous master's data (its held ROTATE), and files between it and the epoch's first file
+ * (begun by the dead master, never listed) are deleted. Either only if it removes nothing anyone could have
+ * acknowledged: a file in that gap holding a complete transaction, or a handover file shorter than recorded, refuses
+ * the open. The handover file ends its epoch: it is listed even if it holds nothing past its FDE, never held back as
+ * a file waiting for its head.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -82,9 +91,12 @@ final class Recovery {
     private Recovery() {
     }
 
-    static Result run(Path dir, String basename) throws IOException, ArchiveDamagedException {
-        List<String> names = binlogFiles(dir, basename);
+    static Result run(Path dir, Epochs epochs) throws IOException, ArchiveException {
+        List<String> names = binlogFiles(dir, epochs.basename().orElse(null));
         List<String> actions = new ArrayList<>();
+        finishAdopt(dir, epochs, names, actions);
+        String epochEnd = epochs.current().flatMap(MasterEpoch::handover).map(h -> h.previousEnd().file())
+                .orElse(null);
         String rotatedTo = null;
         long newestEnd = 0;
         long fdeEnd = 0;
@@ -126,7 +138,7 @@ final class Recovery {
         }
         actions.forEach(a -> LOG.warn("archive {}: {}", dir, a));
         Recovered unlisted = null;
-        if (!names.isEmpty() && newestEnd == fdeEnd) {
+        if (!names.isEmpty() && newestEnd == fdeEnd && !names.get(names.size() - 1).equals(epochEnd)) {
             String name = names.remove(names.size() - 1);
             unlisted = new Recovered(name, fdeEnd);
             LOG.info("archive {}: {} holds nothing past its FORMAT_DESCRIPTION: kept unlisted until its head is"
@@ -154,6 +166,57 @@ final class Recovery {
     }
 
     private record Head(long fdeEnd, ChecksumAlgorithm checksum) {
+    }
+
+    /**
+     * Finishes what an adopt recorded and a crash may have left undone (see the class comment). Idempotent: on an
+     * archive whose adopt completed it only looks at one file's size and the names.
+     */
+    private static void finishAdopt(Path dir, Epochs epochs, List<String> names, List<String> actions)
+            throws IOException, ArchiveException {
+        MasterEpoch current = epochs.current().orElse(null);
+        if (current == null || current.firstFile().isEmpty()) {
+            return;
+        }
+        for (String name : List.copyOf(names)) {
+            if (epochs.leftoverOf(name).filter(current::equals).isEmpty()) {
+                continue;
+            }
+            Path path = dir.resolve(name);
+            BinlogFileSummary s = BinlogFileSummary.scan(path);
+            if (s.transactions() > 0) {
+                throw new ArchiveException("cannot open " + dir + ": " + name + " lies between the end of the"
+                        + " previous master's data and " + current + ", but holds " + s.transactions()
+                        + " complete transactions; an adopt deletes only a file its master had begun (nothing past"
+                        + " its FORMAT_DESCRIPTION). Move it away if it does not belong here.");
+            }
+            Files.delete(path);
+            Fsync.directory(dir);
+            names.remove(name);
+            actions.add("deleted " + name + " (" + s.fileSize() + " bytes, begun by the previous master and never"
+                    + " readable: finishing the adopt of " + current + ")");
+        }
+        if (current.handover().isEmpty()) {
+            return;
+        }
+        BinlogPosition end = current.handover().get().previousEnd();
+        Path path = dir.resolve(end.file());
+        if (!Files.exists(path)) {
+            return; // purged since
+        }
+        long size = Files.size(path);
+        if (size < end.offset()) {
+            throw new ArchiveException("cannot open " + dir + ": " + current + " records that the previous master's"
+                    + " data ends at " + end + ", but " + end.file() + " is only " + size + " bytes");
+        }
+        if (size > end.offset()) {
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                ch.truncate(end.offset());
+                ch.force(true);
+            }
+            actions.add("cut " + end.file() + " from " + size + " to " + end.offset() + " bytes (finishing the"
+                    + " adopt of " + current + ")");
+        }
     }
 
     /** A file's FDE, read (and checked) alone. */

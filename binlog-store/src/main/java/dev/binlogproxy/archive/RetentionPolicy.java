@@ -39,7 +39,7 @@ public record RetentionPolicy(Duration maxAge, long maxTotalBytes, int maxFiles)
         return new RetentionPolicy(Objects.requireNonNull(age, "age"), maxTotalBytes, maxFiles);
     }
 
-    public RetentionPolicy withMaxTotalBytes(long bytes) {
+    RetentionPolicy withMaxTotalBytes(long bytes) {
         return new RetentionPolicy(maxAge, bytes, maxFiles);
     }
 

@@ -7,7 +7,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Which master an archive mirrors, recorded in {@code archive.properties} the first time the upstream connects.
+ * A master as the archive records it: for epoch 1 the first time the upstream connects, for each later epoch when
+ * the archive adopts a new master ({@link MasterEpoch}, {@code archive.properties}).
  *
  * @param serverUuid MySQL's {@code @@server_uuid}; empty for MariaDB, which has none
  * @param serverId   the master's {@code @@server_id}
@@ -34,6 +35,24 @@ public record UpstreamIdentity(BinlogFlavor flavor, Optional<UUID> serverUuid, l
 
     public static UpstreamIdentity mariadb(long serverId, String basename) {
         return new UpstreamIdentity(BinlogFlavor.MARIADB, Optional.empty(), serverId, basename);
+    }
+
+    /** Why this upstream is not {@code recorded}, or empty if it is. */
+    Optional<String> differenceFrom(UpstreamIdentity recorded) {
+        if (recorded.flavor() != flavor) {
+            return Optional.of("flavor " + flavor + ", archive holds " + recorded.flavor());
+        }
+        if (!recorded.serverUuid().equals(serverUuid)) {
+            return Optional.of("server_uuid " + serverUuid.map(UUID::toString).orElse("(none)")
+                    + ", archive holds " + recorded.serverUuid().map(UUID::toString).orElse("(none)"));
+        }
+        if (recorded.serverId() != serverId) {
+            return Optional.of("server_id " + serverId + ", archive holds " + recorded.serverId());
+        }
+        if (!recorded.basename().equals(basename)) {
+            return Optional.of("binlog basename '" + basename + "', archive holds '" + recorded.basename() + "'");
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -6,7 +6,7 @@ package dev.binlogproxy.archive;
  * so the archive refuses; point the proxy at a fresh directory, or at the right master.
  */
 public final class UpstreamMismatchException extends ArchiveException {
-    public UpstreamMismatchException(String message) {
+    UpstreamMismatchException(String message) {
         super(message);
     }
 }

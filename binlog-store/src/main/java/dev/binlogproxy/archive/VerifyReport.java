@@ -24,16 +24,11 @@ public record VerifyReport(List<FileCheck> files, List<String> fileProblems, lon
         notes = List.copyOf(notes);
     }
 
-    public VerifyReport(List<FileCheck> files, List<String> fileProblems, long indexEntries,
-                        List<String> indexProblems) {
-        this(files, fileProblems, indexEntries, indexProblems, List.of());
-    }
-
     /** One file and its summary. */
     public record FileCheck(String name, BinlogFileSummary summary) {
     }
 
-    public boolean filesValid() {
+    boolean filesValid() {
         return fileProblems.isEmpty();
     }
 

@@ -4,13 +4,15 @@
  * <h2>On disk</h2>
  * <pre>
  * &lt;dir&gt;/mysql-bin.000001 ...   the master's files, same names, byte-identical (mysqlbinlog reads them as they are)
- * &lt;dir&gt;/archive.properties      which master (flavor, server_uuid, server_id, basename); replaced atomically
+ * &lt;dir&gt;/archive.properties      which masters, one epoch each: flavor, server_uuid, server_id, basename, the first
+ *                               file each owns, where the previous one's data ended; replaced atomically
  * &lt;dir&gt;/archive.lock            an OS lock: one process per archive
  * &lt;dir&gt;/index/                  Chronicle Queue event index journal; rebuilt from the files whenever it disagrees
  * </pre>
  *
  * <h2>Public API</h2>
- * {@link dev.binlogproxy.archive.BinlogArchive} (open, identity, resume position, readers, lookups, purge, verify),
+ * {@link dev.binlogproxy.archive.BinlogArchive} (open, identity and the history of masters ({@code epochs},
+ * {@code epochOf}, {@code adopt}), resume position, readers, lookups, purge, verify),
  * {@link dev.binlogproxy.archive.ArchiveWriter} (what the upstream dump delivers),
  * {@link dev.binlogproxy.archive.ArchiveReader} (what downstream sessions serve), and their small value types.
  *
@@ -26,6 +28,11 @@
  *   <li>Nothing corrupt is ever written: every event is checked (log_pos chain, CRC, boundaries) before it is.</li>
  *   <li>Recovery cuts only what cannot have been acknowledged (a torn or unfinished tail of the newest file) and
  *       refuses to touch anything else.</li>
+ *   <li>The archive follows a history of masters ({@link dev.binlogproxy.archive.MasterEpoch}). A new master is
+ *       followed only through one explicit, crash-safe adopt, at a first file above everything the archive has;
+ *       it ends the old master's epoch at its last complete transaction (cutting a ROTATE to a file that never
+ *       came), so a replica reads from the old master's last file into the new master's first as after a master's
+ *       crash. Every file belongs to exactly one epoch and is byte-identical to that master's file.</li>
  * </ul>
  *
  * <h2>Threads</h2>

@@ -20,7 +20,7 @@ public final class EventChecksum {
     }
 
     /** CRC32 of {@code length} bytes of {@code buf} starting at absolute index {@code from}. */
-    public static int crc32(ByteBuffer buf, int from, int length) {
+    private static int crc32(ByteBuffer buf, int from, int length) {
         CRC32 crc = new CRC32();
         update(crc, buf, from, length);
         return (int) crc.getValue();

@@ -90,15 +90,4 @@ public enum EventType {
         EventType t = (code >= 0 && code < 256) ? BY_CODE[code] : null;
         return t == null ? UNKNOWN : t;
     }
-
-    /** True for the row-image events whose content a proxy never needs to look into. */
-    public boolean isRowsEvent() {
-        return switch (this) {
-            case WRITE_ROWS_V1, UPDATE_ROWS_V1, DELETE_ROWS_V1, WRITE_ROWS, UPDATE_ROWS, DELETE_ROWS,
-                 PARTIAL_UPDATE_ROWS, PRE_GA_WRITE_ROWS, PRE_GA_UPDATE_ROWS, PRE_GA_DELETE_ROWS,
-                 MARIA_WRITE_ROWS_COMPRESSED_V1, MARIA_UPDATE_ROWS_COMPRESSED_V1, MARIA_DELETE_ROWS_COMPRESSED_V1,
-                 MARIA_WRITE_ROWS_COMPRESSED, MARIA_UPDATE_ROWS_COMPRESSED, MARIA_DELETE_ROWS_COMPRESSED -> true;
-            default -> false;
-        };
-    }
 }

@@ -1,5 +1,6 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.SyntheticBinlog;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;

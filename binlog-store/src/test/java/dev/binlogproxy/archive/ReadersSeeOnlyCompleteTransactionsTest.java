@@ -1,5 +1,6 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.position.BinlogPosition;

@@ -1,5 +1,6 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import org.junit.jupiter.api.Test;

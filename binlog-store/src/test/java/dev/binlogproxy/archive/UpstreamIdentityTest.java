@@ -1,5 +1,6 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.archive.testing.Dump;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -121,11 +121,6 @@ public record FormatDescription(EventHeader header, int binlogVersion, String se
         return (header.flags() & EventFlags.BINLOG_IN_USE) != 0;
     }
 
-    /** The post-header length the writer declared for a type code (0 if the table does not reach it). */
-    public int postHeaderLength(int typeCode) {
-        return typeCode >= 1 && typeCode <= postHeaderLengths.length ? Byte.toUnsignedInt(postHeaderLengths[typeCode - 1]) : 0;
-    }
-
     public FormatDescription withHeader(EventHeader newHeader) {
         return new FormatDescription(newHeader, binlogVersion, serverVersion, createTimestamp, headerLength,
                 postHeaderLengths, checksumAware, checksumAlgorithm);

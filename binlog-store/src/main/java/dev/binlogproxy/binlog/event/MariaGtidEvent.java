@@ -75,12 +75,7 @@ public record MariaGtidEvent(EventHeader header, long seqNo, long domainId, int 
         return new MariaGtid(domainId, header.serverId(), seqNo);
     }
 
-    /** A standalone group is exactly one more event (DDL or a non-transactional statement) with no COMMIT. */
-    public boolean isStandalone() {
-        return (flags2 & FL_STANDALONE) != 0;
-    }
-
-    public boolean isXa() {
+    private boolean isXa() {
         return (flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) != 0;
     }
 

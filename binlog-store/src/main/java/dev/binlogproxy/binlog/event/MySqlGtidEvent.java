@@ -83,7 +83,7 @@ public record MySqlGtidEvent(EventHeader header, int commitFlag, UUID sourceId, 
                 originalTs, txLen, immediateVer, originalVer, in.rest());
     }
 
-    public boolean isAnonymous() {
+    boolean isAnonymous() {
         return header.typeCode() == EventType.ANONYMOUS_GTID.code();
     }
 

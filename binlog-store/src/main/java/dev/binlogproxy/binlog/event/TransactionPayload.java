@@ -13,7 +13,7 @@ import dev.binlogproxy.binlog.EventType;
  * up to an end mark (type 0): 1 = payload size, 2 = compression type (0 = ZSTD, 255 = none), 3 = uncompressed size.
  * The compressed payload follows.
  */
-public record TransactionPayload(EventHeader header, long payloadSize, int compressionType, long uncompressedSize,
+record TransactionPayload(EventHeader header, long payloadSize, int compressionType, long uncompressedSize,
                                  int payloadOffset) {
     static final int FIELD_END = 0;
     static final int FIELD_PAYLOAD_SIZE = 1;

@@ -175,7 +175,7 @@ public final class BinlogFileReader implements AutoCloseable {
     }
 
     /** End of the last complete transaction (or control event): a reader may expose bytes up to here. */
-    public long lastTransactionBoundary() {
+    long lastTransactionBoundary() {
         return lastBoundary;
     }
 

@@ -1,0 +1,74 @@
+package dev.binlogproxy.archive;
+
+import dev.binlogproxy.binlog.position.BinlogPosition;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The writer's side of group commit: each complete transaction's commit goes to {@link GroupCommit} in file order,
+ * or, while the upstream holds commits ({@link ArchiveWriter#holdCommits()}), waits here until the writer has
+ * written the buffer it is in (a round must never sync bytes that are not in the file yet). The last commit handed
+ * over is remembered, so the writer can wait for everything before it closes a file or an adopt looks at the
+ * inventory. Not thread-safe: the writer's lock guards it.
+ */
+final class CommitFeed {
+    private final GroupCommit commit;
+    /** Held commits, oldest first; empty whenever the writer does not hold commits. */
+    private final List<GroupCommit.Commit> deferred = new ArrayList<>();
+    private CompletableFuture<BinlogPosition> last = CompletableFuture.completedFuture(null);
+
+    CommitFeed(GroupCommit commit) {
+        this.commit = commit;
+    }
+
+    /** Hands a commit to the commit thread; {@code wake} false leaves it for the next round something else starts. */
+    CompletableFuture<BinlogPosition> submit(GroupCommit.Commit c, boolean wake) {
+        commit.submit(c, wake);
+        last = c.future();
+        return last;
+    }
+
+    /** Keeps a commit until {@link #submitDeferred}. */
+    CompletableFuture<BinlogPosition> defer(GroupCommit.Commit c) {
+        deferred.add(c);
+        last = c.future();
+        return last;
+    }
+
+    boolean hasDeferred() {
+        return !deferred.isEmpty();
+    }
+
+    /** Hands the held commits over, in order: the writer has written the bytes they cover. */
+    void submitDeferred(boolean wake) {
+        for (GroupCommit.Commit c : deferred) {
+            commit.submit(c, wake);
+        }
+        deferred.clear();
+    }
+
+    /** A write failed: the held commits will never be durable. */
+    void failDeferred(IOException failure) {
+        for (GroupCommit.Commit c : deferred) {
+            c.future().completeExceptionally(failure);
+        }
+        deferred.clear();
+    }
+
+    /** Waits until the last commit handed over is done (and so every earlier one: rounds run in order). */
+    void awaitLast() throws IOException {
+        commit.wake();
+        try {
+            last.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the archive's last commit", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+}
