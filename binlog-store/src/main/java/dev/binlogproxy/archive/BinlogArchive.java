@@ -208,6 +208,47 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     /** The masters as recorded now, for the writer. */
+    /**
+     * Rolls back an adopt: forgets the newest epoch, which must be {@code number} and must own no file yet (the new
+     * master's first file was never created), and lets the writer resume the previous master's last file where
+     * the adopt cut it. For a failover that fails after its adopt (the candidate died before the mirror streamed
+     * from it): the archive follows the old master again, as if the adopt had not happened. Crash-safe:
+     * {@code archive.properties} is replaced atomically, so a reopen sees the history with or without the epoch,
+     * both consistent (the cut and a removed held ROTATE only took back what no reader had seen).
+     *
+     * @return false when epoch {@code number} was never recorded (an adopt that failed before its record): nothing
+     *         to abandon, which makes this safe to repeat, as a rollback after a crash must be
+     * @throws ArchiveException if {@code number} is not the newest epoch, is epoch 1, or already owns a file
+     */
+    public synchronized boolean abandonEpoch(int number) throws IOException, ArchiveException {
+        requireOpen();
+        synchronized (writer) {
+            writer.awaitCommitted();
+            MasterEpoch current = history.current().orElseThrow(() -> new ArchiveException("abandon of epoch "
+                    + number + " refused: the archive has no master"));
+            if (number > current.number()) {
+                return false;
+            }
+            if (current.number() != number || number < 2) {
+                throw new ArchiveException("abandon of epoch " + number + " refused: the newest epoch is "
+                        + current.number() + (current.number() < 2 ? " (epoch 1 is the archive's first master)" : ""));
+            }
+            String first = current.firstFile().orElseThrow();
+            String last = inventory.lastFile();
+            if ((last != null && BinlogPosition.compareFiles(last, first) >= 0) || Files.exists(dir.resolve(first))) {
+                throw new ArchiveException("abandon of epoch " + number + " refused: it already holds " + first
+                        + " (its master wrote to the archive)");
+            }
+            Epochs before = history.withoutLast();
+            EpochsFile.write(dir, before);
+            history = before;
+            current.handover().ifPresent(h -> inventory.reopenEpoch(h.previousEnd().file()));
+            LOG.warn("archive {}: abandoned {}; following {} again", dir, current,
+                    before.current().map(MasterEpoch::master).map(Object::toString).orElse("?"));
+            return true;
+        }
+    }
+
     Epochs history() {
         return history;
     }

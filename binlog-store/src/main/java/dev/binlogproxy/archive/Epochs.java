@@ -77,6 +77,14 @@ final class Epochs {
     }
 
     /** This history with {@code next} appended. */
+    /** The history without its newest epoch (an adopt rolled back before the new master wrote a file). */
+    Epochs withoutLast() {
+        if (list.size() < 2) {
+            throw new IllegalStateException("epoch 1 cannot be abandoned");
+        }
+        return new Epochs(list.subList(0, list.size() - 1));
+    }
+
     Epochs then(MasterEpoch next) {
         List<MasterEpoch> out = new ArrayList<>(list);
         out.add(next);

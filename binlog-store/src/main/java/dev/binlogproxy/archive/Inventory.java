@@ -263,6 +263,20 @@ final class Inventory {
      * as it will never grow. Readers at its end move on to the next listed file (the new epoch's first) as they do
      * at the end of any sealed file without a ROTATE.
      */
+    /** An abandoned adopt: the file {@link #endEpoch} sealed is the newest again and may grow. */
+    void reopenEpoch(String last) {
+        lock.lock();
+        try {
+            FileState st = files.get(last);
+            if (st != null && last.equals(files.lastKey())) {
+                st.sealed = false;
+            }
+            changedLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void endEpoch(String last, long end) {
         lock.lock();
         try {

@@ -91,6 +91,22 @@ final class FailoverContext {
         return settings.candidate(host, port).orElse(upstreamLogin.withAddress(host, port));
     }
 
+    private static String restartReplica(ServerAdmin admin, Undo.RestartReplica r) throws java.io.IOException {
+        Map<String, String> st = admin.replicaStatus();
+        if ("Yes".equals(st.get("Slave_IO_Running")) && "Yes".equals(st.get("Slave_SQL_Running"))) {
+            return "replication was never stopped: left as it is";
+        }
+        String file = st.getOrDefault("Relay_Master_Log_File", "");
+        boolean wiped = file == null || file.isEmpty() || "0".equals(st.get("Exec_Master_Log_Pos"));
+        if (!r.gtid() && wiped) {
+            admin.execute("STOP SLAVE", "CHANGE MASTER TO MASTER_LOG_FILE = '" + r.file().replace("'", "''")
+                    + "', MASTER_LOG_POS = " + r.position(), "START SLAVE");
+            return "replicates again from " + r.file() + ":" + r.position();
+        }
+        admin.execute("START SLAVE");
+        return "replicates again" + (r.gtid() ? " (GTID)" : " from " + file);
+    }
+
     /**
      * Carries out one inverse. Returns null when done, else why not (the rollback goes on with the next one).
      *
@@ -103,9 +119,14 @@ final class FailoverContext {
                     admin.execute(sql.statements().toArray(String[]::new));
                 }
                 log.info("rollback on {}:{}: {}", sql.host(), sql.port(), sql.statements());
+            } else if (undo instanceof Undo.RestartReplica r) {
+                try (ServerAdmin admin = ServerAdmin.connect(group, login(r.host(), r.port()))) {
+                    log.info("rollback on {}:{}: {}", r.host(), r.port(), restartReplica(admin, r));
+                }
             } else if (undo instanceof Undo.AbandonEpoch a) {
-                archive.abandonEpoch(a.epoch());
-                log.info("rollback: the archive forgot epoch {}", a.epoch());
+                if (archive.abandonEpoch(a.epoch())) {
+                    log.info("rollback: the archive forgot epoch {}", a.epoch());
+                }
             } else if (undo instanceof Undo.PauseMirror && mirror != null && original != null) {
                 if (mirror.state() != MirrorService.State.PAUSED) {
                     mirror.pause(Duration.ofSeconds(15));

@@ -98,20 +98,27 @@ final class Promotion {
             }
         }
         ServerAdmin oldAdmin = null;
-        String drained = null;
+        String lastFailure = null; // why the last candidate was not promoted
         try {
             if (liveOld != null) {
                 oldAdmin = ServerAdmin.connect(ctx.group(), liveOld);
             }
             for (ConnectionSettings c : candidates) {
+                // a first look, before anything is journaled: an unusable candidate is skipped with the reason
+                CandidateCheck.Verdict v = verdict(c, archived, CandidateCheck.end(ctx.archive().files()));
+                if (!v.usable()) {
+                    report.candidate(c.address() + ": skipped: " + v.reason());
+                    lastFailure = v.reason();
+                    continue;
+                }
                 String failed = attempt(kind, c, archived, original, oldAdmin, rejoin, report);
                 if (failed == null) {
                     return report.build(Outcome.COMMITTED, c.address(), null);
                 }
-                drained = failed;
+                lastFailure = failed;
             }
             return report.build(Outcome.ROLLED_BACK, null, "no candidate could be promoted; the topology is as"
-                    + " it was" + (drained == null ? "" : " (last: " + drained + ")"));
+                    + " it was" + (lastFailure == null ? "" : " (last: " + lastFailure + ")"));
         } catch (IOException e) {
             return report.build(Outcome.REFUSED, null, "cannot reach the old master " + liveOld.address() + ": "
                     + e.getMessage());
@@ -204,11 +211,12 @@ final class Promotion {
             cut = end;
             journal.cut(id, end.toString());
             try (ServerAdmin admin = ServerAdmin.connect(ctx.group(), c)) {
+                // again, now that the archive's end is final
                 CandidateCheck.Verdict v = check.check(admin, c, archived, end);
-                report.candidate(c.address() + ": " + (v.usable() ? "chosen: " : "skipped: ") + v.reason());
                 if (!v.usable()) {
                     throw new StepFailed(c.address() + " " + v.reason());
                 }
+                report.candidate(c.address() + ": chosen: " + v.reason());
                 steps.run(Step.CATCH_UP, new Undo.None("waiting changes nothing"), () -> {
                     if (!admin.awaitApplied(end.file(), end.offset(), ctx.settings().catchUpTimeout())) {
                         throw new StepFailed(c.address() + " did not apply up to " + end + " within "
@@ -299,9 +307,8 @@ final class Promotion {
         String pos = rs.get("Exec_Master_Log_Pos");
         // RESET SLAVE keeps host, port and credentials: the rollback needs only the coordinates (GTID replicas
         // find theirs themselves)
-        List<String> undo = gtid ? List.of("START SLAVE") : List.of("CHANGE MASTER TO MASTER_LOG_FILE = '"
-                + file.replace("'", "''") + "', MASTER_LOG_POS = " + Long.parseLong(pos), "START SLAVE");
-        steps.run(Step.STOP_REPLICATION, new Undo.Sql(c.host(), c.port(), undo), () -> {
+        Undo undo = new Undo.RestartReplica(c.host(), c.port(), file, Long.parseLong(pos), gtid);
+        steps.run(Step.STOP_REPLICATION, undo, () -> {
             admin.execute("STOP SLAVE", "RESET SLAVE");
             return "stopped at " + file + ":" + pos + (gtid ? " (GTID)" : "");
         });

@@ -40,7 +40,7 @@ final class UndoJournal {
     static final String FILE = "failover.journal";
 
     /** What reverses a step, as data: a fresh process must be able to run it. */
-    sealed interface Undo permits Undo.None, Undo.Sql, Undo.AbandonEpoch, Undo.PauseMirror {
+    sealed interface Undo permits Undo.None, Undo.Sql, Undo.RestartReplica, Undo.AbandonEpoch, Undo.PauseMirror {
         String encode();
 
         static Undo decode(String text) {
@@ -49,6 +49,8 @@ final class UndoJournal {
                 case "none" -> new None(dec(f[1]));
                 case "sql" -> new Sql(dec(f[1]), Integer.parseInt(f[2]), List.of(f).subList(3, f.length).stream()
                         .map(UndoJournal::dec).toList());
+                case "restart-replica" -> new RestartReplica(dec(f[1]), Integer.parseInt(f[2]), dec(f[3]),
+                        Long.parseLong(f[4]), Boolean.parseBoolean(f[5]));
                 case "abandon-epoch" -> new AbandonEpoch(Integer.parseInt(f[1]));
                 case "pause-mirror" -> new PauseMirror();
                 default -> throw new IllegalArgumentException("unknown undo '" + f[0] + "'");
@@ -73,7 +75,19 @@ final class UndoJournal {
             }
         }
 
-        /** Forget an adopted epoch that has no file yet. */
+        /**
+         * A candidate replicates from the proxy again. Idempotent, as a crash recovery needs: a replica that runs is
+         * left alone (the crash came before the stop); one stopped with its coordinates is started; one whose
+         * coordinates RESET SLAVE wiped is set back to {@code file:position} first (GTID replicas find their own).
+         */
+        record RestartReplica(String host, int port, String file, long position, boolean gtid) implements Undo {
+            @Override
+            public String encode() {
+                return "restart-replica|" + enc(host) + "|" + port + "|" + enc(file) + "|" + position + "|" + gtid;
+            }
+        }
+
+        /** Forget an adopted epoch that has no file yet (nothing, if the adopt never recorded it). */
         record AbandonEpoch(int epoch) implements Undo {
             @Override
             public String encode() {

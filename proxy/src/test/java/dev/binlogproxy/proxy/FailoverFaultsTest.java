@@ -21,15 +21,59 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Failover with a fault at a step, against real MariaDB servers: a fencing hook that fails, a candidate whose
- * FLUSH BINARY LOGS is refused, a stale candidate, a candidate killed in the middle of its promotion. Each either
- * rolls back to the topology it found (the candidate a replica of the proxy again, at its coordinates, read-only;
- * the archive without a new epoch) and tries the next candidate, or refuses with nothing changed; and a master that
- * only stalls is never replaced.
+ * Failover with a fault at a step, against real MariaDB servers: every step refused in turn (the server's refusal
+ * injected at the step), a fencing hook that fails, a candidate whose account lacks RELOAD (its RESET SLAVE is
+ * refused), a stale candidate, a candidate killed in the middle of its promotion. Each either rolls back to the
+ * topology it found (the candidate a replica of the proxy again, at its coordinates, read-only, semi-sync master
+ * as it was; the archive without a new epoch; the mirror back on the old master) and tries the next candidate, or
+ * refuses with nothing changed; after all of them a failover still succeeds and loses no acknowledged commit.
+ * And a master that only stalls is never replaced.
  */
 class FailoverFaultsTest {
     @TempDir
     Path dir;
+
+    @Test
+    void aFaultAtEachStepRollsBackToTheTopologyItFound() throws Exception {
+        try (FailoverHarness h = FailoverHarness.start(Flavor.MARIADB, dir, 1, FailoverMode.MANUAL,
+                Duration.ofSeconds(1), null)) {
+            DbServer candidate = h.candidates.get(0);
+            AckedWriter writer = load(h, 300);
+            h.master.kill9();
+            writer.stop();
+            var original = h.proxy.mirror().settings();
+            for (Step fault : List.of(Step.CATCH_UP, Step.STOP_REPLICATION, Step.ALIGN_NUMBERING, Step.SEMI_SYNC,
+                    Step.ADOPT, Step.REPOINT)) {
+                // a refusal the way a server words one (the listener runs when the step begins)
+                h.proxy.failover().onStep(step -> {
+                    if (step == fault) {
+                        throw new IllegalStateException("injected: the server refused " + step);
+                    }
+                });
+                FailoverReport r = h.proxy.failover().failover(false);
+                assertEquals(FailoverReport.Outcome.ROLLED_BACK, r.outcome(), fault + ": " + r.describe());
+                assertTrue(r.steps().stream().anyMatch(l -> l.step().equals(fault.name())
+                        && l.note().startsWith("FAILED: ")), r.describe());
+                assertTrue(r.candidates().stream().anyMatch(c -> c.endsWith("(rolled back)")), r.describe());
+                assertEquals(1, h.proxy.archive().epochs().size(), fault + ": the epoch stayed");
+                assertStillAReplicaOfTheProxy(h, candidate);
+                assertEquals("1", candidate.queryValue("SELECT @@GLOBAL.read_only"), fault.name());
+                assertEquals("0", candidate.queryValue("SELECT @@GLOBAL.rpl_semi_sync_master_enabled"),
+                        fault.name());
+                assertEquals(original, h.proxy.mirror().settings(), fault + ": the mirror was not pointed back");
+                assertTrue(h.proxy.mirror().state() != MirrorService.State.PAUSED, fault + ": the mirror stayed paused");
+            }
+            h.proxy.failover().onStep(step -> { });
+            FailoverReport r = h.proxy.failover().failover(false);
+            assertEquals(FailoverReport.Outcome.COMMITTED, r.outcome(), r.describe());
+            for (DbServer s : List.of(candidate, h.byPosition, h.byGtid)) {
+                if (s != candidate) {
+                    s.waitForReplicaCaughtUp(candidate, Duration.ofSeconds(60));
+                }
+                FailoverHarness.assertHasEveryAcked(writer, s);
+            }
+        }
+    }
 
     @Test
     void aFailingFencingHookAbortsWithNothingChanged() throws Exception {
@@ -48,7 +92,7 @@ class FailoverFaultsTest {
     }
 
     @Test
-    void aRefusedFlushRollsBackAndTheNextCandidateIsPromoted() throws Exception {
+    void aCandidateMissingAPrivilegeIsRolledBackAndTheNextPromoted() throws Exception {
         try (FailoverHarness h = FailoverHarness.start(Flavor.MARIADB, dir, 2, FailoverMode.MANUAL,
                 Duration.ofSeconds(1), null, Set.of(0))) {
             DbServer first = h.candidates.get(0);

@@ -61,7 +61,8 @@ class FailoverKeepsReplicaCoordinatesTest {
                 writer.awaitMore(300);
                 writer.stop();
 
-                String firstNew = h.proxy.archive().epochs().get(h.proxy.archive().epochs().size() - 1).firstFile();
+                String firstNew = h.proxy.archive().epochs().get(h.proxy.archive().epochs().size() - 1).firstFile()
+                        .orElseThrow();
                 assertTrue(BinlogPosition.startOf(firstNew).compareTo(BinlogPosition.startOf(oldLast)) > 0,
                         firstNew + " does not follow the old master's " + oldLast);
                 for (DbServer replica : h.replicas()) {
