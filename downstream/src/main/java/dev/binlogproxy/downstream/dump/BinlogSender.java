@@ -7,6 +7,7 @@ import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventFlags;
+import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
@@ -533,8 +534,7 @@ public final class BinlogSender {
         }
         ChecksumAlgorithm alg = fde.checksumAlgorithm();
         if (needsStandIn(e, type, cap)) {
-            byte[] header = e.header() != null ? e.header()
-                    : java.util.Arrays.copyOf(e.event().toByteArray(), BinlogEvent.HEADER_LENGTH);
+            EventHeader header = e.header() != null ? EventHeader.read(e.header()) : EventHeader.of(e.event());
             byte[] d = FakeEvents.dummy(header, e.size(), alg);
             if (d == null) {
                 throw DumpRefusedException.fatal("Failed to replace binlog event with a dummy event: event too"
