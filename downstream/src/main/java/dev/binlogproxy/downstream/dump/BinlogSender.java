@@ -682,16 +682,4 @@ public final class BinlogSender {
         }
     }
 
-    /** A refusal a real master sends as ERR 1236 (HY000). */
-    static final class DumpRefusedException extends MySqlProtocolException {
-        private static final long serialVersionUID = 1L;
-
-        private DumpRefusedException(String message) {
-            super(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, ErrorCodes.SQLSTATE_GENERAL, message);
-        }
-
-        static DumpRefusedException fatal(String message) {
-            return new DumpRefusedException(message);
-        }
-    }
 }

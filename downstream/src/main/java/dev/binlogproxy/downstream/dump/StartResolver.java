@@ -5,18 +5,13 @@ import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.UpstreamIdentity;
-import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
-import dev.binlogproxy.binlog.EventType;
-import dev.binlogproxy.binlog.MalformedEventException;
-import dev.binlogproxy.binlog.event.MariaGtidList;
-import dev.binlogproxy.binlog.event.PreviousGtids;
+import dev.binlogproxy.binlog.file.GtidStartLocator;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.position.MariaGtidPosition;
 import dev.binlogproxy.binlog.position.MySqlGtid;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
-import dev.binlogproxy.downstream.dump.BinlogSender.DumpRefusedException;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -159,8 +154,11 @@ final class StartResolver {
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
-        MySqlGtidSet purged = previousGtids(archive, files.get(0).name());
-        if (!executed.containsAll(purged)) {
+        ArchiveHeads heads = new ArchiveHeads(archive, files);
+        int first;
+        try {
+            first = GtidStartLocator.mysql(executed).locate(heads.count(), heads::previousGtids);
+        } catch (GtidStartLocator.PurgedException e) {
             // 8.0.15 names the sets only in its error log; the client gets this fixed text.
             throw DumpRefusedException.fatal("Cannot replicate because the master purged required binary logs."
                     + " Replicate the missing transactions from elsewhere, or provision a new slave from backup."
@@ -172,18 +170,13 @@ final class StartResolver {
             List<MySqlGtidSet.Interval> mine = executed.intervals(master.get());
             if (!mine.isEmpty()) {
                 MySqlGtid last = new MySqlGtid(master.get(), mine.get(mine.size() - 1).last());
-                if (!previousGtids(archive, files.get(files.size() - 1).name()).contains(last)
+                if (!heads.previousGtids(heads.count() - 1).contains(last)
                         && archive.findTransaction(last).isEmpty()) {
                     throw DumpRefusedException.fatal(truncated(MORE_GTIDS));
                 }
             }
         }
-        for (int i = files.size() - 1; i >= 0; i--) {
-            if (executed.containsAll(previousGtids(archive, files.get(i).name()))) {
-                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, executed, null);
-            }
-        }
-        throw new IllegalStateException("the oldest file's PREVIOUS_GTIDS were checked above");
+        return new Start(heads.name(first), BinlogPosition.FIRST_EVENT_OFFSET, executed, null);
     }
 
     /**
@@ -196,9 +189,10 @@ final class StartResolver {
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
+        ArchiveHeads heads = new ArchiveHeads(archive, files);
         List<List<MariaGtid>> lists = new ArrayList<>();
-        for (ArchivedFile f : files) {
-            lists.add(gtidList(archive, f.name()));
+        for (int i = 0; i < heads.count(); i++) {
+            lists.add(heads.gtidList(i));
         }
         List<MariaGtid> wanted = new ArrayList<>();
         for (MariaGtid g : state.gtids()) {
@@ -219,90 +213,23 @@ final class StartResolver {
             wanted.add(g);
         }
         MariaGtidPosition connect = MariaGtidPosition.of(wanted);
-        for (int i = files.size() - 1; i >= 0; i--) {
-            List<MariaGtid> list = lists.get(i);
-            if (containsAllSlaveGtids(connect, list)) {
-                Map<Long, MariaGtid> skipUntil = new HashMap<>();
-                for (MariaGtid g : connect.gtids()) {
-                    // A GTID that is the last before this file: nothing of its domain to skip here.
-                    if (!list.contains(g)) {
-                        skipUntil.put(g.domainId(), g);
-                    }
-                }
-                MariaSkip skip = skipUntil.isEmpty() ? null : new MariaSkip(skipUntil, list);
-                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, null, skip);
+        int first;
+        try {
+            first = GtidStartLocator.mariadb(connect).locate(heads.count(), heads::gtidList);
+        } catch (GtidStartLocator.PurgedException e) {
+            throw DumpRefusedException.fatal("Could not find GTID state requested by slave in any binlog files."
+                    + " Probably the slave state is too old and required binlog files have been purged.");
+        }
+        List<MariaGtid> list = lists.get(first);
+        Map<Long, MariaGtid> skipUntil = new HashMap<>();
+        for (MariaGtid g : connect.gtids()) {
+            // A GTID that is the last before this file: nothing of its domain to skip here.
+            if (!list.contains(g)) {
+                skipUntil.put(g.domainId(), g);
             }
         }
-        throw DumpRefusedException.fatal("Could not find GTID state requested by slave in any binlog files. Probably"
-                + " the slave state is too old and required binlog files have been purged.");
-    }
-
-    /**
-     * MariaDB's test of a file's GTID_LIST against the connect state: the file is late enough unless a domain in
-     * the list is absent from the state (the replica needs that domain from its start) or the replica's GTID of
-     * the same server is older than the list's (it is in an earlier file); the list's own last GTID is fine.
-     */
-    private static boolean containsAllSlaveGtids(MariaGtidPosition state, List<MariaGtid> list) {
-        for (MariaGtid entry : list) {
-            Optional<MariaGtid> mine = state.gtidFor(entry.domainId());
-            if (mine.isEmpty()) {
-                return false;
-            }
-            if (mine.get().serverId() == entry.serverId() && mine.get().seqNo() < entry.seqNo()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static MySqlGtidSet previousGtids(BinlogArchive archive, String file) throws IOException {
-        BinlogEvent e = headerEvent(archive, file, EventType.PREVIOUS_GTIDS);
-        if (e == null) {
-            return MySqlGtidSet.EMPTY;
-        }
-        try (ArchiveReader r = open(archive, file)) {
-            return PreviousGtids.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
-        } catch (MalformedEventException bad) {
-            throw new IOException(file + ": bad PREVIOUS_GTIDS: " + bad.getMessage(), bad);
-        }
-    }
-
-    private static List<MariaGtid> gtidList(BinlogArchive archive, String file) throws IOException {
-        BinlogEvent e = headerEvent(archive, file, EventType.MARIA_GTID_LIST);
-        if (e == null) {
-            return List.of();
-        }
-        try (ArchiveReader r = open(archive, file)) {
-            return MariaGtidList.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
-        } catch (MalformedEventException bad) {
-            throw new IOException(file + ": bad GTID_LIST: " + bad.getMessage(), bad);
-        }
-    }
-
-    /**
-     * The event of this type among the control events at the head of the file (after the FDE), if any. No wait:
-     * the archive lists a file only together with its head (FDE and the PREVIOUS_GTIDS / GTID_LIST after it), as
-     * a master writes them with the file, so a file without the event here is a file without it.
-     */
-    private static BinlogEvent headerEvent(BinlogArchive archive, String file, EventType type) throws IOException {
-        try (ArchiveReader r = open(archive, file)) {
-            for (int i = 0; i < 4; i++) {
-                ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> true);
-                if (e == null || !e.file().equals(file)) {
-                    return null;
-                }
-                if (e.typeCode() == type.code()) {
-                    return e.event();
-                }
-                int t = e.typeCode();
-                if (t != EventType.FORMAT_DESCRIPTION.code() && t != EventType.PREVIOUS_GTIDS.code()
-                        && t != EventType.MARIA_GTID_LIST.code() && t != EventType.MARIA_BINLOG_CHECKPOINT.code()
-                        && t != EventType.MARIA_START_ENCRYPTION.code()) {
-                    return null;
-                }
-            }
-            return null;
-        }
+        MariaSkip skip = skipUntil.isEmpty() ? null : new MariaSkip(skipUntil, list);
+        return new Start(heads.name(first), BinlogPosition.FIRST_EVENT_OFFSET, null, skip);
     }
 
     private static ArchiveReader open(BinlogArchive archive, String file) throws IOException {
