@@ -571,17 +571,19 @@ final class Session extends ChannelInboundHandlerAdapter {
 
     /** While a dump streams the client only acknowledges (semi-sync) or quits; anything else ends the session. */
     private void duringDump(Packet packet) {
-        int first = packet.firstByte();
-        if (first == SemiSyncAck.MAGIC) {
-            SemiSyncAck ack = SemiSyncAck.decode(packet.payload());
-            server.acknowledged(dump.request().serverId(), ack.fileName(), ack.position());
-        } else if (first == Commands.COM_QUIT) {
-            phase = Phase.CLOSED;
-            dump.stop();
-            ctx.close();
-        } else {
-            throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
-                    "Unknown command during a binlog dump: " + Commands.name(first));
+        int command = packet.firstByte();
+        switch (command) {
+            case Commands.SEMI_SYNC_ACK -> {
+                SemiSyncAck ack = SemiSyncAck.decode(packet.payload());
+                server.acknowledged(dump.request().serverId(), ack.fileName(), ack.position());
+            }
+            case Commands.COM_QUIT -> {
+                phase = Phase.CLOSED;
+                dump.stop();
+                ctx.close();
+            }
+            default -> throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
+                    "Unknown command during a binlog dump: " + Commands.name(command));
         }
     }
 
