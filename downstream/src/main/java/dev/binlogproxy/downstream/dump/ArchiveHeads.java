@@ -1,6 +1,5 @@
 package dev.binlogproxy.downstream.dump;
 
-import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
@@ -9,7 +8,6 @@ import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.MariaGtidList;
 import dev.binlogproxy.binlog.event.PreviousGtids;
-import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 
@@ -102,10 +100,6 @@ final class ArchiveHeads {
     }
 
     private ArchiveReader open(String file) throws IOException {
-        try {
-            return archive.openReader(BinlogPosition.startOf(file));
-        } catch (ArchiveException e) {
-            throw DumpRefusedException.fatal(StartResolver.NO_SUCH_FILE);
-        }
+        return StartResolver.open(archive, file);
     }
 }

@@ -1,9 +1,8 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.dump;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 
-import dev.binlogproxy.downstream.dump.DumpOutput;
 import dev.binlogproxy.protocol.Framing;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.ServerStatus;
