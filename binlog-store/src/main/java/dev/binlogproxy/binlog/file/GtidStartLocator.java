@@ -36,6 +36,9 @@ import java.util.function.Predicate;
  * <p>If even the oldest file's head is not covered, the replica lacks transactions that are in no file any more
  * (purged): {@link PurgedException}, which the caller words as its side of the protocol does.
  *
+ * <p>Two ways to run it: {@link #locate} with a {@link HeadReader}, or a {@link Search} the caller drives, reading
+ * each head it names in whatever way (and with whatever errors) it has.
+ *
  * @param <H> the head's type: {@link MySqlGtidSet} or MariaDB's list of {@link MariaGtid}
  */
 public final class GtidStartLocator<H> {
@@ -98,29 +101,94 @@ public final class GtidStartLocator<H> {
     }
 
     /**
-     * The index of the first file to send from (position 4).
+     * The index of the first file to send from (position 4), reading heads through {@code heads}.
      *
      * @param fileCount the master's files, at least one, oldest first
      * @throws PurgedException if the oldest file's head is not covered
      * @throws X               what reading a head throws
      */
     public <X extends Exception> int locate(int fileCount, HeadReader<H, X> heads) throws X, PurgedException {
+        Search<H> search = search(fileCount);
+        while (!search.done()) {
+            int index = search.nextIndex();
+            search.accept(heads.head(index));
+        }
+        return search.first();
+    }
+
+    /**
+     * The same search driven by the caller, for heads that come from somewhere with errors of its own (a live
+     * master): ask {@link Search#nextIndex()}, read that file's head, give it to {@link Search#accept}, until
+     * {@link Search#done()}; then {@link Search#first()}.
+     */
+    public Search<H> search(int fileCount) {
         if (fileCount < 1) {
             throw new IllegalArgumentException("fileCount: " + fileCount + " (expected: >= 1)");
         }
-        if (!covers(heads.head(0))) {
-            throw new PurgedException("the oldest binlog begins after transactions that are not in " + given);
+        return new Search<>(this, fileCount);
+    }
+
+    /** One binary search over the heads of {@code fileCount} files; not thread-safe. */
+    public static final class Search<H> {
+        private final GtidStartLocator<H> locator;
+        /** The newest file known to be covered; -1 until the oldest head was read. */
+        private int lo = -1;
+        /** The newest file that may be covered. */
+        private int hi;
+        private boolean purged;
+        /** The index handed out and not answered yet; -1 if none. */
+        private int asked = -1;
+
+        private Search(GtidStartLocator<H> locator, int fileCount) {
+            this.locator = locator;
+            this.hi = fileCount - 1;
         }
-        int lo = 0; // covered
-        int hi = fileCount - 1; // the newest file that may be covered
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (covers(heads.head(mid))) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
+
+        /** Whether the answer is known: {@link #first()} gives it. */
+        public boolean done() {
+            return purged || lo >= 0 && lo >= hi;
+        }
+
+        /** The index (0 = oldest) of the file whose head the search needs next. */
+        public int nextIndex() {
+            if (done()) {
+                throw new IllegalStateException("the search is over");
             }
+            asked = lo < 0 ? 0 : (lo + hi + 1) >>> 1;
+            return asked;
         }
-        return lo;
+
+        /** The head of the file {@link #nextIndex()} named: an empty set or list for a file that has none. */
+        public void accept(H head) {
+            if (asked < 0) {
+                throw new IllegalStateException("accept() without nextIndex()");
+            }
+            boolean covered = locator.covers(head);
+            if (lo < 0) {
+                purged = !covered;
+                lo = 0;
+            } else if (covered) {
+                lo = asked;
+            } else {
+                hi = asked - 1;
+            }
+            asked = -1;
+        }
+
+        /**
+         * The index of the first file to send from (position 4).
+         *
+         * @throws PurgedException if the oldest file's head is not covered
+         */
+        public int first() throws PurgedException {
+            if (!done()) {
+                throw new IllegalStateException("the search is not over");
+            }
+            if (purged) {
+                throw new PurgedException("the oldest binlog begins after transactions that are not in "
+                        + locator.given);
+            }
+            return lo;
+        }
     }
 }

@@ -126,6 +126,33 @@ class GtidStartLocatorTest {
         assertEquals(0, GtidStartLocator.mysql(MySqlGtidSet.EMPTY).locate(10, new CountingHeads<>(heads)));
     }
 
+    /** What upstream does with a live master: it reads each head the search names, with errors of its own. */
+    @Test
+    void aSearchDrivenByItsCallerAsksForTheOldestThenHalves() throws Exception {
+        List<MySqlGtidSet> heads = growingMySqlHeads();
+        GtidStartLocator<MySqlGtidSet> locator = GtidStartLocator.mysql(MySqlGtidSet.parse(A + ":1-35"));
+        GtidStartLocator.Search<MySqlGtidSet> search = locator.search(heads.size());
+        assertThrows(IllegalStateException.class, search::first, "not over yet");
+        assertThrows(IllegalStateException.class, () -> search.accept(heads.get(0)), "nothing asked");
+        List<Integer> asked = new ArrayList<>();
+        while (!search.done()) {
+            int i = search.nextIndex();
+            asked.add(i);
+            search.accept(heads.get(i));
+        }
+        // file i begins after A:1-10i: the newest covered by A:1-35 is file 3
+        assertEquals(3, search.first());
+        assertEquals(List.of(0, 5, 2, 3, 4), asked);
+        assertThrows(IllegalStateException.class, search::nextIndex, "over");
+        assertEquals(3, locator.locate(heads.size(), new CountingHeads<>(heads)));
+
+        GtidStartLocator.Search<MySqlGtidSet> gap = GtidStartLocator.mysql(MySqlGtidSet.parse(B + ":1")).search(1);
+        assertEquals(0, gap.nextIndex());
+        gap.accept(MySqlGtidSet.parse(A + ":1"));
+        assertTrue(gap.done());
+        assertThrows(GtidStartLocator.PurgedException.class, gap::first);
+    }
+
     @Test
     void mariadbRuleIsTheMastersContainsAllSlaveGtids() {
         GtidStartLocator<List<MariaGtid>> state = GtidStartLocator.mariadb(MariaGtidPosition.parse("0-1-10,1-2-5"));
