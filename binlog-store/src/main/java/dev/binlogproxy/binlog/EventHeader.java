@@ -1,5 +1,8 @@
 package dev.binlogproxy.binlog;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * The fields of a v4 event header other than event_size (which encoders compute). Immutable; used by typed events
  * so that decoding and re-encoding reproduce the original bytes exactly.
@@ -19,6 +22,26 @@ public record EventHeader(long timestamp, int typeCode, long serverId, long logP
 
     public static EventHeader of(BinlogEvent event) {
         return new EventHeader(event.timestamp(), event.typeCode(), event.serverId(), event.logPos(), event.flags());
+    }
+
+    /**
+     * The fields of a header read on its own, before (or without) the body: the first {@link
+     * BinlogEvent#HEADER_LENGTH} bytes of {@code bytes}; event_size is not among them.
+     */
+    public static EventHeader read(byte[] bytes) {
+        if (bytes.length < BinlogEvent.HEADER_LENGTH) {
+            throw new IllegalArgumentException("header: " + bytes.length + " bytes (expected: >= "
+                    + BinlogEvent.HEADER_LENGTH + ")");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return new EventHeader(Integer.toUnsignedLong(b.getInt(0)), Byte.toUnsignedInt(b.get(BinlogEvent.TYPE_OFFSET)),
+                Integer.toUnsignedLong(b.getInt(BinlogEvent.SERVER_ID_OFFSET)),
+                Integer.toUnsignedLong(b.getInt(BinlogEvent.LOG_POS_OFFSET)),
+                Short.toUnsignedInt(b.getShort(BinlogEvent.FLAGS_OFFSET)));
+    }
+
+    public EventHeader withTypeCode(int newTypeCode) {
+        return new EventHeader(timestamp, newTypeCode, serverId, logPos, flags);
     }
 
     public EventHeader withLogPos(long newLogPos) {

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -23,6 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.downstream.admin.ArchiveState;
+import dev.binlogproxy.downstream.admin.ClientSession;
+import dev.binlogproxy.downstream.admin.RegisteredReplica;
+import dev.binlogproxy.downstream.admin.ServedMaster;
+import dev.binlogproxy.downstream.admin.ServerInfo;
+import dev.binlogproxy.downstream.admin.UpstreamStatus;
+import dev.binlogproxy.downstream.dump.DumpRun;
+import dev.binlogproxy.downstream.login.Accounts;
 import dev.binlogproxy.protocol.PacketDecoder;
 import dev.binlogproxy.protocol.PacketEncoder;
 
@@ -48,7 +57,7 @@ import io.netty.handler.ssl.SslContextBuilder;
  * a thread of a small pool. Sessions, registered replicas and running dumps are tracked here: a new dump with the
  * server_id of a running one ends the older, as on a real master.
  */
-public final class DownstreamServer implements AutoCloseable, ServerContext {
+public final class DownstreamServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DownstreamServer.class);
 
     /** Largest packet a client may send: commands are small; this bounds what a hostile client makes us buffer. */
@@ -74,9 +83,9 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
     private final Map<Long, Session> dumpsByServerId = new ConcurrentHashMap<>();
     private final List<SemiSyncAckListener> ackListeners = new CopyOnWriteArrayList<>();
     private final long startedNanos = System.nanoTime();
-    /** Users who passed caching_sha2_password full authentication since start (MySQL's cache). */
-    private final java.util.Set<String> sha2Cache = ConcurrentHashMap.newKeySet();
-    private final RsaKeys rsaKeys;
+    private final Accounts accounts;
+    /** What the statements read of this server. */
+    private final ServerInfo info = new Info();
     private Channel listener;
     private String hostname;
 
@@ -86,9 +95,10 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         this.archiveState = archiveState;
         this.upstream = upstream;
         this.metrics = new DownstreamMetrics(meters);
-        this.rsaKeys = settings.fullAuthOnFirstLogin() ? new RsaKeys() : null;
         this.sslContext = settings.tlsEnabled()
                 ? SslContextBuilder.forServer(settings.tlsCert().toFile(), settings.tlsKey().toFile()).build() : null;
+        this.accounts = new Accounts(settings.users(), sslContext != null, settings.tlsRequired(),
+                settings.fullAuthOnFirstLogin());
     }
 
     /**
@@ -173,6 +183,11 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         return (long) metrics.acks();
     }
 
+    /** Open client connections. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
     // ------------------------------------------------------------------ for sessions
 
     ServerSettings settings() {
@@ -183,10 +198,6 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         return archiveState;
     }
 
-    UpstreamStatus upstream() {
-        return upstream;
-    }
-
     DownstreamMetrics metrics() {
         return metrics;
     }
@@ -195,34 +206,12 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         return sslContext;
     }
 
-    RsaKeys rsaKeys() {
-        return rsaKeys;
+    Accounts accounts() {
+        return accounts;
     }
 
-    /** Whether this caching_sha2_password login must take the full path (the user is not cached yet). */
-    boolean needsFullAuth(String user) {
-        return settings.fullAuthOnFirstLogin() && !sha2Cache.contains(user);
-    }
-
-    void cacheSha2(String user) {
-        sha2Cache.add(user);
-    }
-
-    /** Open client connections. */
-    public int sessionCount() {
-        return sessions().size();
-    }
-
-    Collection<Session> sessions() {
-        return sessions.values();
-    }
-
-    Session session(long id) {
-        return sessions.get(id);
-    }
-
-    long uptimeSeconds() {
-        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos);
+    ServerInfo info() {
+        return info;
     }
 
     void register(RegisteredReplica r) {
@@ -231,6 +220,7 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
 
     /** A new dump for {@code serverId} begins: the older one with that id ends, like on a real master. */
     void dumpStarting(Session s, long serverId) {
+        metrics.dumpStarted();
         if (serverId == 0) {
             return;
         }
@@ -247,6 +237,7 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
     }
 
     void dumpEnded(Session s, DumpRun run) {
+        metrics.dumpEnded();
         dumpsByServerId.remove(run.request().serverId(), s);
     }
 
@@ -268,41 +259,77 @@ public final class DownstreamServer implements AutoCloseable, ServerContext {
         replicas.remove(s.connectionId());
     }
 
-    /** SHOW STATUS values. */
-    Map<String, String> status() {
-        Map<String, String> st = new LinkedHashMap<>();
-        st.put("Uptime", Long.toString(uptimeSeconds()));
-        st.put("Threads_connected", Integer.toString(sessions.size()));
-        st.put("Rpl_semi_sync_master_status", settings.semiSync() ? "ON" : "OFF");
-        st.put("Rpl_semi_sync_master_clients", Long.toString(sessions.values().stream()
-                .filter(x -> x.dump() != null && x.dump().request().semiSync()).count()));
-        st.put("Rpl_semi_sync_master_yes_tx", "0");
-        st.put("Rpl_semi_sync_master_no_tx", "0");
-        st.put("Binlog_proxy_downstream_acks", Long.toString(acksReceived()));
-        st.put("Binlog_proxy_dumps", Long.toString(runningDumps()));
-        return st;
-    }
+    /** The server as the statements see it (admin.ServerInfo), kept off this class's public API. */
+    private final class Info implements ServerInfo {
+        @Override
+        public ArchiveState archive() {
+            return archiveState;
+        }
 
-    // ------------------------------------------------------------------ ServerContext
+        @Override
+        public UpstreamStatus upstream() {
+            return upstream;
+        }
 
-    @Override
-    public String hostname() {
-        return hostname;
-    }
+        @Override
+        public long servedServerId(ServedMaster m) {
+            return settings.serverId() != null ? settings.serverId() : m.serverId();
+        }
 
-    @Override
-    public boolean tlsEnabled() {
-        return sslContext != null;
-    }
+        @Override
+        public String hostname() {
+            return hostname;
+        }
 
-    @Override
-    public boolean semiSync() {
-        return settings.semiSync();
-    }
+        @Override
+        public int port() {
+            return DownstreamServer.this.port();
+        }
 
-    @Override
-    public long servedServerId(ServedMaster m) {
-        return settings.serverId() != null ? settings.serverId() : m.serverId();
+        @Override
+        public boolean tlsEnabled() {
+            return sslContext != null;
+        }
+
+        @Override
+        public boolean semiSync() {
+            return settings.semiSync();
+        }
+
+        @Override
+        public Collection<? extends ClientSession> sessions() {
+            return sessions.values();
+        }
+
+        @Override
+        public Optional<? extends ClientSession> session(long connectionId) {
+            return Optional.ofNullable(sessions.get(connectionId));
+        }
+
+        @Override
+        public List<RegisteredReplica> replicas() {
+            return DownstreamServer.this.replicas();
+        }
+
+        @Override
+        public Map<String, String> status() {
+            Map<String, String> st = new LinkedHashMap<>();
+            st.put("Uptime", Long.toString(uptimeSeconds()));
+            st.put("Threads_connected", Integer.toString(sessions.size()));
+            st.put("Rpl_semi_sync_master_status", settings.semiSync() ? "ON" : "OFF");
+            st.put("Rpl_semi_sync_master_clients", Long.toString(sessions.values().stream()
+                    .filter(x -> x.dump() != null && x.dump().request().semiSync()).count()));
+            st.put("Rpl_semi_sync_master_yes_tx", "0");
+            st.put("Rpl_semi_sync_master_no_tx", "0");
+            st.put("Binlog_proxy_downstream_acks", Long.toString(acksReceived()));
+            st.put("Binlog_proxy_dumps", Long.toString(runningDumps()));
+            return st;
+        }
+
+        @Override
+        public long uptimeSeconds() {
+            return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos);
+        }
     }
 
     /** Stops listening, ends every session and waits briefly for the dumps to end. */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
+import dev.binlogproxy.downstream.login.UserAccount;
 
 /**
  * How the master-side server runs: where it listens, whom it lets in, and what it claims to be.
@@ -37,17 +38,4 @@ public record ServerSettings(String host, int port, String version, Long serverI
         return tlsCert != null;
     }
 
-    public ServerSettings withPort(int newPort) {
-        return new ServerSettings(host, newPort, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired,
-                fullAuthOnFirstLogin);
-    }
-
-    UserAccount user(String name) {
-        for (UserAccount u : users) {
-            if (u.name().equals(name)) {
-                return u;
-            }
-        }
-        return null;
-    }
 }

@@ -2,39 +2,33 @@ package dev.binlogproxy.downstream;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.binlogproxy.downstream.admin.ClientSession;
+import dev.binlogproxy.downstream.admin.QueryHandler;
+import dev.binlogproxy.downstream.admin.RegisteredReplica;
+import dev.binlogproxy.downstream.admin.Reply;
+import dev.binlogproxy.downstream.admin.ServedMaster;
 import dev.binlogproxy.downstream.dump.DumpRequest;
-import dev.binlogproxy.protocol.Capabilities;
-import dev.binlogproxy.protocol.Collations;
+import dev.binlogproxy.downstream.dump.DumpRequests;
+import dev.binlogproxy.downstream.dump.DumpRun;
+import dev.binlogproxy.downstream.dump.StartPoint;
+import dev.binlogproxy.downstream.login.LoginStep;
+import dev.binlogproxy.downstream.login.Permission;
+import dev.binlogproxy.downstream.login.ServerAuthenticator;
+import dev.binlogproxy.downstream.login.UserAccount;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.PacketDecoder;
-import dev.binlogproxy.protocol.ServerStatus;
-import dev.binlogproxy.protocol.auth.CachingSha2Password;
-import dev.binlogproxy.protocol.auth.MysqlNativePassword;
-import dev.binlogproxy.protocol.packet.AuthMoreData;
-import dev.binlogproxy.protocol.packet.AuthSwitchRequest;
-import dev.binlogproxy.protocol.packet.ComBinlogDump;
-import dev.binlogproxy.protocol.packet.ComBinlogDumpGtid;
-import dev.binlogproxy.protocol.packet.ComQuery;
 import dev.binlogproxy.protocol.packet.ComRegisterSlave;
 import dev.binlogproxy.protocol.packet.Commands;
-import dev.binlogproxy.protocol.packet.EofPacket;
 import dev.binlogproxy.protocol.packet.ErrPacket;
-import dev.binlogproxy.protocol.packet.HandshakeResponse41;
-import dev.binlogproxy.protocol.packet.HandshakeV10;
 import dev.binlogproxy.protocol.packet.OkPacket;
 import dev.binlogproxy.protocol.packet.SemiSyncAck;
-import dev.binlogproxy.protocol.packet.SslRequest;
 import dev.binlogproxy.protocol.packet.WireMessage;
 
 import io.netty.buffer.ByteBuf;
@@ -43,80 +37,65 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 
 /**
- * One client connection, from greeting to close: handshake and login ({@link Login}), then commands. Queries go to
- * {@link QueryHandler}; a dump command becomes a {@link DumpRequest} run by a {@link DumpRun}, stepped on this
- * session's event loop, while this handler keeps reading (semi-sync ACKs, COM_QUIT). Everything here runs on the
- * channel's event loop. A protocol violation is answered with an ERR packet (its code and SQLSTATE) and closes this connection
- * only.
+ * One client connection, from greeting to close, routing each packet to the concept that owns it: the login to
+ * its {@link ServerAuthenticator}, commands to the {@link QueryHandler}, COM_REGISTER_SLAVE to the server's
+ * replica list, a dump command to a {@link DumpRun} stepped on this session's event loop, and during the dump the
+ * semi-sync ACKs to the server's ack listeners. It owns the channel: sequence ids, writes, TLS, close. Everything
+ * here runs on the channel's event loop. A protocol violation is answered with an ERR packet (its code and
+ * SQLSTATE) and closes this connection only.
  */
-final class Session extends ChannelInboundHandlerAdapter {
+final class Session extends ChannelInboundHandlerAdapter implements ClientSession {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What the server offers. No COMPRESS, SESSION_TRACK, MULTI_STATEMENTS or QUERY_ATTRIBUTES. */
-    static final long SERVER_CAPABILITIES = Capabilities.CLIENT_LONG_PASSWORD | Capabilities.CLIENT_FOUND_ROWS
-            | Capabilities.CLIENT_LONG_FLAG | Capabilities.CLIENT_CONNECT_WITH_DB | Capabilities.CLIENT_NO_SCHEMA
-            | Capabilities.CLIENT_ODBC | Capabilities.CLIENT_IGNORE_SPACE | Capabilities.CLIENT_PROTOCOL_41
-            | Capabilities.CLIENT_INTERACTIVE | Capabilities.CLIENT_IGNORE_SIGPIPE | Capabilities.CLIENT_TRANSACTIONS
-            | Capabilities.CLIENT_SECURE_CONNECTION | Capabilities.CLIENT_MULTI_RESULTS
-            | Capabilities.CLIENT_PS_MULTI_RESULTS | Capabilities.CLIENT_PLUGIN_AUTH | Capabilities.CLIENT_CONNECT_ATTRS
-            | Capabilities.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA | Capabilities.CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS
-            | Capabilities.CLIENT_DEPRECATE_EOF;
-
-    /** ER_HANDSHAKE_ERROR. */
-    private static final int ER_HANDSHAKE_ERROR = 1043;
     /** ER_UNKNOWN_COM_ERROR. */
     private static final int ER_UNKNOWN_COM_ERROR = 1047;
+    /** ER_SERVER_OFFLINE_MODE: replicas treat a refused connection as "retry later". */
+    private static final int ER_SERVER_OFFLINE_MODE = 3032;
 
-    private enum Phase { GREETING, AUTH_SWITCH, SHA2_FULL_AUTH, COMMAND, DUMP, CLOSED }
+    private enum Phase { LOGIN, COMMAND, DUMP, CLOSED }
 
     private final DownstreamServer server;
     private final long connectionId;
-    private final SessionVariables variables = new SessionVariables();
     private final QueryHandler queries;
     private ChannelHandlerContext ctx;
-    private Phase phase = Phase.GREETING;
+    private Phase phase = Phase.LOGIN;
     /** The sequence id the next packet we send carries. */
     private int seq;
-    private byte[] scramble;
-    private String greetingPlugin;
-    private ServedMaster master;
-    private long clientCapabilities;
-    private String userName = "";
+    /** The master as the archive showed it at connect time, for when it cannot say later. */
+    private ServedMaster connectMaster;
+    private ServerAuthenticator login;
     private UserAccount account;
-    private String pendingPlugin;
     private String clientHost = "";
-    private String lastQuery = "";
     private DumpRun dump;
 
     Session(DownstreamServer server, long connectionId) {
         this.server = server;
         this.connectionId = connectionId;
-        this.queries = new QueryHandler(server, this);
+        this.queries = new QueryHandler(server.info(), this);
     }
 
-    // ------------------------------------------------------------------ accessors for the query handler
+    // ------------------------------------------------------------------ what the statements see
 
-    long connectionId() {
+    @Override
+    public long connectionId() {
         return connectionId;
     }
 
-    String user() {
-        return userName;
+    @Override
+    public String user() {
+        return login == null ? "" : login.user();
     }
 
-    String clientHost() {
+    @Override
+    public String clientHost() {
         return clientHost;
     }
 
-    SessionVariables variables() {
-        return variables;
-    }
-
-    boolean may(Permission p) {
+    @Override
+    public boolean may(Permission p) {
         return account != null && account.may(p);
     }
 
@@ -124,32 +103,24 @@ final class Session extends ChannelInboundHandlerAdapter {
      * The master as the archive shows it now (the connect-time view if the archive cannot say), with the
      * configured version, if any, in place of the master's: greeting and @@version must agree.
      */
-    ServedMaster master() {
-        ServedMaster m = server.archiveState().master().orElse(master);
-        String v = server.settings().version();
-        if (v == null) {
-            return m;
-        }
-        String shown = v.startsWith(HandshakeV10.MARIADB_VERSION_PREFIX) && v.contains("MariaDB")
-                ? v.substring(HandshakeV10.MARIADB_VERSION_PREFIX.length()) : v;
-        return new ServedMaster(m.flavor(), shown, m.serverId(), m.serverUuid(), m.checksum(), m.upstreamVariables());
+    @Override
+    public ServedMaster master() {
+        return server.archiveState().master().orElse(connectMaster)
+                .withConfiguredVersion(server.settings().version());
     }
 
-    /** Whether the statement being answered names {@code word} (SHOW REPLICAS vs SHOW SLAVE HOSTS columns). */
-    boolean lastQueryMentions(String word) {
-        return lastQuery.toUpperCase(Locale.ROOT).contains(word);
-    }
-
-    String command() {
+    @Override
+    public String command() {
         return switch (phase) {
-            case DUMP -> dump != null && dump.request().start() instanceof dev.binlogproxy.downstream.dump.StartPoint.FilePosition
+            case DUMP -> dump != null && dump.request().start() instanceof StartPoint.FilePosition
                     ? "Binlog Dump" : "Binlog Dump GTID";
             case COMMAND -> "Sleep";
             default -> "Connect";
         };
     }
 
-    String state() {
+    @Override
+    public String state() {
         return phase == Phase.DUMP ? "Master has sent all binlog to slave; waiting for more updates" : "";
     }
 
@@ -158,7 +129,8 @@ final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /** Ends the connection (KILL, a newer dump with the same server_id, shutdown). Any thread. */
-    void kill() {
+    @Override
+    public void kill() {
         DumpRun d = dump;
         if (d != null) {
             d.stop();
@@ -183,56 +155,43 @@ final class Session extends ChannelInboundHandlerAdapter {
         }
         Optional<ServedMaster> m = server.archiveState().master();
         if (m.isEmpty()) {
-            // ER_SERVER_OFFLINE_MODE: replicas treat a refused connection as "retry later".
-            fail(new ErrPacket(3032, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy has no binlog from its master yet; "
-                    + "try again once it has mirrored the first file"));
+            fail(new ErrPacket(ER_SERVER_OFFLINE_MODE, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy has no binlog from "
+                    + "its master yet; try again once it has mirrored the first file"));
             return;
         }
-        master = m.get();
-        master = master();
-        scramble = newScramble();
-        greetingPlugin = master.isMariaDb() ? MysqlNativePassword.PLUGIN_NAME : CachingSha2Password.PLUGIN_NAME;
-        long caps = SERVER_CAPABILITIES | (server.settings().tlsEnabled() ? Capabilities.CLIENT_SSL : 0);
-        String version = server.settings().version() != null ? server.settings().version()
-                : master.greetingVersion();
-        int collation = master.isMariaDb() ? Collations.UTF8MB4_GENERAL_CI : Collations.UTF8MB4_0900_AI_CI;
-        seq = 0;
-        sendAndFlush(new HandshakeV10(version, connectionId, scramble, caps, collation,
-                ServerStatus.SERVER_STATUS_AUTOCOMMIT, greetingPlugin));
+        connectMaster = m.get();
+        ServedMaster shown = master();
+        String version = server.settings().version() != null ? server.settings().version() : shown.greetingVersion();
+        login = server.accounts().newLogin(connectionId, clientHost, version, shown.greetingCollation(),
+                shown.defaultAuthPlugin());
+        apply(login.start());
         ctx.fireChannelActive();
-    }
-
-    /** 20 bytes in 1..127, as mysqld makes them: some clients keep the scramble in a String. */
-    static byte[] newScramble() {
-        byte[] s = new byte[HandshakeV10.SCRAMBLE_LENGTH];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (byte) (1 + RANDOM.nextInt(127));
-        }
-        return s;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof Packet packet)) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
             return;
         }
         try {
-            if (phase == Phase.CLOSED) {
-                return;
+            switch (phase) {
+                case LOGIN -> apply(login.handle(packet));
+                case COMMAND -> command(packet);
+                case DUMP -> duringDump(packet);
+                default -> { }
             }
-            handle(packet);
         } catch (MySqlProtocolException e) {
             server.metrics().malformed();
             log.info("session {} ({}): {}; closing", connectionId, clientHost, e.getMessage());
             if (phase == Phase.DUMP) {
                 abortDump(ErrPacket.of(e));
             } else {
-                fail(ErrPacket.of(e));
+                failDuringExchange(ErrPacket.of(e));
             }
         } catch (RuntimeException e) {
             log.warn("session {} ({}): failed on {}", connectionId, clientHost, packet, e);
-            fail(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy internal error: " + e));
+            failDuringExchange(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy internal error: " + e));
         } finally {
             packet.release();
         }
@@ -280,15 +239,13 @@ final class Session extends ChannelInboundHandlerAdapter {
     // ------------------------------------------------------------------ sending
 
     private void send(WireMessage m) {
-        ByteBuf payload = m.encode(ctx.alloc());
+        write(m.encode(ctx.alloc()));
+    }
+
+    private void write(ByteBuf payload) {
         Packet p = new Packet(seq, payload);
         seq = p.nextSequenceId();
         ctx.write(p);
-    }
-
-    private void sendAndFlush(WireMessage m) {
-        send(m);
-        ctx.flush();
     }
 
     /** ERR and close: a refused login, a protocol violation. Nothing else is sent afterwards. */
@@ -301,159 +258,46 @@ final class Session extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(new Packet(seq, payload)).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** ERR and close in the middle of an exchange: during the login its sequence ids are the authenticator's. */
+    private void failDuringExchange(ErrPacket err) {
+        if (phase == Phase.LOGIN) {
+            seq = login.nextSequenceId();
+        }
+        fail(err);
+    }
+
     private void reply(Reply r) {
-        if (r instanceof Reply.Ok ok) {
-            sendAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, ServerStatus.SERVER_STATUS_AUTOCOMMIT, ok.warnings(),
-                    ok.info()));
-        } else if (r instanceof Reply.Error e) {
-            sendAndFlush(new ErrPacket(e.code(), e.sqlState(), e.message()));
-        } else if (r instanceof Reply.Rows rows) {
-            List<ByteBuf> payloads = rows.resultSet().encode(ctx.alloc(), clientCapabilities);
-            for (ByteBuf b : payloads) {
-                Packet p = new Packet(seq, b);
-                seq = p.nextSequenceId();
-                ctx.write(p);
-            }
+        for (ByteBuf payload : r.encode(ctx.alloc(), login.clientCapabilities())) {
+            write(payload);
+        }
+        ctx.flush();
+    }
+
+    // ------------------------------------------------------------------ login
+
+    private void apply(LoginStep step) {
+        if (step instanceof LoginStep.Send s) {
+            seq = s.sequenceId();
+            send(s.message());
             ctx.flush();
-        }
-    }
-
-    // ------------------------------------------------------------------ dispatch
-
-    private void handle(Packet packet) {
-        switch (phase) {
-            case GREETING -> handshakeResponse(packet);
-            case AUTH_SWITCH -> authSwitchResponse(packet);
-            case SHA2_FULL_AUTH -> fullAuthentication(packet);
-            case COMMAND -> command(packet);
-            case DUMP -> duringDump(packet);
-            default -> { }
-        }
-    }
-
-    private void expectSequence(Packet packet) {
-        if (packet.sequenceId() != seq) {
-            throw new MySqlProtocolException(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.SQLSTATE_COMMUNICATION,
-                    "Got packets out of order (sequence id " + packet.sequenceId() + ", expected " + seq + ")");
-        }
-        seq = packet.nextSequenceId();
-    }
-
-    private void handshakeResponse(Packet packet) {
-        expectSequence(packet);
-        ByteBuf payload = packet.payload();
-        if (SslRequest.isSslRequest(payload)) {
+        } else if (step instanceof LoginStep.StartTls) {
             startTls();
-            return;
-        }
-        HandshakeResponse41 response;
-        try {
-            response = HandshakeResponse41.decode(payload);
-        } catch (MySqlProtocolException e) {
-            throw new MySqlProtocolException(ER_HANDSHAKE_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION, "Bad handshake");
-        }
-        clientCapabilities = response.capabilities();
-        userName = response.user();
-        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
-        if (server.settings().tlsRequired() && !tls) {
-            // ER_SECURE_TRANSPORT_REQUIRED
-            fail(new ErrPacket(3159, ErrorCodes.SQLSTATE_GENERAL, "Connections using insecure transport are "
-                    + "prohibited by binlog-proxy (server.tls.required)"));
-            return;
-        }
-        UserAccount user = server.settings().user(userName);
-        byte[] token = response.authResponse();
-        String plugin = response.authPluginName() == null || response.authPluginName().isEmpty()
-                ? MysqlNativePassword.PLUGIN_NAME : response.authPluginName();
-        if (user == null) {
-            deny(token.length > 0);
-            return;
-        }
-        account = user;
-        if (plugin.equals(MysqlNativePassword.PLUGIN_NAME) && user.password().supportsNative()) {
-            finishLogin(user.password().checkNative(token, scramble), token.length > 0, false);
-        } else if (plugin.equals(CachingSha2Password.PLUGIN_NAME) && user.password().supportsSha2()) {
-            sha2(token);
-        } else {
-            // The client spoke a plugin this user has no hash for: ask for the one it has.
-            pendingPlugin = user.password().supportsSha2() && (greetingPlugin.equals(CachingSha2Password.PLUGIN_NAME)
-                    || !user.password().supportsNative()) ? CachingSha2Password.PLUGIN_NAME
-                    : MysqlNativePassword.PLUGIN_NAME;
-            if (!Capabilities.has(clientCapabilities, Capabilities.CLIENT_PLUGIN_AUTH)) {
-                deny(token.length > 0);
-                return;
+        } else if (step instanceof LoginStep.Accept a) {
+            seq = a.sequenceId();
+            a.messages().forEach(this::send);
+            ctx.flush();
+            account = login.account();
+            phase = Phase.COMMAND;
+            server.metrics().login();
+            log.debug("session {}: {}@{} logged in", connectionId, user(), clientHost);
+        } else if (step instanceof LoginStep.Refuse r) {
+            if (r.accessDenied()) {
+                server.metrics().refusedLogin();
+                log.info("session {}: access denied for '{}'@'{}'", connectionId, user(), clientHost);
             }
-            phase = Phase.AUTH_SWITCH;
-            sendAndFlush(AuthSwitchRequest.withScramble(pendingPlugin, scramble));
+            seq = r.sequenceId();
+            fail(r.error());
         }
-    }
-
-    private void authSwitchResponse(Packet packet) {
-        expectSequence(packet);
-        byte[] token = new byte[packet.payload().readableBytes()];
-        packet.payload().readBytes(token);
-        if (pendingPlugin.equals(CachingSha2Password.PLUGIN_NAME)) {
-            sha2(token);
-        } else {
-            finishLogin(account.password().checkNative(token, scramble), token.length > 0, false);
-        }
-    }
-
-    /**
-     * caching_sha2_password: the fast path, or (a user's first login, with server.fullAuthOnFirstLogin) the full
-     * path, where the client sends the password over TLS or RSA-encrypted with the key it asks for.
-     */
-    private void sha2(byte[] token) {
-        if (token.length > 0 && server.needsFullAuth(userName)) {
-            phase = Phase.SHA2_FULL_AUTH;
-            sendAndFlush(new AuthMoreData(new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION}));
-            return;
-        }
-        finishLogin(account.password().checkSha2Fast(token, scramble), token.length > 0, true);
-    }
-
-    private void fullAuthentication(Packet packet) {
-        expectSequence(packet);
-        byte[] data = new byte[packet.payload().readableBytes()];
-        packet.payload().readBytes(data);
-        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
-        if (!tls && data.length == 1 && data[0] == CachingSha2Password.REQUEST_PUBLIC_KEY) {
-            sendAndFlush(new AuthMoreData(server.rsaKeys().publicPem()));
-            return;
-        }
-        byte[] password = tls ? RsaKeys.stripNul(data) : server.rsaKeys().decryptPassword(data, scramble);
-        boolean ok = password != null && account.password().checkSha2Cleartext(password);
-        if (password != null) {
-            java.util.Arrays.fill(password, (byte) 0);
-        }
-        if (ok) {
-            server.cacheSha2(userName);
-        }
-        // the full path ends with a plain OK, no "fast auth succeeded"
-        finishLogin(ok, true, false);
-    }
-
-    private void finishLogin(boolean ok, boolean usedPassword, boolean sha2) {
-        if (!ok) {
-            deny(usedPassword);
-            return;
-        }
-        if (sha2 && usedPassword) {
-            // caching_sha2_password: "fast authentication succeeded", then the OK
-            send(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}));
-        }
-        phase = Phase.COMMAND;
-        sendAndFlush(OkPacket.of());
-        server.metrics().login();
-        log.debug("session {}: {}@{} logged in", connectionId, userName, clientHost);
-    }
-
-    private void deny(boolean usedPassword) {
-        server.metrics().refusedLogin();
-        log.info("session {}: access denied for '{}'@'{}'", connectionId, userName, clientHost);
-        account = null;
-        fail(new ErrPacket(ErrorCodes.ER_ACCESS_DENIED, ErrorCodes.SQLSTATE_ACCESS_DENIED, "Access denied for user '"
-                + userName + "'@'" + clientHost + "' (using password: " + (usedPassword ? "YES" : "NO") + ")"));
     }
 
     /**
@@ -461,10 +305,6 @@ final class Session extends ChannelInboundHandlerAdapter {
      * it whatever the client already sent after the request (its ClientHello), which the packet decoder holds.
      */
     private void startTls() {
-        if (server.sslContext() == null) {
-            throw new MySqlProtocolException(ER_HANDSHAKE_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
-                    "Bad handshake: SSL requested but not offered");
-        }
         PacketDecoder decoder = ctx.pipeline().get(PacketDecoder.class);
         ByteBuf early = decoder.takeUndecoded(ctx.pipeline().context(decoder));
         ctx.pipeline().addFirst("tls", server.sslContext().newHandler(ctx.alloc()));
@@ -474,6 +314,8 @@ final class Session extends ChannelInboundHandlerAdapter {
             early.release();
         }
     }
+
+    // ------------------------------------------------------------------ commands
 
     private void command(Packet packet) {
         if (packet.sequenceId() != 0) {
@@ -487,46 +329,13 @@ final class Session extends ChannelInboundHandlerAdapter {
                 phase = Phase.CLOSED;
                 ctx.close();
             }
-            case Commands.COM_PING, Commands.COM_INIT_DB -> sendAndFlush(OkPacket.of());
-            case 0x1F -> { // COM_RESET_CONNECTION: session settings back to the defaults
-                variables.system().clear();
-                sendAndFlush(OkPacket.of());
-            }
-            case 0x1B -> sendAndFlush(new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT)); // COM_SET_OPTION
-            case 0x04 -> { // COM_FIELD_LIST: no tables here
-                if (Capabilities.has(clientCapabilities, Capabilities.CLIENT_DEPRECATE_EOF)) {
-                    sendAndFlush(OkPacket.endOfResultSet(ServerStatus.SERVER_STATUS_AUTOCOMMIT, 0));
-                } else {
-                    sendAndFlush(new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT));
-                }
-            }
-            case 0x09 -> { // COM_STATISTICS: one string, no header byte
-                ByteBuf b = ctx.alloc().buffer();
-                b.writeCharSequence("Uptime: " + server.uptimeSeconds() + "  Threads: " + server.sessions().size()
-                        + "  Questions: 0  Slow queries: 0  Opens: 0  Open tables: 0  Queries per second avg: 0",
-                        StandardCharsets.UTF_8);
-                Packet p = new Packet(seq, b);
-                seq = p.nextSequenceId();
-                ctx.writeAndFlush(p);
-            }
-            case Commands.COM_QUERY -> {
-                lastQuery = ComQuery.decode(packet.payload()).query();
-                log.debug("session {}: {}", connectionId, lastQuery);
-                reply(queries.execute(lastQuery));
-            }
             case Commands.COM_REGISTER_SLAVE -> registerSlave(ComRegisterSlave.decode(packet.payload()));
-            case Commands.COM_BINLOG_DUMP -> {
-                ComBinlogDump d = ComBinlogDump.decode(packet.payload());
-                startDump(d.serverId(), d.flags(), DumpRequests.filePosition(d, master(), variables));
-            }
-            case Commands.COM_BINLOG_DUMP_GTID -> {
-                ComBinlogDumpGtid d = ComBinlogDumpGtid.decode(packet.payload());
-                startDump(d.serverId(), d.flags(), DumpRequests.mysqlGtids(d));
-            }
+            case Commands.COM_BINLOG_DUMP, Commands.COM_BINLOG_DUMP_GTID -> startDump(DumpRequests.read(command,
+                    packet.payload(), master().flavor(), queries.variables().userVariables(),
+                    queries.variables().systemVariables(), server.settings().semiSync()));
             case -1 -> throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
                     "Unknown command (empty packet)");
-            default -> sendAndFlush(new ErrPacket(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
-                    "Unknown command"));
+            default -> reply(queries.answer(command, packet.payload()));
         }
     }
 
@@ -535,53 +344,58 @@ final class Session extends ChannelInboundHandlerAdapter {
             reply(Reply.accessDenied("REPLICATION SLAVE"));
             return;
         }
-        String uuid = variables.user("slave_uuid") != null ? variables.user("slave_uuid")
-                : variables.user("replica_uuid") != null ? variables.user("replica_uuid") : "";
+        String slaveUuid = queries.variables().user("slave_uuid");
+        String replicaUuid = queries.variables().user("replica_uuid");
+        String uuid = slaveUuid != null ? slaveUuid : replicaUuid != null ? replicaUuid : "";
         String host = r.host().isEmpty() ? clientHost : r.host();
         server.register(new RegisteredReplica(connectionId, r.serverId(), host, r.port(), r.masterId(), uuid));
-        sendAndFlush(OkPacket.of());
+        send(OkPacket.of());
+        ctx.flush();
     }
 
-    private void startDump(long serverId, int flags, dev.binlogproxy.downstream.dump.StartPoint start) {
+    private void startDump(DumpRequest request) {
         if (!may(Permission.REPLICATION)) {
             reply(Reply.accessDenied("REPLICATION SLAVE"));
             return;
         }
-        DumpRequest request = DumpRequests.request(start, serverId, flags, master(), variables, server.semiSync());
-        ChannelDumpOutput out = new ChannelDumpOutput(ctx.channel(), seq);
         phase = Phase.DUMP;
-        dump = new DumpRun(server, this, request, out);
-        server.dumpStarting(this, serverId);
+        dump = new DumpRun(server.archiveState().archive(), request, ctx.channel(), seq, master().serverId(),
+                server.metrics().registry(), "dump-" + connectionId + "-sid" + request.serverId(), this::dumpEnded);
+        server.dumpStarting(this, request.serverId());
         log.info("session {} ({}): dump for server_id {} from {} (semi-sync {}, checksum {}, heartbeat {} ms)",
-                connectionId, clientHost, serverId, describe(start), request.semiSync() ? "on" : "off",
-                request.clientChecksum(), request.heartbeatPeriodNanos() / 1_000_000);
+                connectionId, clientHost, request.serverId(), describe(request.start()),
+                request.semiSync() ? "on" : "off", request.clientChecksum(), request.heartbeatPeriodNanos() / 1_000_000);
         dump.start(server.dumpStarts());
     }
 
-    private static String describe(dev.binlogproxy.downstream.dump.StartPoint start) {
-        if (start instanceof dev.binlogproxy.downstream.dump.StartPoint.FilePosition f) {
+    private static String describe(StartPoint start) {
+        if (start instanceof StartPoint.FilePosition f) {
             return (f.file().isEmpty() ? "the oldest file" : f.file()) + ":" + f.position();
-        } else if (start instanceof dev.binlogproxy.downstream.dump.StartPoint.MySqlGtids g) {
+        } else if (start instanceof StartPoint.MySqlGtids g) {
             return "GTID set '" + g.executed() + "'";
-        } else if (start instanceof dev.binlogproxy.downstream.dump.StartPoint.MariaGtids g) {
+        } else if (start instanceof StartPoint.MariaGtids g) {
             return "GTID position '" + g.connectState() + "'";
         }
         return String.valueOf(start);
     }
 
+    // ------------------------------------------------------------------ during a dump
+
     /** While a dump streams the client only acknowledges (semi-sync) or quits; anything else ends the session. */
     private void duringDump(Packet packet) {
-        int first = packet.firstByte();
-        if (first == SemiSyncAck.MAGIC) {
-            SemiSyncAck ack = SemiSyncAck.decode(packet.payload());
-            server.acknowledged(dump.request().serverId(), ack.fileName(), ack.position());
-        } else if (first == Commands.COM_QUIT) {
-            phase = Phase.CLOSED;
-            dump.stop();
-            ctx.close();
-        } else {
-            throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
-                    "Unknown command during a binlog dump: " + Commands.name(first));
+        int command = packet.firstByte();
+        switch (command) {
+            case Commands.SEMI_SYNC_ACK -> {
+                SemiSyncAck ack = SemiSyncAck.decode(packet.payload());
+                server.acknowledged(dump.request().serverId(), ack.fileName(), ack.position());
+            }
+            case Commands.COM_QUIT -> {
+                phase = Phase.CLOSED;
+                dump.stop();
+                ctx.close();
+            }
+            default -> throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
+                    "Unknown command during a binlog dump: " + Commands.name(command));
         }
     }
 
@@ -596,7 +410,8 @@ final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /** The dump finished; on the event loop. A non-blocking dump that ended with EOF goes back to commands. */
-    void dumpEnded(DumpRun run, boolean backToCommands, int nextSequenceId) {
+    private void dumpEnded(DumpRun run, boolean backToCommands, int nextSequenceId) {
+        server.dumpEnded(this, run);
         if (dump != run) {
             return;
         }
@@ -608,9 +423,5 @@ final class Session extends ChannelInboundHandlerAdapter {
             phase = Phase.CLOSED;
             ctx.close();
         }
-    }
-
-    ChannelHandlerContext context() {
-        return ctx;
     }
 }

@@ -10,6 +10,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
+import dev.binlogproxy.downstream.login.Permission;
+import dev.binlogproxy.downstream.login.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
 
 import org.junit.jupiter.api.Test;

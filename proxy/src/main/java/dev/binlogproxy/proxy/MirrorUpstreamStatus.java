@@ -3,7 +3,7 @@ package dev.binlogproxy.proxy;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
-import dev.binlogproxy.downstream.UpstreamStatus;
+import dev.binlogproxy.downstream.admin.UpstreamStatus;
 import dev.binlogproxy.upstream.MirrorService;
 
 /** The mirror as SHOW SLAVE STATUS on the proxy's server shows it: always its current master. */

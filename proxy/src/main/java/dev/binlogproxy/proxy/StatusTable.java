@@ -1,7 +1,7 @@
 package dev.binlogproxy.proxy;
 
 import dev.binlogproxy.archive.ArchivedFile;
-import dev.binlogproxy.downstream.RegisteredReplica;
+import dev.binlogproxy.downstream.admin.RegisteredReplica;
 import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.upstream.MirrorService;
 

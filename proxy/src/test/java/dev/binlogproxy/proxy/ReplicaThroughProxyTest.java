@@ -1,6 +1,6 @@
 package dev.binlogproxy.proxy;
 
-import dev.binlogproxy.downstream.RegisteredReplica;
+import dev.binlogproxy.downstream.admin.RegisteredReplica;
 import dev.binlogproxy.downstream.ServerSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

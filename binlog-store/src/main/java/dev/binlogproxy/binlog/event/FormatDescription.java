@@ -132,13 +132,30 @@ public record FormatDescription(EventHeader header, int binlogVersion, String se
     }
 
     public byte[] encode() {
+        return EventEncoder.encode(header, body(), checksumAware);
+    }
+
+    /**
+     * This FDE's bytes with the CRC trailer {@code source} carries (as in its file) rather than one computed over
+     * them. Both masters rewrite the FDE they send a dump (IN_USE, log_pos, create_timestamp) but recompute its
+     * CRC only when the binlog's algorithm is CRC32; with NONE they leave the file's trailer, stale after the
+     * rewrite and checked by no client. A dump that must match them byte for byte does the same.
+     */
+    public byte[] encodeWithCrcOf(FormatDescription source) {
+        if (!checksumAware || !source.checksumAware) {
+            return encode();
+        }
+        return EventEncoder.encodeWithStoredCrc(header, body(), BinlogEvent.wrap(source.encode()).storedChecksum());
+    }
+
+    private byte[] body() {
         ByteSink out = new ByteSink().u16(binlogVersion);
         byte[] version = Arrays.copyOf(serverVersion.getBytes(StandardCharsets.ISO_8859_1), SERVER_VERSION_LENGTH);
         out.bytes(version).u32(createTimestamp).u8(headerLength).bytes(postHeaderLengths);
         if (checksumAware) {
             out.u8(checksumAlgorithm.code());
         }
-        return EventEncoder.encode(header, out.toByteArray(), checksumAware);
+        return out.toByteArray();
     }
 
     @Override

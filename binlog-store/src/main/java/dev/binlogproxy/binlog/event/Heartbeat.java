@@ -11,7 +11,7 @@ import dev.binlogproxy.binlog.EventType;
 /**
  * HEARTBEAT_LOG_EVENT (27), v1: never in a file; a master sends it on an idle dump. Header log_pos is the current
  * end position in {@link #logFile()}; the body is the file name. Timestamp 0 and flags 0, as MySQL 8.0.15 and
- * MariaDB 10.11 send it (seen on both: no ARTIFICIAL flag). HEARTBEAT_V2 (41) is built by the dump sender.
+ * MariaDB 10.11 send it (seen on both: no ARTIFICIAL flag). HEARTBEAT_V2 (41) is {@link HeartbeatV2}.
  */
 public record Heartbeat(EventHeader header, String logFile) {
     public static Heartbeat decode(BinlogEvent event, ChecksumAlgorithm checksum) {

@@ -5,6 +5,7 @@ import dev.binlogproxy.binlog.ByteSink;
 import dev.binlogproxy.binlog.Bytes;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventEncoder;
+import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.position.MariaGtid;
@@ -47,6 +48,15 @@ public record MariaGtidList(EventHeader header, int listFlags, List<MariaGtid> g
             list.add(new MariaGtid(domain, server, seq));
         }
         return new MariaGtidList(EventHeader.of(event), flags, list, in.rest());
+    }
+
+    /**
+     * The fake GTID_LIST a MariaDB master sends a GTID dump after the groups the replica already has: timestamp 0,
+     * ARTIFICIAL, log_pos = where sending resumes, and the binlog state reached there.
+     */
+    public static MariaGtidList artificial(long serverId, long logPos, List<MariaGtid> gtids) {
+        return new MariaGtidList(new EventHeader(0, EventType.MARIA_GTID_LIST.code(), serverId, logPos,
+                EventFlags.ARTIFICIAL), 0, gtids, new byte[0]);
     }
 
     @Override

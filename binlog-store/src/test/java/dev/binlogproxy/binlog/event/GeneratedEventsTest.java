@@ -48,6 +48,69 @@ class GeneratedEventsTest {
         assertArrayEquals(e, h.encode(ChecksumAlgorithm.CRC32));
     }
 
+    @Test
+    void heartbeatV2CarriesPositionsPast4GiB() {
+        byte[] e = HeartbeatV2.of(5, "binlog.000007", 5_000_000_000L).encode(ChecksumAlgorithm.CRC32);
+        BinlogEvent ev = BinlogEvent.wrap(e);
+        assertEquals(EventType.HEARTBEAT_V2, ev.type());
+        assertEquals(0, ev.logPos());
+        assertTrue(EventChecksum.matches(ev, ChecksumAlgorithm.CRC32));
+        // type 1, length 13, name; type 2, length 9, 0xFE + 8-byte position; end mark 0
+        assertEquals("010d" + HexFormat.of().formatHex("binlog.000007".getBytes()) + "0209fe" + "00f2052a01000000"
+                + "00", HexFormat.of().formatHex(java.util.Arrays.copyOfRange(e, 19, e.length - 4)));
+        HeartbeatV2 back = HeartbeatV2.decode(ev, ChecksumAlgorithm.CRC32);
+        assertEquals("binlog.000007", back.logFile());
+        assertEquals(5_000_000_000L, back.position());
+        assertArrayEquals(e, back.encode(ChecksumAlgorithm.CRC32));
+    }
+
+    @Test
+    void heartbeatV2WithoutItsPositionIsRefused() {
+        byte[] body = new ByteSink().packedInt(1).packedInt(1).latin1("f").packedInt(0).toByteArray();
+        BinlogEvent ev = BinlogEvent.wrap(EventEncoder.encode(new EventHeader(0, EventType.HEARTBEAT_V2.code(), 1, 0,
+                0), body, ChecksumAlgorithm.OFF));
+        assertThrows(MalformedEventException.class, () -> HeartbeatV2.decode(ev, ChecksumAlgorithm.OFF));
+    }
+
+    @Test
+    void headerReadOnItsOwnMatchesTheEventView() {
+        byte[] e = Heartbeat.of(77, "mysql-bin.000001", 4096).encode(ChecksumAlgorithm.CRC32);
+        EventHeader h = EventHeader.read(java.util.Arrays.copyOf(e, BinlogEvent.HEADER_LENGTH));
+        assertEquals(EventHeader.of(BinlogEvent.wrap(e)), h);
+        assertEquals(EventType.QUERY.code(), h.withTypeCode(EventType.QUERY.code()).typeCode());
+        assertThrows(IllegalArgumentException.class, () -> EventHeader.read(new byte[18]));
+    }
+
+    @Test
+    void fakeGtidListIsArtificial() {
+        java.util.List<dev.binlogproxy.binlog.position.MariaGtid> state = java.util.List.of(
+                new dev.binlogproxy.binlog.position.MariaGtid(0, 21, 9));
+        byte[] e = MariaGtidList.artificial(21, 1234, state).encode(ChecksumAlgorithm.CRC32);
+        MariaGtidList back = MariaGtidList.decode(BinlogEvent.wrap(e), ChecksumAlgorithm.CRC32);
+        assertEquals(EventFlags.ARTIFICIAL, back.header().flags());
+        assertEquals(0, back.header().timestamp());
+        assertEquals(1234, back.header().logPos());
+        assertEquals(state, back.gtids());
+    }
+
+    /** What both masters send for a NONE binlog's FDE they rewrite: the new fields, the file's old CRC. */
+    @Test
+    void rewrittenFormatDescriptionCanKeepItsSourcesCrc() {
+        FormatDescription source = new FormatDescription(new EventHeader(1700000000L,
+                EventType.FORMAT_DESCRIPTION.code(), 1, 124, EventFlags.BINLOG_IN_USE), 4, "8.0.15", 1700000000L, 19,
+                new byte[40], true, ChecksumAlgorithm.OFF);
+        FormatDescription rewritten = source.withHeader(source.header().withLogPos(0).withFlags(0))
+                .withCreateTimestamp(0);
+        byte[] fresh = rewritten.encode();
+        byte[] stale = rewritten.encodeWithCrcOf(source);
+        assertEquals(BinlogEvent.wrap(source.encode()).storedChecksum(), BinlogEvent.wrap(stale).storedChecksum());
+        assertTrue(FormatDescription.checksumMatches(BinlogEvent.wrap(fresh)));
+        assertTrue(!FormatDescription.checksumMatches(BinlogEvent.wrap(stale)), "the source's CRC is stale here");
+        assertArrayEquals(java.util.Arrays.copyOf(fresh, fresh.length - 4),
+                java.util.Arrays.copyOf(stale, stale.length - 4));
+        assertEquals(rewritten, FormatDescription.decode(BinlogEvent.wrap(stale)));
+    }
+
     private static byte[] payloadEvent(long declaredSize, int compression, byte[] payload) {
         ByteSink body = new ByteSink()
                 .packedInt(1).packedInt(new ByteSink().packedInt(declaredSize).size()).packedInt(declaredSize)

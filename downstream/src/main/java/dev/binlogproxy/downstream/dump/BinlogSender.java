@@ -4,21 +4,15 @@ import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
-import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
-import dev.binlogproxy.binlog.event.MariaGtidEvent;
-import dev.binlogproxy.binlog.event.MySqlGtidEvent;
 import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.BinlogPosition;
-import dev.binlogproxy.binlog.position.MySqlGtid;
+import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.txn.EventRole;
 import dev.binlogproxy.binlog.txn.TransactionTracker;
-import dev.binlogproxy.protocol.ErrorCodes;
-import dev.binlogproxy.protocol.MySqlProtocolException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -26,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -46,7 +41,9 @@ import java.util.concurrent.TimeUnit;
  * cleared (and log_pos 0, create_timestamp 0 when the dump starts past 4), then the events; after the file's
  * ROTATE (or, for a file its master ended without one, once a newer file exists) the next file from 4.
  * Fake events carry a CRC only as the client can read them: before the first FORMAT_DESCRIPTION as the client
- * announced, afterwards as that FORMAT_DESCRIPTION declares.
+ * announced, afterwards as that FORMAT_DESCRIPTION declares. What the request's flavor does differently (start
+ * rules and refusal texts, heartbeat version, events left out or replaced) is asked of its {@link DumpFlavor};
+ * what a GTID dump leaves out, of its {@link GtidSkip}.
  */
 public final class BinlogSender {
     /**
@@ -57,11 +54,6 @@ public final class BinlogSender {
      * at 256 KiB, 3-4 at 17 MiB (docs/results.md).
      */
     static final int REGION_THRESHOLD = 128 * 1024;
-    /** MariaDB @mariadb_slave_capability levels (MARIA_SLAVE_CAPABILITY_*). */
-    private static final int MARIA_CAPABILITY_ANNOTATE = 1;
-    private static final int MARIA_CAPABILITY_TOLERATE_HOLES = 2;
-    private static final int MARIA_CAPABILITY_BINLOG_CHECKPOINT = 3;
-    private static final int MARIA_CAPABILITY_GTID = 4;
     /** How long {@link #run()} waits between looks at stop(), when no heartbeat is due sooner. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /**
@@ -69,11 +61,11 @@ public final class BinlogSender {
      * take turns: one catching up on a backlog does not hold a tailing one back by more than this.
      */
     static final int STEP_BYTES = 1 << 20;
-    /** MySQL sends HEARTBEAT_V2 from 8.0.26 on; older masters answer flag 0x02 with v1 heartbeats. */
-    private static final int[] HEARTBEAT_V2_SINCE = {8, 0, 26};
 
     private final BinlogArchive archive;
     private final DumpRequest request;
+    /** What the request's master does differently: chosen once, asked per event. */
+    private final DumpFlavor flavor;
     private final DumpOutput out;
     private final long masterServerId;
     private final Counter eventsSent;
@@ -112,8 +104,19 @@ public final class BinlogSender {
     private long lastSentNanos;
     private final TransactionTracker tracker = new TransactionTracker();
     private StartResolver.Start start;
-    private MySqlSkip mysqlSkip;
-    private MariaSkip mariaSkip;
+    /** What a GTID dump still leaves out; null when nothing (any more). */
+    private GtidSkip skip;
+    private final GtidSkip.StandIns standIns = new GtidSkip.StandIns() {
+        @Override
+        public void heartbeat() throws IOException {
+            sendHeartbeat();
+        }
+
+        @Override
+        public void gtidList(long logPos, List<MariaGtid> state) throws IOException {
+            send(FakeEvents.gtidList(masterServerId, logPos, state, fakeChecksum));
+        }
+    };
     private boolean firstFileFde = true;
     private FileChannel regionChannel;
     private String regionFile;
@@ -134,6 +137,7 @@ public final class BinlogSender {
                         MeterRegistry meters) {
         this.archive = Objects.requireNonNull(archive, "archive");
         this.request = Objects.requireNonNull(request, "request");
+        this.flavor = DumpFlavor.of(request.flavor());
         this.out = Objects.requireNonNull(out, "out");
         this.masterServerId = masterServerId;
         Objects.requireNonNull(meters, "meters");
@@ -198,7 +202,7 @@ public final class BinlogSender {
             return;
         }
         try {
-            start = StartResolver.resolve(archive, request);
+            start = StartResolver.resolve(archive, request, flavor);
         } catch (DumpRefusedException refused) {
             refusal = refused;
         }
@@ -303,23 +307,17 @@ public final class BinlogSender {
         send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
         if (firstFde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 && request.clientChecksum() == null) {
             long fdeEnd = BinlogPosition.FIRST_EVENT_OFFSET + firstFde.encode().length;
-            String why = "Slave can not handle replication events with the checksum that master is configured to log; ";
-            // The two masters word where they stopped differently: MySQL names the file the client asked for
-            // (empty for a GTID dump) and the FDE's end; MariaDB the file it opened, 4, and the FDE's end.
-            throw DumpRefusedException.fatal(why + (request.flavor() == BinlogFlavor.MYSQL
-                    ? coordinates(requestedFile(), position, file, fdeEnd, fdeEnd)
-                    : coordinates(file, 4, file, 4, fdeEnd)));
+            throw DumpRefusedException.fatal(flavor.checksumRefusal(requestedFile(), position, file, fdeEnd));
         }
-        heartbeatV2 = request.flavor() == BinlogFlavor.MYSQL && (request.flags() & DumpRequest.FLAG_0X02) != 0
-                && versionAtLeast(firstFde.serverVersion(), HEARTBEAT_V2_SINCE);
+        heartbeatV2 = flavor.heartbeatV2(request, firstFde);
         if (position > BinlogPosition.FIRST_EVENT_OFFSET) {
             enterFormatDescription(firstFde);
             send(FakeEvents.formatDescription(firstFde, true, true));
             try {
                 reader = archive.openReader(new BinlogPosition(file, position));
             } catch (ArchiveException notABoundary) {
-                throw DumpRefusedException.fatal("bogus data in log event; " + coordinates(file, position, position,
-                        position));
+                throw DumpRefusedException.fatal("bogus data in log event; "
+                        + DumpRefusedException.coordinates(file, position, position, position));
             }
         } else {
             try {
@@ -330,12 +328,7 @@ public final class BinlogSender {
         }
         // far behind, read through mappings; what was framed from one is written before it is unmapped
         reader.mappedViews(out::whenWritten);
-        if (start.mysqlExecuted() != null) {
-            mysqlSkip = new MySqlSkip(start.mysqlExecuted());
-        }
-        if (start.mariaSkip() != null) {
-            mariaSkip = start.mariaSkip();
-        }
+        skip = start.skip();
     }
 
     private Progress loop() throws IOException {
@@ -359,9 +352,8 @@ public final class BinlogSender {
                 }
                 continue;
             }
-            if (readSinceEnd && mysqlSkip != null && mysqlSkip.excluding) {
-                // MySQL ends a batch read inside a skipped group with a heartbeat at the position reached.
-                sendHeartbeat();
+            if (readSinceEnd && skip != null) {
+                skip.batchEnded(standIns);
             }
             readSinceEnd = false;
             out.push();
@@ -409,33 +401,26 @@ public final class BinlogSender {
             currentPos = e.end();
             // Seen on both: a GTID dump that has transactions to skip clears create_timestamp of the first FDE,
             // as a dump from past 4 does (an empty MySQL set or a MariaDB state with nothing to skip keeps it).
-            boolean gtidStart = firstFileFde && ((start.mysqlExecuted() != null && !start.mysqlExecuted().isEmpty())
-                    || start.mariaSkip() != null);
+            boolean gtidStart = firstFileFde && start.skip() != null && start.skip().clearsFirstCreateTimestamp();
             firstFileFde = false;
             send(FakeEvents.formatDescription(f, false, gtidStart));
             return;
         }
         EventRole role = role(e);
         currentPos = e.end();
-        if (mysqlSkip != null && mysqlSkip.skip(e, type, fde.checksumAlgorithm())) {
-            // MySQL 8.0.15 answers every skipped event with a heartbeat naming where it stands.
-            sendHeartbeat();
-            return;
-        }
-        if (mariaSkip != null) {
-            MariaSkip.Verdict v = mariaSkip.accept(e, type, role, fde.checksumAlgorithm());
-            if (v != MariaSkip.Verdict.SEND) {
-                if (v == MariaSkip.Verdict.SKIP_THEN_GTID_LIST) {
-                    send(FakeEvents.gtidList(masterServerId, e.end(), mariaSkip.binlogState(), fakeChecksum));
-                    mariaSkip = null;
-                }
+        if (skip != null) {
+            boolean leftOut = skip.leaveOut(e, type, role, fde.checksumAlgorithm(), standIns);
+            if (skip.finished()) {
+                skip = null;
+            }
+            if (leftOut) {
                 return;
             }
         }
-        if (dropped(e, type)) {
+        if (flavor.leftOut(e, type, request, fde.checksumAlgorithm())) {
             return;
         }
-        byte[] replaced = request.flavor() == BinlogFlavor.MARIADB ? forOldMariaReplica(e, type) : null;
+        byte[] replaced = flavor.standIn(e, type, request, fde.checksumAlgorithm());
         if (replaced != null) {
             out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
             eventsSent.increment();
@@ -484,73 +469,6 @@ public final class BinlogSender {
             tracker.reset();
             return EventRole.INSIDE;
         }
-    }
-
-    /** Events a real master leaves out for this client. */
-    private boolean dropped(ArchiveReader.Entry e, int type) {
-        if (request.flavor() != BinlogFlavor.MARIADB) {
-            return false;
-        }
-        if (request.skipReplication() && (e.flags() & EventFlags.MARIA_SKIP_REPLICATION) != 0) {
-            return true;
-        }
-        int cap = request.mariadbSlaveCapability();
-        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
-            // Seen on 10.11: asked for (flag 0x02) -> sent, whatever the capability; else dropped for a replica
-            // that tolerates holes, sent as is to one that only knows the type, replaced for one that does not.
-            return (request.flags() & DumpRequest.FLAG_0X02) == 0 && cap >= MARIA_CAPABILITY_TOLERATE_HOLES;
-        }
-        return cap >= MARIA_CAPABILITY_TOLERATE_HOLES && needsStandIn(e, type, cap);
-    }
-
-    /** Whether a replica of this capability cannot take the event as it is (GTID groups aside, see below). */
-    private boolean needsStandIn(ArchiveReader.Entry e, int type, int cap) {
-        if (type == EventType.MARIA_GTID_LIST.code()) {
-            return cap < MARIA_CAPABILITY_GTID;
-        }
-        if (type == EventType.MARIA_BINLOG_CHECKPOINT.code()) {
-            return cap < MARIA_CAPABILITY_BINLOG_CHECKPOINT;
-        }
-        if (type == EventType.MARIA_ANNOTATE_ROWS.code()) {
-            return cap < MARIA_CAPABILITY_ANNOTATE && (request.flags() & DumpRequest.FLAG_0X02) == 0;
-        }
-        if (type == EventType.MARIA_GTID.code() && cap < MARIA_CAPABILITY_GTID) {
-            return (MariaGtidEvent.flags2Of(e.event(), fde.checksumAlgorithm()) & MariaGtidEvent.FL_STANDALONE) != 0;
-        }
-        return false;
-    }
-
-    /**
-     * What MariaDB sends a replica with a low @mariadb_slave_capability instead of events it cannot handle (same
-     * size, so positions hold; seen on 10.11): a GTID that opens a BEGIN group becomes a BEGIN query; below
-     * capability 2 (holes not tolerated) GTID_LIST, BINLOG_CHECKPOINT, standalone GTIDs and unasked ANNOTATE_ROWS
-     * become dummy events (from 2 on they are left out, see {@link #dropped}). Null: send the event as it is.
-     */
-    private byte[] forOldMariaReplica(ArchiveReader.Entry e, int type) throws IOException {
-        int cap = request.mariadbSlaveCapability();
-        if (cap >= MARIA_CAPABILITY_GTID) {
-            return null;
-        }
-        ChecksumAlgorithm alg = fde.checksumAlgorithm();
-        if (needsStandIn(e, type, cap)) {
-            byte[] header = e.header() != null ? e.header()
-                    : java.util.Arrays.copyOf(e.event().toByteArray(), BinlogEvent.HEADER_LENGTH);
-            byte[] d = FakeEvents.dummy(header, e.size(), alg);
-            if (d == null) {
-                throw DumpRefusedException.fatal("Failed to replace binlog event with a dummy event: event too"
-                        + " short.");
-            }
-            return d;
-        }
-        if (type == EventType.MARIA_GTID.code()) {
-            byte[] begin = FakeEvents.beginInsteadOfGtid(e.event(), alg);
-            if (begin == null) {
-                throw DumpRefusedException.fatal("Failed to replace GTID event with backwards-compatible event:"
-                        + " corrupt event.");
-            }
-            return begin;
-        }
-        return null;
     }
 
     private void enterFormatDescription(FormatDescription f) {
@@ -606,20 +524,11 @@ public final class BinlogSender {
                 || type == EventType.PREVIOUS_GTIDS.code() || type == EventType.MARIA_GTID_LIST.code();
     }
 
-    /** The tail MySQL and MariaDB put on binlog read errors (file names without the directory). */
-    static String coordinates(String file, long first, long lastEvent, long lastByte) {
-        return coordinates(file, first, file, lastEvent, lastByte);
-    }
-
-    static String coordinates(String firstFile, long first, String file, long lastEvent, long lastByte) {
-        return "the first event '" + firstFile + "' at " + first + ", the last event read from '" + file + "' at "
-                + lastEvent + ", the last byte read from '" + file + "' at " + lastByte + ".";
-    }
-
     private String requestedFile() {
         return request.start() instanceof StartPoint.FilePosition fp ? fp.file() : "";
     }
 
+    /** Whether a server version ("8.0.26-log") is at least {@code min} (major, minor, patch). */
     static boolean versionAtLeast(String serverVersion, int[] min) {
         int[] v = new int[3];
         int part = 0;
@@ -639,59 +548,5 @@ public final class BinlogSender {
             }
         }
         return true;
-    }
-
-    /**
-     * MySQL COM_BINLOG_DUMP_GTID skipping: a GTID event starts or ends an excluded group (its GTID is in the
-     * replica's set); other events follow the group they are in; a ROTATE is never skipped. Anonymous GTIDs, like
-     * any non-GTID event, stay in the current group (MySQL's rule).
-     */
-    private static final class MySqlSkip {
-        private final dev.binlogproxy.binlog.position.MySqlGtidSet executed;
-        boolean excluding;
-
-        MySqlSkip(dev.binlogproxy.binlog.position.MySqlGtidSet executed) {
-            this.executed = executed;
-        }
-
-        boolean skip(ArchiveReader.Entry e, int type, ChecksumAlgorithm checksum) throws IOException {
-            if (type == EventType.ROTATE.code()) {
-                excluding = false;
-                return false;
-            }
-            if (type == EventType.GTID.code()) {
-                MySqlGtid g;
-                try {
-                    g = MySqlGtidEvent.decode(e.event(), checksum).gtid();
-                } catch (MalformedEventException bad) {
-                    throw new IOException(e.file() + ":" + e.offset() + ": bad GTID event: " + bad.getMessage(), bad);
-                }
-                excluding = executed.contains(g);
-            }
-            return excluding;
-        }
-    }
-
-    /** The MariaDB GTID of an entry (a GTID event is always copied). */
-    static dev.binlogproxy.binlog.position.MariaGtid mariaGtid(ArchiveReader.Entry e, ChecksumAlgorithm checksum)
-            throws IOException {
-        try {
-            return MariaGtidEvent.decode(e.event(), checksum).gtid();
-        } catch (MalformedEventException bad) {
-            throw new IOException(e.file() + ":" + e.offset() + ": bad GTID event: " + bad.getMessage(), bad);
-        }
-    }
-
-    /** A refusal a real master sends as ERR 1236 (HY000). */
-    static final class DumpRefusedException extends MySqlProtocolException {
-        private static final long serialVersionUID = 1L;
-
-        private DumpRefusedException(String message) {
-            super(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, ErrorCodes.SQLSTATE_GENERAL, message);
-        }
-
-        static DumpRefusedException fatal(String message) {
-            return new DumpRefusedException(message);
-        }
     }
 }

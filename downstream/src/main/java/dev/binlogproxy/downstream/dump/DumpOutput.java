@@ -20,8 +20,9 @@ public interface DumpOutput {
     int VIEW_LIMIT = 60 * 1024;
 
     /**
-     * One event packet. The implementation adds the 0x00 OK byte and, if {@code semiSyncHeader}, the 0xEF header
-     * with {@code ackRequested} as its flag, and splits packets of 16 MB and more. Takes the packet even when the
+     * One event packet. The implementation adds the {@link dev.binlogproxy.protocol.packet.EventPacket} prefix (the
+     * OK byte and, if {@code semiSyncHeader}, the semi-sync header with {@code ackRequested} as its flag) and
+     * splits packets of 16 MB and more. Takes the packet even when the
      * output is not {@link #writable()} (one event past the mark is bounded by the event's size). Takes ownership
      * of {@code eventBytes} and releases it.
      */

@@ -1,35 +1,32 @@
 package dev.binlogproxy.downstream.dump;
 
-import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.ByteSink;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
-import dev.binlogproxy.binlog.EventChecksum;
 import dev.binlogproxy.binlog.EventEncoder;
 import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.Heartbeat;
+import dev.binlogproxy.binlog.event.HeartbeatV2;
 import dev.binlogproxy.binlog.event.MariaGtidList;
+import dev.binlogproxy.binlog.event.Query;
 import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.MariaGtid;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The events a dump sends that are in no file, and the one event it rewrites, laid out as MySQL 8.0.15 and
- * MariaDB 10.11 send them (compared field by field with captured dumps in the tests).
+ * The events a dump sends that are in no file, and the events it rewrites, laid out as MySQL 8.0.15 and MariaDB
+ * 10.11 send them (compared field by field with captured dumps in the tests). Every one is built from typed
+ * header and body values ({@link EventHeader}, the records of {@code binlog.event}) by {@link EventEncoder}, which
+ * computes the CRC: nothing here writes into event bytes.
  */
 final class FakeEvents {
-    /** create_timestamp in an FDE: after the 19-byte header, binlog_version (2) and server_version (50). */
-    private static final int FDE_CREATED_OFFSET = BinlogEvent.HEADER_LENGTH + 2 + 50;
-    /** MySQL Heartbeat_event_v2 field codes. */
-    private static final int HB2_END = 0;
-    private static final int HB2_FILE = 1;
-    private static final int HB2_POSITION = 2;
+    /** Largest log_pos a v4 header holds; positions past it are cut, as the masters cut them. */
+    private static final long MAX_LOG_POS = 0xFFFF_FFFFL;
 
     private FakeEvents() {
     }
@@ -41,21 +38,12 @@ final class FakeEvents {
 
     /** HEARTBEAT (27): timestamp 0, flags 0, log_pos = the current end position, body = the current file. */
     static byte[] heartbeat(long serverId, String file, long position, ChecksumAlgorithm checksum) {
-        return Heartbeat.of(serverId, file, Math.min(position, 0xFFFF_FFFFL)).encode(checksum);
+        return Heartbeat.of(serverId, file, Math.min(position, MAX_LOG_POS)).encode(checksum);
     }
 
-    /**
-     * HEARTBEAT_V2 (41, MySQL 8.0.26+): the position does not fit the 4-byte header field of large files, so the
-     * body carries file and position as type-length-value fields (packed integers), ended by a 0 mark.
-     */
+    /** HEARTBEAT_V2 (41, MySQL 8.0.26+): file and position in the body, for positions past 4 GiB. */
     static byte[] heartbeatV2(long serverId, String file, long position, ChecksumAlgorithm checksum) {
-        byte[] name = file.getBytes(StandardCharsets.ISO_8859_1);
-        ByteSink body = new ByteSink()
-                .packedInt(HB2_FILE).packedInt(name.length).bytes(name)
-                .packedInt(HB2_POSITION).packedInt(new ByteSink().packedInt(position).size()).packedInt(position)
-                .packedInt(HB2_END);
-        EventHeader h = new EventHeader(0, EventType.HEARTBEAT_V2.code(), serverId, 0, 0);
-        return EventEncoder.encode(h, body.toByteArray(), checksum);
+        return HeartbeatV2.of(serverId, file, position).encode(checksum);
     }
 
     /**
@@ -63,56 +51,45 @@ final class FakeEvents {
      * resumes, and the binlog state reached there.
      */
     static byte[] gtidList(long serverId, long logPos, List<MariaGtid> state, ChecksumAlgorithm checksum) {
-        EventHeader h = new EventHeader(0, EventType.MARIA_GTID_LIST.code(), serverId, Math.min(logPos, 0xFFFF_FFFFL),
-                EventFlags.ARTIFICIAL);
-        return new MariaGtidList(h, 0, state, new byte[0]).encode(checksum);
+        return MariaGtidList.artificial(serverId, Math.min(logPos, MAX_LOG_POS), state).encode(checksum);
     }
 
     /** Shortest event MariaDB can replace by a dummy USER_VAR ("!" = NULL), without CRC. */
     private static final int MIN_DUMMY_USER_VAR = BinlogEvent.HEADER_LENGTH + 4 + 1 + 1;
     /** Shortest event MariaDB replaces by a dummy QUERY (a comment), without CRC. */
     private static final int MIN_DUMMY_QUERY = BinlogEvent.HEADER_LENGTH + 13 + 1 + 1;
-    private static final int QUERY_POST_HEADER = 13;
     private static final int MARIA_GTID_BODY = 19;
+    /** QUERY status variable Q_TIME_ZONE_CODE, here with an empty value: two bytes that fill a longer GTID body. */
+    private static final byte[] EMPTY_TIME_ZONE = {5, 0};
 
     /**
      * MariaDB's stand-in for an event an old replica (a low @mariadb_slave_capability) cannot handle, same size and
      * header so positions stay right: a QUERY holding the comment "# Dummy event replacing event type N that slave
      * cannot handle." (cut or padded with blanks to fit), or, for events too short for that, a USER_VAR setting
-     * "!..." to NULL. THREAD_SPECIFIC cleared, SUPPRESS_USE set, CRC recomputed. Built from the header alone.
+     * "!..." to NULL. THREAD_SPECIFIC cleared, SUPPRESS_USE set. Built from the header alone.
      *
      * @return null if the event is too short even for the USER_VAR form
      */
-    static byte[] dummy(byte[] header, int eventSize, ChecksumAlgorithm checksum) {
+    static byte[] dummy(EventHeader original, int eventSize, ChecksumAlgorithm checksum) {
         int dataLen = eventSize - checksum.trailerLength();
         if (dataLen < MIN_DUMMY_USER_VAR) {
             return null;
         }
-        byte[] b = new byte[eventSize];
-        System.arraycopy(header, 0, b, 0, BinlogEvent.HEADER_LENGTH);
-        int oldType = Byte.toUnsignedInt(header[4]);
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        suppressUse(bb);
-        int q = BinlogEvent.HEADER_LENGTH;
         if (dataLen < MIN_DUMMY_QUERY) {
-            byte[] name = "!dummyvar".getBytes(StandardCharsets.ISO_8859_1);
+            // name length (4), name, is_null (1)
             int nameLen = dataLen - (MIN_DUMMY_USER_VAR - 1);
-            b[4] = (byte) EventType.USER_VAR.code();
-            bb.putInt(q, nameLen);
-            System.arraycopy(name, 0, b, q + 4, nameLen);
-            b[q + 4 + nameLen] = 1; // is_null
-        } else {
-            b[4] = (byte) EventType.QUERY.code();
-            // thread_id, exec_time, db_len, error_code, status_vars_len: all 0; then the empty db's NUL
-            int text = q + QUERY_POST_HEADER + 1;
-            byte[] msg = ("# Dummy event replacing event type " + oldType + " that slave cannot handle.")
-                    .getBytes(StandardCharsets.ISO_8859_1);
-            int commentLen = dataLen - (MIN_DUMMY_QUERY - 1);
-            for (int i = 0; i < commentLen; i++) {
-                b[text + i] = i < msg.length ? msg[i] : (byte) ' ';
-            }
+            byte[] name = "!dummyvar".substring(0, nameLen).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] body = new ByteSink().u32(nameLen).bytes(name).u8(1).toByteArray();
+            return EventEncoder.encode(standIn(original, EventType.USER_VAR), body, checksum);
         }
-        return finish(b, checksum);
+        byte[] msg = ("# Dummy event replacing event type " + original.typeCode() + " that slave cannot handle.")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] comment = new byte[dataLen - (MIN_DUMMY_QUERY - 1)];
+        for (int i = 0; i < comment.length; i++) {
+            comment[i] = i < msg.length ? msg[i] : (byte) ' ';
+        }
+        return new Query(standIn(original, EventType.QUERY), 0, 0, 0, new byte[0], new byte[0], comment)
+                .encode(checksum);
     }
 
     /**
@@ -126,63 +103,31 @@ final class FakeEvents {
         if (body != MARIA_GTID_BODY && body != MARIA_GTID_BODY + 2) {
             return null;
         }
-        byte[] b = gtid.toByteArray();
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        suppressUse(bb);
-        b[4] = (byte) EventType.QUERY.code();
-        int q = BinlogEvent.HEADER_LENGTH;
-        java.util.Arrays.fill(b, q, q + QUERY_POST_HEADER, (byte) 0);
-        int text;
-        if (body == MARIA_GTID_BODY) {
-            b[q + QUERY_POST_HEADER] = 0;
-            text = q + QUERY_POST_HEADER + 1;
-        } else {
-            bb.putShort(q + 11, (short) 2);
-            b[q + QUERY_POST_HEADER] = 5; // Q_TIME_ZONE_CODE
-            b[q + QUERY_POST_HEADER + 1] = 0;
-            b[q + QUERY_POST_HEADER + 2] = 0;
-            text = q + QUERY_POST_HEADER + 3;
-        }
-        System.arraycopy("BEGIN".getBytes(StandardCharsets.ISO_8859_1), 0, b, text, 5);
-        return finish(b, checksum);
+        byte[] statusVars = body == MARIA_GTID_BODY ? new byte[0] : EMPTY_TIME_ZONE;
+        return new Query(standIn(EventHeader.of(gtid), EventType.QUERY), 0, 0, 0, statusVars, new byte[0],
+                "BEGIN".getBytes(StandardCharsets.ISO_8859_1)).encode(checksum);
     }
 
-    private static void suppressUse(ByteBuffer bb) {
-        int flags = Short.toUnsignedInt(bb.getShort(BinlogEvent.FLAGS_OFFSET));
-        flags = (flags & ~EventFlags.THREAD_SPECIFIC) | EventFlags.SUPPRESS_USE;
-        bb.putShort(BinlogEvent.FLAGS_OFFSET, (short) flags);
-    }
-
-    private static byte[] finish(byte[] b, ChecksumAlgorithm checksum) {
-        if (checksum == ChecksumAlgorithm.CRC32) {
-            EventChecksum.writeTrailer(b, 0, b.length);
-        }
-        return b;
+    /** The original's header with the stand-in's type, THREAD_SPECIFIC cleared and SUPPRESS_USE set. */
+    private static EventHeader standIn(EventHeader original, EventType type) {
+        return original.withTypeCode(type.code())
+                .withFlags((original.flags() & ~EventFlags.THREAD_SPECIFIC) | EventFlags.SUPPRESS_USE);
     }
 
     /**
      * The file's FORMAT_DESCRIPTION as a dump sends it: IN_USE cleared (the file may still be open); when the dump
      * starts past position 4 also log_pos 0 (so the replica does not take it as its position) and
      * create_timestamp 0 (a non-zero one tells a replica the master restarted, and it drops its temporary
-     * tables). GTID dumps (both flavors) clear create_timestamp in the first file too, even from 4. The CRC is
-     * recomputed in the one place that does it, for CRC32 binlogs.
+     * tables). GTID dumps (both flavors) clear create_timestamp in the first file too, even from 4.
      */
     static byte[] formatDescription(FormatDescription fde, boolean midFile, boolean clearCreated) {
-        byte[] b = fde.encode();
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int flags = Short.toUnsignedInt(bb.getShort(BinlogEvent.FLAGS_OFFSET)) & ~EventFlags.BINLOG_IN_USE;
-        bb.putShort(BinlogEvent.FLAGS_OFFSET, (short) flags);
-        if (midFile) {
-            bb.putInt(13, 0);
-        }
+        EventHeader h = fde.header().withFlags(fde.header().flags() & ~EventFlags.BINLOG_IN_USE);
+        FormatDescription sent = fde.withHeader(midFile ? h.withLogPos(0) : h);
         if (midFile || clearCreated) {
-            bb.putInt(FDE_CREATED_OFFSET, 0);
+            sent = sent.withCreateTimestamp(0);
         }
         // Both masters recompute the FDE's CRC only when the binlog is CRC32; with NONE the trailer (which every
         // FDE has) keeps the file's value, stale after the rewrite, and no client checks it.
-        if (fde.checksumAlgorithm() == ChecksumAlgorithm.CRC32) {
-            EventChecksum.writeTrailer(b, 0, b.length);
-        }
-        return b;
+        return fde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 ? sent.encode() : sent.encodeWithCrcOf(fde);
     }
 }

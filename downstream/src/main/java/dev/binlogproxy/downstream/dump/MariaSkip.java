@@ -3,6 +3,8 @@ package dev.binlogproxy.downstream.dump;
 import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.MalformedEventException;
+import dev.binlogproxy.binlog.event.MariaGtidEvent;
 import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.txn.EventRole;
 
@@ -18,8 +20,7 @@ import java.util.Map;
  * including the replica's GTID of that domain. Once the last domain's GTID has passed it sends a fake GTID_LIST
  * (ARTIFICIAL, log_pos = where sending resumes) holding the binlog state reached, and from then on everything.
  */
-final class MariaSkip {
-    enum Verdict { SEND, SKIP, SKIP_THEN_GTID_LIST }
+final class MariaSkip implements GtidSkip {
 
     private final Map<Long, MariaGtid> until;
     /** The binlog state, one GTID per (domain, server) like the GTID_LIST event, in first-seen order. */
@@ -35,15 +36,17 @@ final class MariaSkip {
         }
     }
 
-    Verdict accept(ArchiveReader.Entry e, int type, EventRole role, ChecksumAlgorithm checksum) throws IOException {
+    @Override
+    public boolean leaveOut(ArchiveReader.Entry e, int type, EventRole role, ChecksumAlgorithm checksum,
+                            StandIns out) throws IOException {
         if (type == EventType.MARIA_GTID.code()) {
-            groupGtid = BinlogSender.mariaGtid(e, checksum);
+            groupGtid = gtidOf(e, checksum);
             state.remove(List.of(groupGtid.domainId(), groupGtid.serverId()));
             state.put(List.of(groupGtid.domainId(), groupGtid.serverId()), groupGtid);
             inGroup = true;
             skippingGroup = until.containsKey(groupGtid.domainId());
         } else if (!inGroup) {
-            return Verdict.SEND; // control events between groups
+            return false; // control events between groups
         }
         if (role == EventRole.END || role == EventRole.COMPLETE) {
             inGroup = false;
@@ -52,15 +55,35 @@ final class MariaSkip {
             if (skipped && groupGtid.equals(until.get(groupGtid.domainId()))) {
                 until.remove(groupGtid.domainId());
                 if (until.isEmpty()) {
-                    return Verdict.SKIP_THEN_GTID_LIST;
+                    out.gtidList(e.end(), new ArrayList<>(state.values()));
                 }
             }
-            return skipped ? Verdict.SKIP : Verdict.SEND;
+            return skipped;
         }
-        return skippingGroup ? Verdict.SKIP : Verdict.SEND;
+        return skippingGroup;
     }
 
-    List<MariaGtid> binlogState() {
-        return new ArrayList<>(state.values());
+    @Override
+    public void batchEnded(StandIns out) {
+        // MariaDB says nothing while it skips
+    }
+
+    @Override
+    public boolean finished() {
+        return until.isEmpty();
+    }
+
+    @Override
+    public boolean clearsFirstCreateTimestamp() {
+        return true;
+    }
+
+    /** The GTID of an entry (a GTID event is always copied). */
+    private static MariaGtid gtidOf(ArchiveReader.Entry e, ChecksumAlgorithm checksum) throws IOException {
+        try {
+            return MariaGtidEvent.decode(e.event(), checksum).gtid();
+        } catch (MalformedEventException bad) {
+            throw new IOException(e.file() + ":" + e.offset() + ": bad GTID event: " + bad.getMessage(), bad);
+        }
     }
 }

@@ -4,61 +4,42 @@ import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.ArchiveReader;
 import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
-import dev.binlogproxy.archive.UpstreamIdentity;
-import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.BinlogFlavor;
-import dev.binlogproxy.binlog.EventType;
-import dev.binlogproxy.binlog.MalformedEventException;
-import dev.binlogproxy.binlog.event.MariaGtidList;
-import dev.binlogproxy.binlog.event.PreviousGtids;
 import dev.binlogproxy.binlog.position.BinlogPosition;
-import dev.binlogproxy.binlog.position.MariaGtid;
-import dev.binlogproxy.binlog.position.MariaGtidPosition;
-import dev.binlogproxy.binlog.position.MySqlGtid;
-import dev.binlogproxy.binlog.position.MySqlGtidSet;
-import dev.binlogproxy.downstream.dump.BinlogSender.DumpRefusedException;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Finds where a dump starts, or the ERR 1236 a real master answers instead (messages as MySQL 8.0.15 and MariaDB
- * 10.11 word them).
+ * 10.11 word them). What is common is here: waiting for an empty archive, waiting for an archive behind a
+ * replica that moved from another proxy, finding the file. What differs is the flavor's: the position rules
+ * ({@link DumpFlavor#startPosition}) and the GTID starts, which follow the kind of start point the client sent
+ * (COM_BINLOG_DUMP_GTID's set: {@link MySqlDump#startAfter}; MariaDB's connect state: {@link
+ * MariaDbDump#startAfter}).
  */
 final class StartResolver {
     static final String NO_SUCH_FILE = "Could not find first log file name in binary log index file";
 
-    /**
-     * @param mysqlExecuted the replica's GTID set (COM_BINLOG_DUMP_GTID), else null
-     * @param mariaSkip     what a MariaDB GTID dump skips before sending, else null
-     */
-    record Start(String file, long position, MySqlGtidSet mysqlExecuted, MariaSkip mariaSkip) {
+    /** @param skip what a GTID dump leaves out before the replica's first missing transaction; null if nothing */
+    record Start(String file, long position, GtidSkip skip) {
     }
 
-    /** MySQL's ER_SLAVE_HAS_MORE_GTIDS_THAN_MASTER text. */
-    private static final String MORE_GTIDS = "Slave has more GTIDs than the master has, using the master's SERVER_UUID."
-            + " This may indicate that the end of the binary log was truncated or that the last binary log file was"
-            + " lost, e.g., after a power or disk failure when sync_binlog != 1. The master may or may not have rolled"
-            + " back transactions that were already replicated to the slave. Suggest to replicate any transactions"
-            + " that master has rolled back from slave to master, and/or commit empty transactions on master to"
-            + " account for transactions that have been committed on master but are not included in GTID_EXECUTED.";
-    /** MySQL cuts error messages to MYSQL_ERRMSG_SIZE - 1 bytes. */
-    private static final int MAX_MESSAGE = 511;
+    /**
+     * A replica moved from another proxy of the same master may ask for a position this archive has not reached
+     * yet (past the end of the newest file, or a newer file). A real master is never behind its replicas; a proxy
+     * can be, for a moment. Such a request waits up to this long for the archive to catch up before the ERR 1236
+     * a master would send.
+     */
+    static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** An empty archive has no reader to wait on: look again this often. */
+    private static final long EMPTY_POLL_MS = 20;
 
     private StartResolver() {
     }
 
-    static String truncated(String message) {
-        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE);
-    }
-
-    static Start resolve(BinlogArchive archive, DumpRequest request) throws IOException, InterruptedException {
+    static Start resolve(BinlogArchive archive, DumpRequest request, DumpFlavor flavor)
+            throws IOException, InterruptedException {
         List<ArchivedFile> files = archive.files();
         // A proxy started on an empty archive has no file until the mirror's first one: a master always has one.
         long deadline = System.nanoTime() + CATCH_UP_NANOS;
@@ -71,23 +52,17 @@ final class StartResolver {
             if (aheadOfArchive(files, fp)) {
                 files = awaitCatchUp(archive, fp);
             }
-            return byPosition(files, fp, request.flavor());
+            return byPosition(files, fp, flavor);
         }
+        if (files.isEmpty()) {
+            throw DumpRefusedException.fatal(NO_SUCH_FILE);
+        }
+        ArchiveHeads heads = new ArchiveHeads(archive, files);
         if (sp instanceof StartPoint.MySqlGtids g) {
-            return byMySqlGtids(archive, files, g.executed());
+            return MySqlDump.startAfter(heads, g.executed());
         }
-        return byMariaGtids(archive, files, ((StartPoint.MariaGtids) sp).connectState());
+        return MariaDbDump.startAfter(heads, ((StartPoint.MariaGtids) sp).connectState());
     }
-
-    /**
-     * A replica moved from another proxy of the same master may ask for a position this archive has not reached
-     * yet (past the end of the newest file, or a newer file). A real master is never behind its replicas; a proxy
-     * can be, for a moment. Such a request waits up to this long for the archive to catch up before the ERR 1236
-     * a master would send.
-     */
-    static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /** An empty archive has no reader to wait on: look again this often. */
-    private static final long EMPTY_POLL_MS = 20;
 
     private static boolean aheadOfArchive(List<ArchivedFile> files, StartPoint.FilePosition fp) {
         if (files.isEmpty() || fp.file().isEmpty()) {
@@ -126,186 +101,17 @@ final class StartResolver {
         }
     }
 
-    private static Start byPosition(List<ArchivedFile> files, StartPoint.FilePosition fp, BinlogFlavor flavor) {
+    private static Start byPosition(List<ArchivedFile> files, StartPoint.FilePosition fp, DumpFlavor flavor) {
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
         String name = fp.file().isEmpty() ? files.get(0).name() : fp.file();
         ArchivedFile file = files.stream().filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> DumpRefusedException.fatal(NO_SUCH_FILE));
-        long pos = fp.position();
-        if (pos < BinlogPosition.FIRST_EVENT_OFFSET) {
-            if (flavor == BinlogFlavor.MYSQL) {
-                throw DumpRefusedException.fatal("Client requested master to start replication from position < 4");
-            }
-            // MariaDB reads 0..3 as "from the start"
-            pos = BinlogPosition.FIRST_EVENT_OFFSET;
-        }
-        if (pos > file.size()) {
-            throw DumpRefusedException.fatal(flavor == BinlogFlavor.MYSQL
-                    ? "Client requested master to start replication from position > file size"
-                    : "Client requested master to start replication from impossible position; "
-                    + BinlogSender.coordinates(name, pos, 4, 4));
-        }
-        return new Start(name, pos, null, null);
+        return new Start(name, flavor.startPosition(name, fp.position(), file.size()), null);
     }
 
-    /**
-     * MySQL: the newest file whose PREVIOUS_GTIDS the replica has all of (so nothing it lacks is in an earlier
-     * file); refused when even the oldest file's PREVIOUS_GTIDS (the purged GTIDs) are not all in its set.
-     */
-    private static Start byMySqlGtids(BinlogArchive archive, List<ArchivedFile> files, MySqlGtidSet executed)
-            throws IOException {
-        if (files.isEmpty()) {
-            throw DumpRefusedException.fatal(NO_SUCH_FILE);
-        }
-        MySqlGtidSet purged = previousGtids(archive, files.get(0).name());
-        if (!executed.containsAll(purged)) {
-            // 8.0.15 names the sets only in its error log; the client gets this fixed text.
-            throw DumpRefusedException.fatal("Cannot replicate because the master purged required binary logs."
-                    + " Replicate the missing transactions from elsewhere, or provision a new slave from backup."
-                    + " Consider increasing the master's binary log expiration period. To find the missing"
-                    + " transactions, see the master's error log or the manual for GTID_SUBTRACT.");
-        }
-        Optional<UUID> master = archive.identity().flatMap(UpstreamIdentity::serverUuid);
-        if (master.isPresent()) {
-            List<MySqlGtidSet.Interval> mine = executed.intervals(master.get());
-            if (!mine.isEmpty()) {
-                MySqlGtid last = new MySqlGtid(master.get(), mine.get(mine.size() - 1).last());
-                if (!previousGtids(archive, files.get(files.size() - 1).name()).contains(last)
-                        && archive.findTransaction(last).isEmpty()) {
-                    throw DumpRefusedException.fatal(truncated(MORE_GTIDS));
-                }
-            }
-        }
-        for (int i = files.size() - 1; i >= 0; i--) {
-            if (executed.containsAll(previousGtids(archive, files.get(i).name()))) {
-                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, executed, null);
-            }
-        }
-        throw new IllegalStateException("the oldest file's PREVIOUS_GTIDS were checked above");
-    }
-
-    /**
-     * MariaDB: every GTID of a domain the archive logs must be in the archive (or be the last GTID before a file,
-     * as its GTID_LIST says); then the newest file whose GTID_LIST leaves nothing the replica lacks to an earlier
-     * file. Groups up to the replica's GTID in each domain are skipped from that file on.
-     */
-    private static Start byMariaGtids(BinlogArchive archive, List<ArchivedFile> files, MariaGtidPosition state)
-            throws IOException {
-        if (files.isEmpty()) {
-            throw DumpRefusedException.fatal(NO_SUCH_FILE);
-        }
-        List<List<MariaGtid>> lists = new ArrayList<>();
-        for (ArchivedFile f : files) {
-            lists.add(gtidList(archive, f.name()));
-        }
-        List<MariaGtid> wanted = new ArrayList<>();
-        for (MariaGtid g : state.gtids()) {
-            if (archive.findTransaction(g).isPresent()) {
-                wanted.add(g);
-                continue;
-            }
-            boolean atAFileStart = lists.stream().anyMatch(l -> l.contains(g));
-            boolean known = atAFileStart || lists.stream().anyMatch(l -> l.stream()
-                    .anyMatch(x -> x.domainId() == g.domainId())) || archive.holdsMariaDomain(g.domainId());
-            if (!known) {
-                continue; // a domain this master never logged: MariaDB ignores it
-            }
-            if (!atAFileStart) {
-                throw DumpRefusedException.fatal("Error: connecting slave requested to start from GTID " + g
-                        + ", which is not in the master's binlog");
-            }
-            wanted.add(g);
-        }
-        MariaGtidPosition connect = MariaGtidPosition.of(wanted);
-        for (int i = files.size() - 1; i >= 0; i--) {
-            List<MariaGtid> list = lists.get(i);
-            if (containsAllSlaveGtids(connect, list)) {
-                Map<Long, MariaGtid> skipUntil = new HashMap<>();
-                for (MariaGtid g : connect.gtids()) {
-                    // A GTID that is the last before this file: nothing of its domain to skip here.
-                    if (!list.contains(g)) {
-                        skipUntil.put(g.domainId(), g);
-                    }
-                }
-                MariaSkip skip = skipUntil.isEmpty() ? null : new MariaSkip(skipUntil, list);
-                return new Start(files.get(i).name(), BinlogPosition.FIRST_EVENT_OFFSET, null, skip);
-            }
-        }
-        throw DumpRefusedException.fatal("Could not find GTID state requested by slave in any binlog files. Probably"
-                + " the slave state is too old and required binlog files have been purged.");
-    }
-
-    /**
-     * MariaDB's test of a file's GTID_LIST against the connect state: the file is late enough unless a domain in
-     * the list is absent from the state (the replica needs that domain from its start) or the replica's GTID of
-     * the same server is older than the list's (it is in an earlier file); the list's own last GTID is fine.
-     */
-    private static boolean containsAllSlaveGtids(MariaGtidPosition state, List<MariaGtid> list) {
-        for (MariaGtid entry : list) {
-            Optional<MariaGtid> mine = state.gtidFor(entry.domainId());
-            if (mine.isEmpty()) {
-                return false;
-            }
-            if (mine.get().serverId() == entry.serverId() && mine.get().seqNo() < entry.seqNo()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static MySqlGtidSet previousGtids(BinlogArchive archive, String file) throws IOException {
-        BinlogEvent e = headerEvent(archive, file, EventType.PREVIOUS_GTIDS);
-        if (e == null) {
-            return MySqlGtidSet.EMPTY;
-        }
-        try (ArchiveReader r = open(archive, file)) {
-            return PreviousGtids.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
-        } catch (MalformedEventException bad) {
-            throw new IOException(file + ": bad PREVIOUS_GTIDS: " + bad.getMessage(), bad);
-        }
-    }
-
-    private static List<MariaGtid> gtidList(BinlogArchive archive, String file) throws IOException {
-        BinlogEvent e = headerEvent(archive, file, EventType.MARIA_GTID_LIST);
-        if (e == null) {
-            return List.of();
-        }
-        try (ArchiveReader r = open(archive, file)) {
-            return MariaGtidList.decode(e, r.formatDescription().checksumAlgorithm()).gtids();
-        } catch (MalformedEventException bad) {
-            throw new IOException(file + ": bad GTID_LIST: " + bad.getMessage(), bad);
-        }
-    }
-
-    /**
-     * The event of this type among the control events at the head of the file (after the FDE), if any. No wait:
-     * the archive lists a file only together with its head (FDE and the PREVIOUS_GTIDS / GTID_LIST after it), as
-     * a master writes them with the file, so a file without the event here is a file without it.
-     */
-    private static BinlogEvent headerEvent(BinlogArchive archive, String file, EventType type) throws IOException {
-        try (ArchiveReader r = open(archive, file)) {
-            for (int i = 0; i < 4; i++) {
-                ArchiveReader.Entry e = r.nextEntry(Long.MAX_VALUE, t -> true);
-                if (e == null || !e.file().equals(file)) {
-                    return null;
-                }
-                if (e.typeCode() == type.code()) {
-                    return e.event();
-                }
-                int t = e.typeCode();
-                if (t != EventType.FORMAT_DESCRIPTION.code() && t != EventType.PREVIOUS_GTIDS.code()
-                        && t != EventType.MARIA_GTID_LIST.code() && t != EventType.MARIA_BINLOG_CHECKPOINT.code()
-                        && t != EventType.MARIA_START_ENCRYPTION.code()) {
-                    return null;
-                }
-            }
-            return null;
-        }
-    }
-
-    private static ArchiveReader open(BinlogArchive archive, String file) throws IOException {
+    static ArchiveReader open(BinlogArchive archive, String file) throws IOException {
         try {
             return archive.openReader(BinlogPosition.startOf(file));
         } catch (ArchiveException e) {

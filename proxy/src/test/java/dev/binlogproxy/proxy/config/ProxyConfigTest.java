@@ -158,11 +158,11 @@ class ProxyConfigTest {
         assertEquals(2, c.server().users().size());
         var repl = c.server().users().get(0);
         assertEquals("repl", repl.name());
-        assertTrue(repl.may(dev.binlogproxy.downstream.Permission.REPLICATION));
-        assertFalse(repl.may(dev.binlogproxy.downstream.Permission.ADMIN));
+        assertTrue(repl.may(dev.binlogproxy.downstream.login.Permission.REPLICATION));
+        assertFalse(repl.may(dev.binlogproxy.downstream.login.Permission.ADMIN));
         assertTrue(repl.password().supportsNative());
         assertFalse(repl.password().supportsSha2());
-        assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.Permission.ADMIN));
+        assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.login.Permission.ADMIN));
         assertNull(c.server().tlsCert());
     }
 

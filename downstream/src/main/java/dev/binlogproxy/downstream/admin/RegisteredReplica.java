@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
 /**
  * A replica that sent COM_REGISTER_SLAVE, as SHOW SLAVE HOSTS / SHOW REPLICAS lists it.

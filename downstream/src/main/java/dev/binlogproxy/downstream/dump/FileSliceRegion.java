@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.dump;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

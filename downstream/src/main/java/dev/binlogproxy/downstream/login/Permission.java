@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.login;
 
 /** What a downstream user may do. Every logged-in user may read variables and status. */
 public enum Permission {

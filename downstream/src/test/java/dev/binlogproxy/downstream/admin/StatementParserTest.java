@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,7 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.binlogproxy.downstream.Statement.Admin;
+import dev.binlogproxy.downstream.admin.Statement.Admin;
 
 /** The spellings real clients send (protocol-notes sections 2 and 7) all parse to the same statements. */
 class StatementParserTest {

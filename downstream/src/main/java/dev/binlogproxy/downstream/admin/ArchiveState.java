@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
 import java.io.IOException;
 import java.util.List;
@@ -12,7 +12,6 @@ import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.UpstreamIdentity;
 import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.BinlogFlavor;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.event.FormatDescription;
@@ -30,7 +29,7 @@ import dev.binlogproxy.binlog.position.MySqlGtidSet;
  * computes it: the newest file's PREVIOUS_GTIDS / GTID_LIST plus the GTIDs in that file. The scan is incremental:
  * each call reads only what was archived since the last one. Thread-safe.
  */
-final class ArchiveState {
+public final class ArchiveState {
 
     private final BinlogArchive archive;
     private final Supplier<Map<String, String>> upstreamVariables;
@@ -41,19 +40,18 @@ final class ArchiveState {
     private MariaGtidPosition mariaPosition = MariaGtidPosition.EMPTY;
     private FormatDescription newestFde;
     private boolean sawGtidEvents;
-    private boolean sawAnonymous;
 
-    ArchiveState(BinlogArchive archive, Supplier<Map<String, String>> upstreamVariables) {
+    public ArchiveState(BinlogArchive archive, Supplier<Map<String, String>> upstreamVariables) {
         this.archive = archive;
         this.upstreamVariables = upstreamVariables;
     }
 
-    BinlogArchive archive() {
+    public BinlogArchive archive() {
         return archive;
     }
 
     /** Empty until the archive has its master's identity and a first file. */
-    synchronized Optional<ServedMaster> master() {
+    public synchronized Optional<ServedMaster> master() {
         Optional<UpstreamIdentity> id = archive.identity();
         if (id.isEmpty() || archive.files().isEmpty()) {
             return Optional.empty();
@@ -108,14 +106,11 @@ final class ArchiveState {
 
     /**
      * MySQL gtid_mode as the archive shows it, when the upstream's variable is unknown: ON once GTID events or a
-     * non-empty PREVIOUS_GTIDS appear, OFF on anonymous transactions.
+     * non-empty PREVIOUS_GTIDS appear, else OFF.
      */
     synchronized String derivedGtidMode() throws IOException, ArchiveException {
         refresh();
-        if (sawGtidEvents || !mysqlExecuted.isEmpty()) {
-            return "ON";
-        }
-        return sawAnonymous ? "OFF" : "OFF";
+        return sawGtidEvents || !mysqlExecuted.isEmpty() ? "ON" : "OFF";
     }
 
     private void refresh() throws IOException, ArchiveException {
@@ -135,16 +130,11 @@ final class ArchiveState {
         }
         try (ArchiveReader r = archive.openReader(from)) {
             FormatDescription fde = r.formatDescription();
-            String file = from.file();
             if (restart || newestFde == null) {
                 newestFde = fde;
             }
             BinlogEvent e;
             while ((e = r.next()) != null) {
-                BinlogPosition at = r.position();
-                if (!at.file().equals(file)) {
-                    file = at.file();
-                }
                 ChecksumAlgorithm c = r.formatDescription().checksumAlgorithm();
                 int type = e.typeCode();
                 if (type == EventType.FORMAT_DESCRIPTION.code()) {
@@ -156,8 +146,6 @@ final class ArchiveState {
                     MySqlGtidEvent g = MySqlGtidEvent.decode(e, c);
                     sawGtidEvents = true;
                     mysqlExecuted = mysqlExecuted.add(g.gtid());
-                } else if (type == EventType.ANONYMOUS_GTID.code()) {
-                    sawAnonymous = true;
                 } else if (type == EventType.MARIA_GTID_LIST.code()) {
                     mariaPosition = MariaGtidPosition.of(MariaGtidList.decode(e, c).gtids());
                 } else if (type == EventType.MARIA_GTID.code()) {
@@ -177,9 +165,5 @@ final class ArchiveState {
         }
         ArchivedFile last = files.get(files.size() - 1);
         return Optional.of(new BinlogPosition(last.name(), last.size()));
-    }
-
-    static boolean isMariaDb(BinlogFlavor f) {
-        return f == BinlogFlavor.MARIADB;
     }
 }

@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.login;
 
 import java.util.EnumSet;
 import java.util.Objects;

@@ -1,13 +1,13 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import dev.binlogproxy.downstream.SqlLexer.Kind;
-import dev.binlogproxy.downstream.SqlLexer.Token;
-import dev.binlogproxy.downstream.Statement.Admin;
-import dev.binlogproxy.downstream.Statement.Expr;
+import dev.binlogproxy.downstream.admin.SqlLexer.Kind;
+import dev.binlogproxy.downstream.admin.SqlLexer.Token;
+import dev.binlogproxy.downstream.admin.Statement.Admin;
+import dev.binlogproxy.downstream.admin.Statement.Expr;
 
 /**
  * Recognises the statements replicas, binlog tools, drivers and the mysql CLI send a master (protocol-notes

@@ -1,5 +1,6 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -9,30 +10,36 @@ import java.util.Map;
  * @master_heartbeat_period, @rpl_semi_sync_slave, @slave_connect_state, @mariadb_slave_capability, skip_replication.
  * Used from the connection's event loop only.
  */
-final class SessionVariables {
+public final class SessionVariables {
 
     private final Map<String, String> user = new HashMap<>();
     private final Map<String, String> system = new HashMap<>();
 
     /** Null for an unset variable or SQL NULL, as SELECT @unset shows. */
-    String user(String name) {
+    public String user(String name) {
         return user.get(name);
     }
 
-    boolean hasUser(String name) {
-        return user.containsKey(name);
+    /** The user variables set, by lower-case name (a value may be null: SQL NULL). Read-only. */
+    public Map<String, String> userVariables() {
+        return Collections.unmodifiableMap(user);
+    }
+
+    /** The session values of system variables this connection set. Read-only. */
+    public Map<String, String> systemVariables() {
+        return Collections.unmodifiableMap(system);
     }
 
     void setUser(String name, String value) {
         user.put(name, value);
     }
 
-    /** The session values of system variables this connection set. */
-    Map<String, String> system() {
-        return system;
-    }
-
     void setSystem(String name, String value) {
         system.put(name, value);
+    }
+
+    /** COM_RESET_CONNECTION: session settings back to the defaults. */
+    void resetSystem() {
+        system.clear();
     }
 }

@@ -1,14 +1,14 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.dump;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 
-import dev.binlogproxy.downstream.dump.DumpOutput;
+import dev.binlogproxy.protocol.Framing;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.ServerStatus;
 import dev.binlogproxy.protocol.packet.EofPacket;
 import dev.binlogproxy.protocol.packet.ErrPacket;
-import dev.binlogproxy.protocol.packet.SemiSyncAck;
+import dev.binlogproxy.protocol.packet.EventPacket;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -64,22 +64,8 @@ final class ChannelDumpOutput implements DumpOutput {
         return channel.isWritable();
     }
 
-    private ByteBuf prefix(boolean semiSyncHeader, boolean ackRequested) {
-        ByteBuf p = channel.alloc().buffer(3);
-        writePrefix(p, semiSyncHeader, ackRequested);
-        return p;
-    }
-
-    /** The payload's start: the 0x00 OK byte, and the semi-sync header (0xEF, flag) if negotiated. */
-    private static void writePrefix(ByteBuf to, boolean semiSyncHeader, boolean ackRequested) {
-        to.writeByte(0x00);
-        if (semiSyncHeader) {
-            to.writeByte(SemiSyncAck.MAGIC).writeByte(ackRequested ? SemiSyncAck.ACK_REQUIRED : 0);
-        }
-    }
-
     /**
-     * Frames the header of one packet (4-byte header, then the prefix) of {@code eventLength} event bytes into the
+     * Frames the wire header and the event-packet prefix of one packet of {@code eventLength} event bytes into the
      * batch, which is first handed over if it has no room for {@code room} bytes.
      */
     private void frameIntoBatch(int room, int eventLength, boolean semiSyncHeader, boolean ackRequested)
@@ -90,15 +76,13 @@ final class ChannelDumpOutput implements DumpOutput {
         if (batch == null) {
             batch = channel.alloc().directBuffer(BATCH, BATCH);
         }
-        int prefixLength = semiSyncHeader ? 3 : 1;
-        batch.writeMediumLE(prefixLength + eventLength).writeByte(sequenceId);
-        writePrefix(batch, semiSyncHeader, ackRequested);
+        Framing.writeHeader(batch, EventPacket.prefixLength(semiSyncHeader) + eventLength, sequenceId);
+        EventPacket.writePrefix(batch, semiSyncHeader, ackRequested);
     }
 
     @Override
     public void event(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
-        int prefixLength = semiSyncHeader ? 3 : 1;
-        int wire = 4 + prefixLength + eventBytes.readableBytes();
+        int wire = Framing.HEADER_LENGTH + EventPacket.prefixLength(semiSyncHeader) + eventBytes.readableBytes();
         if (wire <= BATCH) {
             try {
                 frameIntoBatch(wire, eventBytes.readableBytes(), semiSyncHeader, ackRequested);
@@ -113,8 +97,11 @@ final class ChannelDumpOutput implements DumpOutput {
             return;
         }
         push();
+        // the packet encoder splits it into 16 MB pieces
+        ByteBuf prefix = channel.alloc().buffer(EventPacket.prefixLength(semiSyncHeader));
+        EventPacket.writePrefix(prefix, semiSyncHeader, ackRequested);
         CompositeByteBuf payload = channel.alloc().compositeBuffer(2);
-        payload.addComponent(true, prefix(semiSyncHeader, ackRequested));
+        payload.addComponent(true, prefix);
         payload.addComponent(true, eventBytes);
         Packet packet = new Packet(sequenceId, payload);
         advance(packet.nextSequenceId(), ackRequested);
@@ -145,35 +132,22 @@ final class ChannelDumpOutput implements DumpOutput {
             return;
         }
         push();
-        ByteBuf prefix = prefix(semiSyncHeader, ackRequested);
-        int prefixLength = prefix.readableBytes();
-        long total = (long) prefixLength + length;
-        // Framing by hand: 16 MB - 1 byte pieces with consecutive ids, the last one shorter (empty if need be).
-        long done = 0;
-        long regionOffset = offset;
-        int id = sequenceId;
-        boolean first = true;
-        int piece;
-        do {
-            piece = (int) Math.min(total - done, Packet.MAX_CHUNK);
-            ByteBuf header = channel.alloc().buffer(4 + (first ? prefixLength : 0));
-            header.writeMediumLE(piece).writeByte(id);
-            int fromFile = piece;
+        int prefixLength = EventPacket.prefixLength(semiSyncHeader);
+        // Each piece: its header (the first with the event-packet prefix) from a small buffer, its bytes a region.
+        int next = Framing.split((long) prefixLength + length, sequenceId, (at, piece, id) -> {
+            boolean first = at == 0;
+            ByteBuf header = channel.alloc().buffer(Framing.HEADER_LENGTH + (first ? prefixLength : 0));
+            Framing.writeHeader(header, piece, id);
             if (first) {
-                header.writeBytes(prefix);
-                prefix.release();
-                fromFile -= prefixLength;
-                first = false;
+                EventPacket.writePrefix(header, semiSyncHeader, ackRequested);
             }
             channel.write(header);
+            int fromFile = first ? piece - prefixLength : piece;
             if (fromFile > 0) {
-                channel.write(new FileSliceRegion(file, regionOffset, fromFile));
-                regionOffset += fromFile;
+                channel.write(new FileSliceRegion(file, offset + (first ? 0 : at - prefixLength), fromFile));
             }
-            done += piece;
-            id = (id + 1) & 0xFF;
-        } while (piece == Packet.MAX_CHUNK);
-        advance(id, ackRequested);
+        });
+        advance(next, ackRequested);
         track(channel.writeAndFlush(channel.alloc().buffer(0)));
     }
 
@@ -206,7 +180,7 @@ final class ChannelDumpOutput implements DumpOutput {
 
     @Override
     public void eventInPlace(ByteBuf eventBytes, boolean semiSyncHeader, boolean ackRequested) throws IOException {
-        int prefixLength = semiSyncHeader ? 3 : 1;
+        int prefixLength = EventPacket.prefixLength(semiSyncHeader);
         int length = eventBytes.readableBytes();
         if (length + prefixLength >= Packet.MAX_CHUNK || !channel.isActive()) {
             event(eventBytes, semiSyncHeader, ackRequested);
@@ -214,7 +188,7 @@ final class ChannelDumpOutput implements DumpOutput {
         }
         // The header goes into the batch, which is written up to it; the event follows as its own buffer, so the
         // socket's gathering write takes its bytes where they are (a file mapping) without a copy.
-        int header = 4 + prefixLength;
+        int header = Framing.HEADER_LENGTH + prefixLength;
         frameIntoBatch(header, length, semiSyncHeader, ackRequested);
         // Void promises: no promise or listener per event. A failed write fires exceptionCaught, which closes the
         // session; push() ends the run with a tracked write, which whenWritten (the mapping's release) waits for.

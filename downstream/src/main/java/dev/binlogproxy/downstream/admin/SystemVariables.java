@@ -1,17 +1,20 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.admin;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
 
 /**
- * The system variables the proxy has, with the values a master of the upstream's flavor would show. Identity
- * (server_id, server_uuid, version), checksum and GTID state are the proxy's view of its master (the archive);
- * the other values are the upstream's own when it has been read, else a stock server's defaults. What is not
- * here is unknown (ER_UNKNOWN_SYSTEM_VARIABLE): replicas branch on that, e.g. no server_uuid on MariaDB.
+ * The system variables the proxy has, with the values a master of the upstream's flavor would show (the names
+ * and stock values that differ by flavor come from its {@link MasterFlavor}). Identity (server_id, server_uuid,
+ * version), checksum and GTID state are the proxy's view of its master (the archive); the other values are the
+ * upstream's own when it has been read, else a stock server's defaults. What is not here is unknown
+ * (ER_UNKNOWN_SYSTEM_VARIABLE): replicas branch on that, e.g. no server_uuid on MariaDB.
  */
 final class SystemVariables {
 
@@ -35,25 +38,27 @@ final class SystemVariables {
     private SystemVariables() {
     }
 
+    /** Every variable as a session sees it now: the archive's GTID state, the session's own settings. */
+    static Map<String, String> current(ServerInfo server, ServedMaster m, Map<String, String> session)
+            throws IOException, ArchiveException {
+        return all(m, server, m.presentation().gtidVariables(server.archive(), m), session);
+    }
+
     /**
      * Every variable, lower-case name to SHOW VARIABLES value. {@code gtid}: the archive's GTID state
      * (gtid_executed/gtid_purged for MySQL, gtid_binlog_pos for MariaDB), {@code session}: the session's own
      * settings overriding globals.
      */
-    static Map<String, String> all(ServedMaster m, ServerContext server, Map<String, String> gtid,
+    static Map<String, String> all(ServedMaster m, ServerInfo server, Map<String, String> gtid,
                                    Map<String, String> session) {
+        MasterFlavor flavor = m.presentation();
         Map<String, String> v = new LinkedHashMap<>();
-        boolean maria = m.isMariaDb();
-        // stock defaults of the flavor, overridden below by the upstream's real values
+        // stock defaults, overridden below by the upstream's real values
         v.put("auto_increment_increment", "1");
         v.put("auto_increment_offset", "1");
         v.put("binlog_format", "ROW");
         v.put("binlog_row_image", "FULL");
-        v.put("character_set_server", maria ? "latin1" : "utf8mb4");
-        v.put("character_set_database", maria ? "latin1" : "utf8mb4");
         v.put("character_set_system", "utf8");
-        v.put("collation_server", maria ? "latin1_swedish_ci" : "utf8mb4_0900_ai_ci");
-        v.put("collation_database", maria ? "latin1_swedish_ci" : "utf8mb4_0900_ai_ci");
         v.put("init_connect", "");
         v.put("license", "GPL");
         v.put("lower_case_table_names", "0");
@@ -80,17 +85,7 @@ final class SystemVariables {
         v.put("sql_select_limit", "18446744073709551615");
         v.put("sql_auto_is_null", "OFF");
         v.put("rpl_semi_sync_master_timeout", "10000");
-        v.put("rpl_semi_sync_master_wait_point", maria ? "AFTER_COMMIT" : "AFTER_SYNC");
-        if (maria) {
-            v.put("gtid_domain_id", "0");
-            v.put("gtid_strict_mode", "OFF");
-            v.put("gtid_ignore_duplicates", "OFF");
-        } else {
-            v.put("gtid_mode", "OFF");
-            v.put("enforce_gtid_consistency", "OFF");
-            v.put("binlog_transaction_compression", "OFF");
-            v.put("rpl_semi_sync_source_timeout", "10000");
-        }
+        flavor.putStockDefaults(v);
         for (Map.Entry<String, String> e : m.upstreamVariables().entrySet()) {
             String k = e.getKey().toLowerCase(Locale.ROOT);
             if (!PROXY_OWNED.contains(k) && !k.startsWith("rpl_semi_sync") && !k.startsWith("gtid_slave")) {
@@ -100,9 +95,6 @@ final class SystemVariables {
         // the proxy's own
         v.put("version", m.version());
         v.put("server_id", Long.toString(server.servedServerId(m)));
-        if (!maria) {
-            m.serverUuid().ifPresent(u -> v.put("server_uuid", u.toString()));
-        }
         v.put("binlog_checksum", m.checksum() == ChecksumAlgorithm.CRC32 ? "CRC32" : "NONE");
         v.put("log_bin", "ON");
         v.put("hostname", server.hostname());
@@ -114,26 +106,16 @@ final class SystemVariables {
         v.put("max_allowed_packet", "1073741824");
         String semi = server.semiSync() ? "ON" : "OFF";
         v.put("rpl_semi_sync_master_enabled", semi);
-        if (!maria) {
-            v.put("rpl_semi_sync_source_enabled", semi);
-        }
         v.put("character_set_client", "utf8mb4");
         v.put("character_set_connection", "utf8mb4");
         v.put("character_set_results", "utf8mb4");
-        v.put("collation_connection", maria ? "utf8mb4_general_ci" : "utf8mb4_0900_ai_ci");
         v.put("autocommit", "ON");
-        v.put("sql_mode", maria ? "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
-                : "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
-                + "NO_ENGINE_SUBSTITUTION");
         v.put("time_zone", "SYSTEM");
         v.put("wait_timeout", "28800");
         v.put("interactive_timeout", "28800");
         v.put("net_read_timeout", "30");
         v.put("net_write_timeout", "60");
-        if (maria) {
-            v.put("skip_replication", "OFF");
-            v.put("gtid_slave_pos", "");
-        }
+        flavor.putOwnVariables(v, m, semi);
         v.putAll(gtid);
         v.putAll(session);
         return v;

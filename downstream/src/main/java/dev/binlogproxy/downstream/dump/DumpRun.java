@@ -1,4 +1,4 @@
-package dev.binlogproxy.downstream;
+package dev.binlogproxy.downstream.dump;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +10,6 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.binlogproxy.downstream.dump.BinlogSender;
-import dev.binlogproxy.downstream.dump.DumpRequest;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.packet.ErrPacket;
@@ -20,25 +18,39 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import dev.binlogproxy.archive.BinlogArchive;
 
 /**
  * One dump, stepped on its session's event loop: the sender's start is decided on the server's start executor
  * (it may wait for the archive), then every {@link BinlogSender#step()} runs on the event loop, again whenever the
  * archive changes, the channel drains, a heartbeat is due, or the step yielded. No thread per dump: a commit wakes
  * each event loop once, whatever the number of tailing replicas, and a dump's bytes go from the archive to the
- * socket on one thread. When it ends, the session goes back to commands (a non-blocking dump's EOF) or closes.
+ * socket on one thread ({@link ChannelDumpOutput}). When it ends, its {@link Listener} hears whether the session
+ * goes back to commands (a non-blocking dump's EOF) or closes.
  */
-final class DumpRun {
+public final class DumpRun {
     private static final Logger log = LoggerFactory.getLogger(DumpRun.class);
 
-    private final DownstreamServer server;
-    private final Session session;
+    /** Told, on the event loop, that a dump has ended. */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * @param backToCommands the dump ended with EOF (non-blocking) and the channel is open: the session takes
+         *                       commands again
+         * @param nextSequenceId the id the session's next packet of this exchange carries
+         */
+        void dumpEnded(DumpRun run, boolean backToCommands, int nextSequenceId);
+    }
+
     private final DumpRequest request;
     private final ChannelDumpOutput output;
     private final BinlogSender sender;
     private final Channel channel;
     private final EventLoop loop;
     private final String name;
+    private final Listener listener;
     /** The one object handed to the archive: registering it again while it is pending is a no-op. */
     private final Runnable wake = this::schedule;
     private final Runnable pump = this::pump;
@@ -52,25 +64,29 @@ final class DumpRun {
     private ScheduledFuture<?> timer;
     private long timerDeadline;
 
-    DumpRun(DownstreamServer server, Session session, DumpRequest request, ChannelDumpOutput output) {
-        this.server = server;
-        this.session = session;
+    /**
+     * @param channel         the session's: the dump's packets go there, and it steps on its event loop
+     * @param firstSequenceId the id of the dump's first packet (the command came at 0)
+     * @param masterServerId  the server_id put into fake events (the upstream master's)
+     * @param name            for logs
+     */
+    public DumpRun(BinlogArchive archive, DumpRequest request, Channel channel, int firstSequenceId,
+                   long masterServerId, MeterRegistry meters, String name, Listener listener) {
         this.request = request;
-        this.output = output;
-        this.sender = new BinlogSender(server.archiveState().archive(), request, output,
-                session.master().serverId(), server.metrics().registry());
-        this.channel = session.context().channel();
+        this.channel = channel;
         this.loop = channel.eventLoop();
-        this.name = "dump-" + session.connectionId() + "-sid" + request.serverId();
+        this.output = new ChannelDumpOutput(channel, firstSequenceId);
+        this.sender = new BinlogSender(archive, request, output, masterServerId, meters);
+        this.name = name;
+        this.listener = listener;
     }
 
-    DumpRequest request() {
+    public DumpRequest request() {
         return request;
     }
 
     /** Decides the start off the event loop (it may wait for the archive), then steps on the event loop. */
-    void start(Executor startExecutor) {
-        server.metrics().dumpStarted();
+    public void start(Executor startExecutor) {
         startExecutor.execute(() -> {
             Runnable next;
             try {
@@ -89,25 +105,26 @@ final class DumpRun {
     }
 
     /** Any thread: the dump ends at its next step. */
-    void stop() {
+    public void stop() {
         sender.stop();
         schedule();
     }
 
     /** Ends the dump with this ERR (sent once the sender has stopped writing), then the session closes. */
-    void abort(ErrPacket err) {
+    public void abort(ErrPacket err) {
         abortWith = err;
         stop();
     }
 
     /** On the event loop, when the channel's writability changed. */
-    void writabilityChanged() {
+    public void writabilityChanged() {
         if (channel.isWritable() || !channel.isActive()) {
             pump();
         }
     }
 
-    void join(long millis) throws InterruptedException {
+    /** Waits up to {@code millis} for the dump to end (server shutdown). */
+    public void join(long millis) throws InterruptedException {
         try {
             ended.get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -209,8 +226,6 @@ final class DumpRun {
         }
         try {
             output.discardPending();
-            server.metrics().dumpEnded();
-            server.dumpEnded(session, this);
             ErrPacket err = abortWith;
             boolean back = clean && err == null && request.nonBlocking() && output.isOpen();
             if (err != null && channel.isActive()) {
@@ -218,7 +233,7 @@ final class DumpRun {
                 channel.writeAndFlush(new Packet(output.sequenceId(), payload))
                         .addListener(ChannelFutureListener.CLOSE);
             }
-            session.dumpEnded(this, back, output.sequenceId());
+            listener.dumpEnded(this, back, output.sequenceId());
         } finally {
             ended.complete(null);
         }
