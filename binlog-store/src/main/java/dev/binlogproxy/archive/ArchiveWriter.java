@@ -31,7 +31,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link #appendFormatDescription} (the FDE the dump sends next), then {@link #append} for every further event;
  * the file's real ROTATE, appended like any event, closes it, and the next file starts again with
  * {@link #startFile}. After a disconnect, {@link #discardPartialTransaction()}, then resume from
- * {@link BinlogArchive#resumePosition()}.
+ * {@link BinlogArchive#resumePosition()}. Files belong to masters ({@link Epochs}): the files of an earlier master
+ * are never started again, and after {@link BinlogArchive#adopt} only the new master's first file at 4 is.
  *
  * <p>Every event is checked before anything is written: log_pos must be the event's end offset in the file, the
  * checksum must match under the file's FDE, the body of GTID and ROTATE events must decode, and the event must fit

@@ -187,7 +187,8 @@ public final class BinlogArchive implements AutoCloseable {
      * durably; then the writer takes only {@code startFile(firstFile, 4)}, which {@link #resumePosition()} says.
      * Crash-safe: after a kill at any point the archive reopens either without the adopt or with all of it (see
      * {@code Adoption}). Adopting the current epoch's master at its first file again returns that epoch unchanged,
-     * so a failover resumed after a crash can repeat the call.
+     * so a failover resumed after a crash can repeat the call. Adopt before the mirror connects to the new master:
+     * until then {@link #checkIdentity} refuses it, and afterwards it refuses the old one.
      *
      * @param next      the new master (a promoted replica): the archive's flavor and binlog basename
      * @param firstFile its current binlog file, strictly above the archive's last file, above the file a ROTATE

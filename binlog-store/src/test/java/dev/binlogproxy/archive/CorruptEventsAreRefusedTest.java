@@ -2,14 +2,14 @@ package dev.binlogproxy.archive;
 
 import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
+import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,10 +78,11 @@ class CorruptEventsAreRefusedTest {
         int at = 9;
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.FSYNC)) {
             feedUpTo(a, at);
-            byte[] bad = events.get(at).event().toByteArray();
-            ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt(13, (int) events.get(at).end() + 1);
-            EventChecksum.writeTrailer(bad, 0, bad.length); // a consistent event, at the wrong place
-            assertRefusedAndHarmless(a, at, BinlogEvent.wrap(bad), "log_pos");
+            BinlogEvent e = events.get(at).event();
+            // a consistent event, at the wrong place
+            BinlogEvent bad = Dump.withHeader(e, EventHeader.of(e).withLogPos(events.get(at).end() + 1),
+                    ChecksumAlgorithm.CRC32);
+            assertRefusedAndHarmless(a, at, bad, "log_pos");
         }
         assertArrayEquals(f1, Files.readAllBytes(dir.resolve(Dump.FILE1)));
     }
@@ -102,12 +103,12 @@ class CorruptEventsAreRefusedTest {
         int at = 9;
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
             feedUpTo(a, at);
-            byte[] gtid = events.get(2).event().toByteArray();
+            BinlogEvent original = events.get(2).event();
             long start = events.get(at).offset();
-            ByteBuffer.wrap(gtid).order(ByteOrder.LITTLE_ENDIAN).putInt(13, (int) (start + gtid.length));
-            EventChecksum.writeTrailer(gtid, 0, gtid.length);
-            assertEquals(EventType.GTID, BinlogEvent.wrap(gtid).type());
-            assertRefusedAndHarmless(a, at, BinlogEvent.wrap(gtid), "transaction boundary");
+            BinlogEvent gtid = Dump.withHeader(original, EventHeader.of(original)
+                    .withLogPos(start + original.eventSize()), ChecksumAlgorithm.CRC32);
+            assertEquals(EventType.GTID, gtid.type());
+            assertRefusedAndHarmless(a, at, gtid, "transaction boundary");
         }
         assertArrayEquals(f1, Files.readAllBytes(dir.resolve(Dump.FILE1)));
     }
@@ -117,10 +118,10 @@ class CorruptEventsAreRefusedTest {
         int at = 3;
         try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
             feedUpTo(a, at);
-            byte[] fde = events.get(0).event().toByteArray();
-            ByteBuffer.wrap(fde).order(ByteOrder.LITTLE_ENDIAN).putInt(13, (int) (events.get(at).offset() + fde.length));
-            EventChecksum.writeTrailer(fde, 0, fde.length);
-            assertRefusedAndHarmless(a, at, BinlogEvent.wrap(fde), "FORMAT_DESCRIPTION in the middle");
+            FormatDescription fde = FormatDescription.decode(events.get(0).event());
+            BinlogEvent moved = BinlogEvent.wrap(fde.withHeader(fde.header().withLogPos(events.get(at).offset()
+                    + events.get(0).event().eventSize())).encode());
+            assertRefusedAndHarmless(a, at, moved, "FORMAT_DESCRIPTION in the middle");
         }
     }
 

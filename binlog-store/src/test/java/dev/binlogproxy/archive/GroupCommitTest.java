@@ -2,13 +2,12 @@ package dev.binlogproxy.archive;
 
 import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,11 +54,9 @@ class GroupCommitTest {
             long at = end;
             Appended last = null;
             for (byte[] t : template) {
-                byte[] e = t.clone();
-                at += e.length;
-                ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).putInt(13, (int) at);
-                EventChecksum.writeTrailer(e, 0, e.length);
-                last = w.append(BinlogEvent.wrap(e));
+                BinlogEvent e = BinlogEvent.wrap(t);
+                at += t.length;
+                last = w.append(Dump.withHeader(e, EventHeader.of(e).withLogPos(at), ChecksumAlgorithm.CRC32));
             }
             return last.durable();
         }
