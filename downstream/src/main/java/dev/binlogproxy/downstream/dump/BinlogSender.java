@@ -114,7 +114,7 @@ public final class BinlogSender {
 
         @Override
         public void gtidList(long logPos, List<MariaGtid> state) throws IOException {
-            send(FakeEvents.gtidList(masterServerId, logPos, state, fakeChecksum));
+            send(FakeEvents.gtidList(serverIdOf(currentFile), logPos, state, fakeChecksum));
         }
     };
     private boolean firstFileFde = true;
@@ -304,7 +304,7 @@ public final class BinlogSender {
         entryFile = file;
         currentFile = file;
         currentPos = position;
-        send(FakeEvents.rotate(masterServerId, file, position, fakeChecksum));
+        send(FakeEvents.rotate(serverIdOf(file), file, position, fakeChecksum));
         if (firstFde.checksumAlgorithm() == ChecksumAlgorithm.CRC32 && request.clientChecksum() == null) {
             long fdeEnd = BinlogPosition.FIRST_EVENT_OFFSET + firstFde.encode().length;
             throw DumpRefusedException.fatal(flavor.checksumRefusal(requestedFile(), position, file, fdeEnd));
@@ -386,7 +386,7 @@ public final class BinlogSender {
             entryFile = e.file();
             currentFile = e.file();
             currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
-            send(FakeEvents.rotate(masterServerId, e.file(), BinlogPosition.FIRST_EVENT_OFFSET, fakeChecksum));
+            send(FakeEvents.rotate(serverIdOf(e.file()), e.file(), BinlogPosition.FIRST_EVENT_OFFSET, fakeChecksum));
         }
         int type = e.typeCode();
         if (type == EventType.FORMAT_DESCRIPTION.code()) {
@@ -480,8 +480,8 @@ public final class BinlogSender {
 
     private void sendHeartbeat() throws IOException {
         byte[] hb = heartbeatV2
-                ? FakeEvents.heartbeatV2(masterServerId, currentFile, currentPos, fakeChecksum)
-                : FakeEvents.heartbeat(masterServerId, currentFile, currentPos, fakeChecksum);
+                ? FakeEvents.heartbeatV2(serverIdOf(currentFile), currentFile, currentPos, fakeChecksum)
+                : FakeEvents.heartbeat(serverIdOf(currentFile), currentFile, currentPos, fakeChecksum);
         send(hb);
         heartbeats.increment();
     }
@@ -548,5 +548,14 @@ public final class BinlogSender {
             }
         }
         return true;
+    }
+
+    /**
+     * The server_id a real master puts in its fake events for {@code file}: the master that wrote the file (after a
+     * failover, files of the old and the new master sit side by side in the archive).
+     */
+    private long serverIdOf(String file) {
+        return file == null ? masterServerId
+                : archive.epochOf(file).map(e -> e.master().serverId()).orElse(masterServerId);
     }
 }
