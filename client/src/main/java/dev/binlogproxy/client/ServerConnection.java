@@ -13,6 +13,7 @@ import dev.binlogproxy.protocol.packet.ComBinlogDump;
 import dev.binlogproxy.protocol.packet.ComBinlogDumpGtid;
 import dev.binlogproxy.protocol.packet.ComQuery;
 import dev.binlogproxy.protocol.packet.ComRegisterSlave;
+import dev.binlogproxy.protocol.packet.Commands;
 import dev.binlogproxy.protocol.packet.ErrPacket;
 import dev.binlogproxy.protocol.packet.HandshakeV10;
 import dev.binlogproxy.protocol.packet.OkPacket;
@@ -46,6 +47,8 @@ public final class ServerConnection implements AutoCloseable {
     private final long capabilities;
     private final boolean tls;
     private final Duration timeout;
+    /** A dump streams: the server does not read commands any more, and a COM_QUIT would only confuse it. */
+    private volatile boolean streaming;
 
     private ServerConnection(PacketChannel channel, HandshakeV10 greeting, long capabilities, boolean tls,
                              Duration timeout) {
@@ -261,6 +264,7 @@ public final class ServerConnection implements AutoCloseable {
 
     /** Hands every further packet to {@code inbound} on the event loop (see {@link PacketChannel#streamTo}). */
     public CompletableFuture<Void> streamTo(PacketHandler inbound) throws IOException {
+        streaming = true;
         return channel.streamTo(inbound);
     }
 
@@ -290,6 +294,10 @@ public final class ServerConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        if (channel.isOpen() && !streaming) {
+            // say goodbye: a connection that just drops is logged by the server as "Aborted connection"
+            channel.sendAsync(0, new byte[] {(byte) Commands.COM_QUIT});
+        }
         channel.close();
     }
 }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import dev.binlogproxy.downstream.dump.DumpMetrics;
+
 /** The master-side server's meters, named binlog_proxy_downstream_*. */
 final class DownstreamMetrics {
     private final MeterRegistry registry;
@@ -15,9 +17,11 @@ final class DownstreamMetrics {
     private final Counter acks;
     private final AtomicLong sessions = new AtomicLong();
     private final AtomicLong dumps = new AtomicLong();
+    private final DumpMetrics dumpMeters;
 
     DownstreamMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.dumpMeters = new DumpMetrics(registry);
         logins = Counter.builder("binlog_proxy_downstream_logins").description("successful logins").register(registry);
         refusedLogins = Counter.builder("binlog_proxy_downstream_refused_logins")
                 .description("logins refused with ER_ACCESS_DENIED (1045)").register(registry);
@@ -29,6 +33,11 @@ final class DownstreamMetrics {
                 .description("open client connections").register(registry);
         Gauge.builder("binlog_proxy_downstream_dumps", dumps, AtomicLong::get)
                 .description("binlog dumps streaming").register(registry);
+    }
+
+    /** The dump senders' meters, shared by every dump. */
+    DumpMetrics dumpMeters() {
+        return dumpMeters;
     }
 
     MeterRegistry registry() {

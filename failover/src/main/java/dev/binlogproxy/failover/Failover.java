@@ -323,8 +323,9 @@ public final class Failover implements AutoCloseable {
         nextOldMasterCheck = System.nanoTime() + OLD_MASTER_CHECK_NANOS;
         try {
             Optional<Entry> committed = ctx.journal().lastCommitted();
-            if (committed.isEmpty() || committed.get().end() == null || committed.get().end().isEmpty()) {
-                return;
+            if (committed.isEmpty() || committed.get().end() == null || committed.get().end().isEmpty()
+                    || committed.get().kind().equals("switchover")) {
+                return; // a switchover drained the old master into the archive first: it has nothing beyond
             }
             String old = committed.get().oldMaster();
             int colon = old.lastIndexOf(':');
@@ -335,7 +336,7 @@ public final class Failover implements AutoCloseable {
             }
             try (ServerAdmin admin = ServerAdmin.connect(group, login)) {
                 OldMasterCheck.Finding f = OldMasterCheck.check(admin, ctx.archive().directory(),
-                        BinlogPosition.parse(committed.get().end()));
+                        BinlogPosition.parse(committed.get().end()), CandidateCheck.end(ctx.archive().files()));
                 String text = f.describe();
                 if (!text.equals(oldMasterFinding)) {
                     log.warn("{}", text);

@@ -84,11 +84,13 @@ final class FailoverContext {
     }
 
     /**
-     * The login for a server named in an undo: a candidate's own account when it is one, else the upstream's
-     * (the old master).
+     * The administrator's login for a server: a candidate's own account when it is one; for the master (a
+     * switchover makes it read-only) the first candidate's account, which a fleet shares (created on the master,
+     * replicated everywhere); the upstream's replication account when there is no candidate.
      */
     ConnectionSettings login(String host, int port) {
-        return settings.candidate(host, port).orElse(upstreamLogin.withAddress(host, port));
+        return settings.candidate(host, port).orElseGet(() -> settings.candidates().isEmpty()
+                ? upstreamLogin.withAddress(host, port) : settings.candidates().get(0).withAddress(host, port));
     }
 
     private static String restartReplica(ServerAdmin admin, Undo.RestartReplica r) throws java.io.IOException {

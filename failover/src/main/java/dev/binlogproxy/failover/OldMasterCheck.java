@@ -27,8 +27,8 @@ import java.util.Map;
 /**
  * What an old master that came back after a failover has beyond the archive: transactions it wrote that the
  * proxy never acknowledged (they exist only there; never served, never silently rejoined), counted by GTID, and the
- * bytes its binlog holds past where the archive's copy of it ends. The archive's side is read from its own copy of
- * the old master's last file up to the failover's cut.
+ * bytes its binlog holds past where the archive's copy of it ends. The archive's GTID state is read from its newest
+ * file (its head's PREVIOUS_GTIDS / GTID_LIST and the GTIDs after it), as a master computes its own.
  */
 final class OldMasterCheck {
     /** The finding; {@code errant} lists the GTIDs (MySQL set text, MariaDB domain-server-seq ranges). */
@@ -46,9 +46,13 @@ final class OldMasterCheck {
     }
 
     /**
-     * @param end where the archive's copy of the old master ends (the failover's cut)
+     * @param end        where the archive's copy of the old master ends (the failover's cut): bytes past it in the
+     *                   old master's files are what the archive never got
+     * @param archiveEnd the archive's readable end now: GTIDs the old master has and the archive's state there
+     *                   lacks are errant (a GTID the new master replicated to it since is in the archive)
      */
-    static Finding check(ServerAdmin old, Path archiveDir, BinlogPosition end) throws IOException {
+    static Finding check(ServerAdmin old, Path archiveDir, BinlogPosition end, BinlogPosition archiveEnd)
+            throws IOException {
         long extra = -1;
         String detail = null;
         List<MasterInfo.MasterLog> logs = old.binaryLogs();
@@ -65,12 +69,12 @@ final class OldMasterCheck {
             detail = "it no longer has " + end.file();
         }
         if (old.flavor() == BinlogFlavor.MYSQL) {
-            MySqlGtidSet archived = mysqlGtidsAt(archiveDir, end);
+            MySqlGtidSet archived = mysqlGtidsAt(archiveDir, archiveEnd);
             MySqlGtidSet theirs = MySqlGtidSet.parse(old.variable("gtid_executed").orElse("").replace("\n", ""));
             MySqlGtidSet errant = theirs.subtract(archived);
             return new Finding(old.address(), errant.count(), errant.toString(), extra, detail);
         }
-        Map<String, Long> archived = mariaStateAt(archiveDir, end);
+        Map<String, Long> archived = mariaStateAt(archiveDir, archiveEnd);
         long count = 0;
         List<String> errant = new ArrayList<>();
         for (String t : old.variable("gtid_binlog_state").orElse("").split(",")) {

@@ -65,7 +65,8 @@ final class Promotion {
      * rejoin as a replica of the proxy.
      */
     FailoverReport switchover(ConnectionSettings target, boolean rejoin, boolean dryRun) {
-        return run("switchover", List.of(target), ctx.mirror().settings().connection(), rejoin, dryRun);
+        var master = ctx.mirror().settings().connection();
+        return run("switchover", List.of(target), ctx.login(master.host(), master.port()), rejoin, dryRun);
     }
 
     private FailoverReport run(String kind, List<ConnectionSettings> candidates, ConnectionSettings liveOld,
@@ -484,6 +485,13 @@ final class Promotion {
             return;
         }
         steps.run(Step.REJOIN_OLD_MASTER, new Undo.None("past the point of no return"), () -> {
+            // a replica is no semi-sync master: its replicated commits would wait out the timeout for an ack
+            // that nobody sends (log_slave_updates writes them to its binlog)
+            for (String v : List.of("rpl_semi_sync_master_enabled", "rpl_semi_sync_source_enabled")) {
+                if (old.variable(v).isPresent()) {
+                    old.execute("SET GLOBAL " + v + " = OFF");
+                }
+            }
             old.execute("STOP SLAVE", "CHANGE MASTER TO MASTER_HOST = '" + ctx.proxyHost() + "', MASTER_PORT = "
                     + ctx.proxyPort() + ", MASTER_USER = '" + repl.user().replace("'", "''")
                     + "', MASTER_PASSWORD = '" + repl.password().reveal().replace("'", "''")

@@ -253,11 +253,20 @@ final class UndoJournal {
         }
         String line = crc(body.toString()) + "\t" + body + "\n";
         boolean created = !Files.exists(file);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            long at = ch.size();
+            if (at > 0) {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                ch.read(last, at - 1);
+                if (last.get(0) != '\n') {
+                    // a crash tore the last record: it stays a damaged line of its own, this one starts afresh
+                    line = "\n" + line;
+                }
+            }
             ByteBuffer b = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {
-                ch.write(b);
+                at += ch.write(b, at);
             }
             ch.force(false);
         }

@@ -5,6 +5,7 @@ import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
 import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.proxy.config.ProxyConfig;
+import dev.binlogproxy.proxy.metrics.ArchiveMetrics;
 import dev.binlogproxy.proxy.metrics.MetricsServer;
 import dev.binlogproxy.upstream.ChainSettings;
 import dev.binlogproxy.upstream.MasterVariables;
@@ -12,7 +13,6 @@ import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.SemiSyncChain;
 import dev.binlogproxy.upstream.UpstreamSettings;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
@@ -68,9 +68,7 @@ public final class BinlogProxy implements AutoCloseable {
             BinlogArchive archive = BinlogArchive.open(cfg.archive().dir(), cfg.archive().durability());
             closers.push(archive);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            Gauge.builder("binlog_proxy_archive_size", archive,
-                            a -> a.files().stream().mapToLong(f -> f.size()).sum())
-                    .baseUnit("bytes").description("bytes of binlog files in the archive").register(registry);
+            ArchiveMetrics.register(registry, archive);
             MetricsServer metricsServer = null;
             if (cfg.metrics().enabled()) {
                 metricsServer = MetricsServer.start(cfg.metrics().host(), cfg.metrics().port(),

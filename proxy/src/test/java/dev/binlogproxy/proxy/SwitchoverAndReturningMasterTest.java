@@ -58,6 +58,11 @@ class SwitchoverAndReturningMasterTest {
                 assertEquals(String.valueOf(h.proxyPort()), old.get("Master_Port"), old.toString());
                 assertEquals("Yes", old.get("Slave_SQL_Running"), old.toString());
                 assertEquals(0, FailoverHarness.semiSyncStatus(candidate, "Rpl_semi_sync_master_no_tx"));
+                // a rejoined old master is a replica: no semi-sync master left on it to stall its applier
+                assertEquals("0", h.master.queryValue("SELECT @@GLOBAL.rpl_semi_sync_master_enabled"));
+                assertEquals(0, FailoverHarness.semiSyncStatus(h.master, "Rpl_semi_sync_master_no_tx"),
+                        "the rejoined old master's applier waited for semi-sync acks");
+                assertEquals(null, h.proxy.failover().status().oldMaster(), "a drained old master has nothing to report");
                 System.out.printf("switchover: %d ms in the proxy, longest write pause %d ms (%d failed commits"
                                 + " while the old master was read-only); %s%n", r.took().toMillis(),
                         writer.longestGapNanos() / 1_000_000, writer.failedCommits(), r.describe().replace('\n', ' '));

@@ -457,39 +457,13 @@ public final class DbServer implements AutoCloseable {
             if (target.reachedBy(this, status)) {
                 return;
             }
-            checkReplicationThreads(status);
+            ReplicaStatus.requireRunning(this, status);
             if (System.nanoTime() > deadline) {
                 throw new TestkitException(this + " did not catch up with " + target.describe() + " of " + master
-                        + " within " + timeout + ": " + summary(status));
+                        + " within " + timeout + ": " + ReplicaStatus.summary(status));
             }
             sleep(20);
         }
-    }
-
-    private void checkReplicationThreads(Map<String, String> status) {
-        boolean ioRunning = !"No".equals(status.get("Slave_IO_Running"));
-        boolean sqlRunning = "Yes".equals(status.get("Slave_SQL_Running"));
-        boolean ioError = !"0".equals(status.getOrDefault("Last_IO_Errno", "0"));
-        boolean sqlError = !"0".equals(status.getOrDefault("Last_SQL_Errno", "0"));
-        // An I/O error while the thread still runs is a retry in progress (master restarting): keep waiting.
-        if ((!sqlRunning && sqlError) || (!ioRunning && ioError)) {
-            throw new TestkitException("Replication on " + this + " stopped with an error: " + summary(status));
-        }
-        if (!ioRunning || !sqlRunning) {
-            throw new TestkitException("Replication on " + this + " is not running: " + summary(status));
-        }
-    }
-
-    private static String summary(Map<String, String> s) {
-        return "Slave_IO_Running=" + s.get("Slave_IO_Running")
-                + ", Slave_SQL_Running=" + s.get("Slave_SQL_Running")
-                + ", Last_IO_Errno=" + s.get("Last_IO_Errno") + ", Last_IO_Error=" + s.get("Last_IO_Error")
-                + ", Last_SQL_Errno=" + s.get("Last_SQL_Errno") + ", Last_SQL_Error=" + s.get("Last_SQL_Error")
-                + ", Master_Log_File=" + s.get("Master_Log_File")
-                + ", Read_Master_Log_Pos=" + s.get("Read_Master_Log_Pos")
-                + ", Exec_Master_Log_Pos=" + s.get("Exec_Master_Log_Pos")
-                + (s.containsKey("Executed_Gtid_Set") ? ", Executed_Gtid_Set=" + s.get("Executed_Gtid_Set") : "")
-                + (s.containsKey("Gtid_IO_Pos") ? ", Gtid_IO_Pos=" + s.get("Gtid_IO_Pos") : "");
     }
 
     // ---------------------------------------------------------------------------------------------------------

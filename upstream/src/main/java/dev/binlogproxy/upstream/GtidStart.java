@@ -5,10 +5,10 @@ import dev.binlogproxy.client.ReplicaHandshake;
 import dev.binlogproxy.client.ServerConnection;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
-import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.event.MariaGtidList;
 import dev.binlogproxy.binlog.event.PreviousGtids;
+import dev.binlogproxy.binlog.file.GtidStartLocator;
 import dev.binlogproxy.binlog.position.MariaGtidPosition;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 import dev.binlogproxy.protocol.Packet;
@@ -31,8 +31,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Every binlog file begins with what came before it: MySQL's PREVIOUS_GTIDS (the GTID set of all older files),
  * MariaDB's GTID_LIST (the last GTID of each domain and server). Those grow file by file, so the start is the
- * newest file whose header the given GTIDs cover, found by binary search over the master's files, each probed
- * with a short dump of its first events (the replication privilege is all it needs). If even the oldest file's
+ * newest file whose header the given GTIDs cover: {@link GtidStartLocator}, the same search a dump's GTID start
+ * runs over the archive, here over the master's files, each head probed with a short dump of its first events
+ * (the replication privilege is all it needs). If even the oldest file's
  * header is not covered, the transactions between the given GTIDs and that file are purged on the master, and the
  * mirror refuses to start with a gap.
  */
@@ -53,48 +54,39 @@ final class GtidStart {
             throw new UpstreamException("upstream.start.gtid '" + text + "' is a " + (mysqlSyntax ? "MySQL GTID set"
                     : "MariaDB GTID position") + " but the master " + settings.address() + " is " + master.flavor());
         }
-        Covered covered = mysqlSyntax ? new MySqlCovered(MySqlGtidSet.parse(text))
-                : new MariaCovered(MariaGtidPosition.parse(text));
         List<MasterInfo.MasterLog> logs = master.binlogs();
-        if (!covered.covers(header(group, settings, master, logs.get(0).name()), master.checksum())) {
+        int first;
+        try {
+            first = mysqlSyntax
+                    ? locate(GtidStartLocator.mysql(MySqlGtidSet.parse(text)), logs, i -> PreviousGtids.decode(
+                    header(group, settings, master, logs.get(i).name()), master.checksum()).gtids())
+                    : locate(GtidStartLocator.mariadb(MariaGtidPosition.parse(text)), logs, i -> MariaGtidList.decode(
+                    header(group, settings, master, logs.get(i).name()), master.checksum()).gtids());
+        } catch (GtidStartLocator.PurgedException e) {
             throw new UpstreamException("upstream.start.gtid " + text + ": the master's oldest binlog "
                     + logs.get(0).name() + " begins after transactions that are not in it (they were purged on the"
                     + " master), so the archive would have a gap; give older GTIDs or start from a file");
         }
-        int lo = 0; // covered
-        int hi = logs.size() - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (covered.covers(header(group, settings, master, logs.get(mid).name()), master.checksum())) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        String file = logs.get(lo).name();
+        String file = logs.get(first).name();
         LOG.info("upstream.start.gtid {}: the first transaction after it is in {}; mirroring from {}:4", text, file,
                 file);
         return file;
     }
 
-    /** Whether the given GTIDs include everything a file's header says came before the file. */
-    private interface Covered {
-        boolean covers(BinlogEvent header, ChecksumAlgorithm checksum);
+    /** A file's head, fetched from the master (a short dump each: the search reads as few as it can). */
+    private interface Head<H> {
+        H of(int file) throws IOException, UpstreamException;
     }
 
-    private record MySqlCovered(MySqlGtidSet given) implements Covered {
-        @Override
-        public boolean covers(BinlogEvent header, ChecksumAlgorithm checksum) {
-            return given.containsAll(PreviousGtids.decode(header, checksum).gtids());
+    /** The shared search ({@link GtidStartLocator}) over heads read from the master on demand. */
+    private static <H> int locate(GtidStartLocator<H> locator, List<MasterInfo.MasterLog> logs, Head<H> heads)
+            throws IOException, UpstreamException, GtidStartLocator.PurgedException {
+        GtidStartLocator.Search<H> search = locator.search(logs.size());
+        while (!search.done()) {
+            int i = search.nextIndex();
+            search.accept(heads.of(i));
         }
-    }
-
-    private record MariaCovered(MariaGtidPosition given) implements Covered {
-        @Override
-        public boolean covers(BinlogEvent header, ChecksumAlgorithm checksum) {
-            // one entry per domain and server; each must be reached by the given position's entry for its domain
-            return MariaGtidList.decode(header, checksum).gtids().stream().allMatch(given::includes);
-        }
+        return search.first();
     }
 
     /** The PREVIOUS_GTIDS / GTID_LIST event at the head of {@code file}, from a dump of its first events. */

@@ -1,10 +1,7 @@
 package dev.binlogproxy.upstream;
 
 import dev.binlogproxy.binlog.position.BinlogPosition;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +31,7 @@ public final class SemiSyncChain {
     private final Map<Long, BinlogPosition> acked = new ConcurrentHashMap<>();
     private volatile boolean on = true;
     private volatile Runnable wake;
-    private final Counter waits;
-    private final Counter timeouts;
-    private final Counter downstreamAcks;
-    private final Timer waitTime;
+    private final ChainMetrics metrics;
 
     public SemiSyncChain(ChainSettings settings, MeterRegistry registry) {
         this(settings.waitForReplicas(), settings.timeout(), registry);
@@ -52,19 +46,7 @@ public final class SemiSyncChain {
         }
         this.waitForReplicas = waitForReplicas;
         this.timeout = timeout;
-        waits = Counter.builder("binlog_proxy_semisync_chain_waits")
-                .description("upstream acks that waited for downstream replicas").register(registry);
-        timeouts = Counter.builder("binlog_proxy_semisync_chain_timeouts")
-                .description("chained waits that timed out: acked upstream anyway and the chain switched off")
-                .register(registry);
-        downstreamAcks = Counter.builder("binlog_proxy_semisync_chain_downstream_acks")
-                .description("downstream semi-sync acks seen by the chain").register(registry);
-        waitTime = Timer.builder("binlog_proxy_semisync_chain_wait")
-                .description("from the archive having a transaction durable to its upstream ack, while chained")
-                .publishPercentiles(0.5, 0.99).register(registry);
-        Gauge.builder("binlog_proxy_semisync_chain_on", this, c -> c.on ? 1 : 0)
-                .description("1 while upstream acks wait for downstream replicas, 0 after a timeout until they catch up")
-                .register(registry);
+        this.metrics = new ChainMetrics(registry, () -> on);
     }
 
     public int waitForReplicas() {
@@ -81,11 +63,11 @@ public final class SemiSyncChain {
     }
 
     public long timeoutCount() {
-        return (long) timeouts.count();
+        return (long) metrics.timeouts.count();
     }
 
     public long waitCount() {
-        return (long) waits.count();
+        return (long) metrics.waits.count();
     }
 
     /** The newest position {@code serverId} acknowledged, if it ever did. */
@@ -97,7 +79,7 @@ public final class SemiSyncChain {
     public void downstreamAcked(long serverId, String file, long position) {
         BinlogPosition p = new BinlogPosition(file, position);
         acked.merge(serverId, p, (a, b) -> a.compareTo(b) >= 0 ? a : b);
-        downstreamAcks.increment();
+        metrics.downstreamAcks.increment();
         Runnable w = wake;
         if (w != null) {
             w.run();
@@ -132,12 +114,12 @@ public final class SemiSyncChain {
     }
 
     void waited(long nanos) {
-        waits.increment();
-        waitTime.record(nanos, TimeUnit.NANOSECONDS);
+        metrics.waits.increment();
+        metrics.waitTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void timedOut(BinlogPosition p, long waitedNanos) {
-        timeouts.increment();
+        metrics.timeouts.increment();
         if (on) {
             on = false;
             log.warn("chained semi-sync: no ack from {} downstream replica(s) for {} within {} ms; acknowledging the "

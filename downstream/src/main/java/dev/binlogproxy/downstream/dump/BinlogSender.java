@@ -13,8 +13,6 @@ import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.txn.EventRole;
 import dev.binlogproxy.binlog.txn.TransactionTracker;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
@@ -68,11 +66,7 @@ public final class BinlogSender {
     private final DumpFlavor flavor;
     private final DumpOutput out;
     private final long masterServerId;
-    private final Counter eventsSent;
-    private final Counter bytesSent;
-    private final Counter regionBytes;
-    private final Counter inPlaceBytes;
-    private final Counter heartbeats;
+    private final DumpMetrics metrics;
     private volatile boolean stopped;
     private volatile Thread runner;
 
@@ -134,23 +128,13 @@ public final class BinlogSender {
      *                       carry too)
      */
     public BinlogSender(BinlogArchive archive, DumpRequest request, DumpOutput out, long masterServerId,
-                        MeterRegistry meters) {
+                        DumpMetrics metrics) {
         this.archive = Objects.requireNonNull(archive, "archive");
         this.request = Objects.requireNonNull(request, "request");
         this.flavor = DumpFlavor.of(request.flavor());
         this.out = Objects.requireNonNull(out, "out");
         this.masterServerId = masterServerId;
-        Objects.requireNonNull(meters, "meters");
-        eventsSent = Counter.builder("binlog_proxy_downstream_events").description("event packets sent to replicas")
-                .register(meters);
-        bytesSent = Counter.builder("binlog_proxy_downstream_bytes").baseUnit("bytes")
-                .description("event bytes sent to replicas").register(meters);
-        regionBytes = Counter.builder("binlog_proxy_downstream_zero_copy_bytes").baseUnit("bytes")
-                .description("event bytes sent to replicas straight from the files (no copy)").register(meters);
-        inPlaceBytes = Counter.builder("binlog_proxy_downstream_mapped_bytes").baseUnit("bytes")
-                .description("event bytes sent to replicas from file mappings without a copy").register(meters);
-        heartbeats = Counter.builder("binlog_proxy_downstream_heartbeats").description("heartbeats sent to replicas")
-                .register(meters);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -423,8 +407,8 @@ public final class BinlogSender {
         byte[] replaced = flavor.standIn(e, type, request, fde.checksumAlgorithm());
         if (replaced != null) {
             out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
-            eventsSent.increment();
-            bytesSent.increment(replaced.length);
+            metrics.eventsSent.increment();
+            metrics.bytesSent.increment(replaced.length);
             lastSentNanos = System.nanoTime();
             return;
         }
@@ -433,11 +417,11 @@ public final class BinlogSender {
         if (e.isRegion()) {
             FileChannel ch = regionChannel(e.file());
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
-            regionBytes.increment(e.size());
+            metrics.regionBytes.increment(e.size());
         } else if (e.mapped()) {
             // a view of a file mapping, unmapped only once the output has written it (mappedViews): no copy
             out.eventInPlace(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
-            inPlaceBytes.increment(e.size());
+            metrics.inPlaceBytes.increment(e.size());
         } else if (e.view() != null) {
             // a view of the reader's window: the output frames it before it returns (DumpOutput.VIEW_LIMIT)
             out.event(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
@@ -445,8 +429,8 @@ public final class BinlogSender {
             // the reader's copy is the only one: a read-only view of it goes to the channel
             out.event(Unpooled.wrappedBuffer(e.event().bytes()), request.semiSync(), ack);
         }
-        eventsSent.increment();
-        bytesSent.increment(e.size());
+        metrics.eventsSent.increment();
+        metrics.bytesSent.increment(e.size());
         lastSentNanos = System.nanoTime();
         if (type == EventType.ROTATE.code()) {
             // The replica now stands at the start of the next file; a heartbeat naming the old one would be
@@ -483,7 +467,7 @@ public final class BinlogSender {
                 ? FakeEvents.heartbeatV2(serverIdOf(currentFile), currentFile, currentPos, fakeChecksum)
                 : FakeEvents.heartbeat(serverIdOf(currentFile), currentFile, currentPos, fakeChecksum);
         send(hb);
-        heartbeats.increment();
+        metrics.heartbeats.increment();
     }
 
     private void send(byte[] event) throws IOException {

@@ -18,7 +18,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.micrometer.core.instrument.MeterRegistry;
 
 import dev.binlogproxy.archive.BinlogArchive;
 
@@ -71,12 +70,12 @@ public final class DumpRun {
      * @param name            for logs
      */
     public DumpRun(BinlogArchive archive, DumpRequest request, Channel channel, int firstSequenceId,
-                   long masterServerId, MeterRegistry meters, String name, Listener listener) {
+                   long masterServerId, DumpMetrics metrics, String name, Listener listener) {
         this.request = request;
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.output = new ChannelDumpOutput(channel, firstSequenceId);
-        this.sender = new BinlogSender(archive, request, output, masterServerId, meters);
+        this.sender = new BinlogSender(archive, request, output, masterServerId, metrics);
         this.name = name;
         this.listener = listener;
     }

@@ -74,7 +74,7 @@ class BinlogSenderTest {
 
     private static RecordingOutput run(BinlogArchive archive, DumpRequest request, long masterId) throws Exception {
         RecordingOutput out = new RecordingOutput();
-        new BinlogSender(archive, request, out, masterId, new SimpleMeterRegistry()).run();
+        new BinlogSender(archive, request, out, masterId, new DumpMetrics(new SimpleMeterRegistry())).run();
         return out;
     }
 
@@ -274,7 +274,7 @@ class BinlogSenderTest {
             DumpRequest r = new DumpRequest(new StartPoint.FilePosition(Archives.FILE2, 4), REPLICA, 2,
                     flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
             RecordingOutput out = new RecordingOutput();
-            BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
+            BinlogSender sender = new BinlogSender(a, r, out, id, new DumpMetrics(new SimpleMeterRegistry()));
             Thread t = startSender(sender);
             waitFor(() -> heartbeats(out).size() >= 3);
             for (BinlogEvent hb : heartbeats(out)) {
@@ -443,7 +443,7 @@ class BinlogSenderTest {
                     new StartPoint.FilePosition(Archives.FILE2, target))) {
                 RecordingOutput out = new RecordingOutput();
                 BinlogSender sender = new BinlogSender(a, request(scenario, start, 0, alg), out, id,
-                        new SimpleMeterRegistry());
+                        new DumpMetrics(new SimpleMeterRegistry()));
                 Thread t = startSender(sender);
                 Thread.sleep(300);
                 assertTrue(out.snapshot().isEmpty(), "nothing sent while the archive is behind");
@@ -491,7 +491,7 @@ class BinlogSenderTest {
             DumpRequest r = new DumpRequest(new StartPoint.FilePosition(Archives.FILE1, 4), REPLICA, 2,
                     flavor(scenario), alg, TimeUnit.MILLISECONDS.toNanos(20), false, 4, false);
             RecordingOutput out = new RecordingOutput();
-            BinlogSender sender = new BinlogSender(a, r, out, id, new SimpleMeterRegistry());
+            BinlogSender sender = new BinlogSender(a, r, out, id, new DumpMetrics(new SimpleMeterRegistry()));
             Thread t = startSender(sender);
             try {
                 waitFor(() -> heartbeats(out).size() >= 2);
@@ -542,7 +542,7 @@ class BinlogSenderTest {
 
             RecordingOutput out = new RecordingOutput();
             Thread t = startSender(new BinlogSender(a, request(scenario, new StartPoint.FilePosition("", 4), 1,
-                    ChecksumAlgorithm.CRC32), out, id, new SimpleMeterRegistry()));
+                    ChecksumAlgorithm.CRC32), out, id, new DumpMetrics(new SimpleMeterRegistry())));
             Thread.sleep(200);
             Archives.awaitVisible(Archives.feed(a, Archives.FILE1, Archives.bytes(scenario, Archives.FILE1)));
             t.join(10_000);
@@ -623,7 +623,7 @@ class BinlogSenderTest {
 
             // The sender may also be deciding while the commit is released.
             RecordingOutput out = new RecordingOutput();
-            Thread t = startSender(new BinlogSender(a, byGtid, out, id, new SimpleMeterRegistry()));
+            Thread t = startSender(new BinlogSender(a, byGtid, out, id, new DumpMetrics(new SimpleMeterRegistry())));
             a.writer().releaseCommits();
             Archives.awaitVisible(head);
             t.join(10_000);

@@ -67,7 +67,7 @@ class LiveTailLatencyTest {
             DumpRequest request = new DumpRequest(new StartPoint.FilePosition(Archives.FILE1, end), 77, 0,
                     BinlogFlavor.MYSQL, ChecksumAlgorithm.CRC32, 0, false, 0, false);
             BinlogSender sender = new BinlogSender(a, request, out, Archives.serverId(scenario),
-                    new SimpleMeterRegistry());
+                    new DumpMetrics(new SimpleMeterRegistry()));
             Thread t = new Thread(() -> {
                 try {
                     sender.run();

@@ -348,7 +348,7 @@ class SenderMatchesRealMasterTest {
     static RecordingOutput record(BinlogArchive archive, DumpRequest request, long masterId, int maxItems)
             throws Exception {
         RecordingOutput out = new RecordingOutput(maxItems, i -> false);
-        BinlogSender sender = new BinlogSender(archive, request, out, masterId, new SimpleMeterRegistry());
+        BinlogSender sender = new BinlogSender(archive, request, out, masterId, new DumpMetrics(new SimpleMeterRegistry()));
         Thread t = new Thread(() -> {
             try {
                 sender.run();

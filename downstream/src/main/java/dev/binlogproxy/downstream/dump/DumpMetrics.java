@@ -1,0 +1,26 @@
+package dev.binlogproxy.downstream.dump;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** The dump senders' meters (all dumps together), named binlog_proxy_downstream_*; built once per server. */
+public final class DumpMetrics {
+    final Counter eventsSent;
+    final Counter bytesSent;
+    final Counter regionBytes;
+    final Counter inPlaceBytes;
+    final Counter heartbeats;
+
+    public DumpMetrics(MeterRegistry registry) {
+        eventsSent = Counter.builder("binlog_proxy_downstream_events").description("event packets sent to replicas")
+                .register(registry);
+        bytesSent = Counter.builder("binlog_proxy_downstream_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas").register(registry);
+        regionBytes = Counter.builder("binlog_proxy_downstream_zero_copy_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas straight from the files (no copy)").register(registry);
+        inPlaceBytes = Counter.builder("binlog_proxy_downstream_mapped_bytes").baseUnit("bytes")
+                .description("event bytes sent to replicas from file mappings without a copy").register(registry);
+        heartbeats = Counter.builder("binlog_proxy_downstream_heartbeats").description("heartbeats sent to replicas")
+                .register(registry);
+    }
+}
