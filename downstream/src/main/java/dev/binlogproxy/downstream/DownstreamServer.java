@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.downstream.admin.ArchiveState;
 import dev.binlogproxy.downstream.admin.ClientSession;
+import dev.binlogproxy.downstream.admin.ProxyStatus;
 import dev.binlogproxy.downstream.admin.RegisteredReplica;
 import dev.binlogproxy.downstream.admin.ServedMaster;
 import dev.binlogproxy.downstream.admin.ServerInfo;
@@ -169,6 +170,11 @@ public final class DownstreamServer implements AutoCloseable {
     }
 
     /** Replicas registered now (COM_REGISTER_SLAVE on a connection still open). */
+    /** What SHOW BINLOG PROXY STATUS shows (the application's health table). */
+    public void proxyStatus(ProxyStatus status) {
+        this.proxyStatus = status;
+    }
+
     public List<RegisteredReplica> replicas() {
         return new ArrayList<>(replicas.values());
     }
@@ -260,7 +266,14 @@ public final class DownstreamServer implements AutoCloseable {
     }
 
     /** The server as the statements see it (admin.ServerInfo), kept off this class's public API. */
+    private volatile ProxyStatus proxyStatus;
+
     private final class Info implements ServerInfo {
+        @Override
+        public ProxyStatus proxyStatus() {
+            return proxyStatus;
+        }
+
         @Override
         public ArchiveState archive() {
             return archiveState;

@@ -129,6 +129,7 @@ public final class BinlogProxy implements AutoCloseable {
             log.info("archive {} ({} mode), mirroring {}", cfg.archive().dir(), cfg.archive().durability(),
                     upstream.address());
             BinlogProxy proxy = new BinlogProxy(archive, mirror, server, failover, registry, chain, closers);
+            server.proxyStatus(() -> StatusTable.of(proxy).asTable());
             if (metricsServer != null) {
                 AdminRoutes.install(metricsServer, proxy);
             }

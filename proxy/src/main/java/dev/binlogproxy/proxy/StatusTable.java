@@ -1,6 +1,7 @@
 package dev.binlogproxy.proxy;
 
 import dev.binlogproxy.archive.ArchivedFile;
+import dev.binlogproxy.downstream.admin.ProxyStatus;
 import dev.binlogproxy.downstream.admin.RegisteredReplica;
 import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.upstream.MirrorService;
@@ -47,6 +48,16 @@ record StatusTable(List<Row> rows, String failover, String oldMaster) {
                 + st.last().outcome() + " at " + st.last().started() + " in " + st.last().took().toMillis() + " ms"
                 + (st.last().newMaster() == null ? "" : " to " + st.last().newMaster()));
         return new StatusTable(rows, fo, st.oldMaster());
+    }
+
+    /** The table as SHOW BINLOG PROXY STATUS returns it: the rows, then the failover line as a row of its own. */
+    ProxyStatus.Table asTable() {
+        List<List<String>> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(List.of(cells(r)));
+        }
+        out.add(List.of("-", "-", "failover", failover, "-", "-", oldMaster == null ? "-" : oldMaster));
+        return new ProxyStatus.Table(List.of("Host", "Port", "Role", "State", "Position", "Lag", "Health"), out);
     }
 
     String render() {

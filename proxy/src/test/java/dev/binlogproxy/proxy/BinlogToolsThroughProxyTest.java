@@ -4,27 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.github.shyiko.mysql.binlog.BinaryLogClient;
-import com.github.shyiko.mysql.binlog.event.Event;
-import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
-import com.github.shyiko.mysql.binlog.event.EventType;
-import com.github.shyiko.mysql.binlog.event.RotateEventData;
 
-import dev.binlogproxy.binlog.BinlogEvent;
-import dev.binlogproxy.binlog.file.BinlogFileReader;
-import dev.binlogproxy.binlog.file.FileEvent;
 import dev.binlogproxy.testkit.BinaryLog;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
@@ -115,10 +104,6 @@ class BinlogToolsThroughProxyTest {
         connectorJava("NONE");
     }
 
-    /** One received event: the file it is in (from the rotates), its end position and type. */
-    private record Seen(String file, long endPosition, int type) {
-    }
-
     private void connectorJava(String checksum) throws Exception {
         ServerOptions options = ServerOptions.mysql().gtid(true).binlogChecksum(checksum).maxBinlogSize(1 << 20)
                 .build();
@@ -128,84 +113,14 @@ class BinlogToolsThroughProxyTest {
             w.setUp();
             w.run(3, 60, 31);
             try (ServeHarness proxy = ServeHarness.start(master, dir, 9702, false)) {
-                List<BinaryLog> logs = master.showBinaryLogs();
+                List<ConnectorTail.Seen> expected = ConnectorTail.eventsOf(master, type -> true);
                 var end = master.masterStatus();
-                List<Seen> expected = new ArrayList<>();
-                for (BinaryLog log : logs) {
-                    expected.addAll(eventsOf(master.binlogFile(log.name()), log.name(), log.size()));
+                try (ConnectorTail tail = ConnectorTail.start(proxy.port(), ServeHarness.REPL, ServeHarness.REPL_PW,
+                        7702, master.showBinaryLogs().get(0).name())) {
+                    tail.awaitReached(end.file(), end.position(), 60_000);
+                    tail.assertSawExactly(expected);
                 }
-
-                BinaryLogClient client = new BinaryLogClient("127.0.0.1", proxy.port(), ServeHarness.REPL,
-                        ServeHarness.REPL_PW);
-                client.setServerId(7702);
-                client.setBinlogFilename(logs.get(0).name());
-                client.setBinlogPosition(4);
-                client.setKeepAlive(false);
-                List<Seen> seen = new ArrayList<>();
-                List<Exception> failures = new ArrayList<>();
-                CountDownLatch reachedEnd = new CountDownLatch(1);
-                String[] file = {logs.get(0).name()};
-                client.registerEventListener((Event e) -> {
-                    EventHeaderV4 h = e.getHeader();
-                    if (h.getEventType() == EventType.ROTATE) {
-                        RotateEventData r = e.getData();
-                        if (h.getTimestamp() == 0 && h.getNextPosition() == 0) {
-                            file[0] = r.getBinlogFilename(); // the dump's fake rotate: where we are now
-                            return;
-                        }
-                    }
-                    if (h.getEventType() == EventType.HEARTBEAT) {
-                        return;
-                    }
-                    seen.add(new Seen(file[0], h.getNextPosition(), typeCode(h)));
-                    if (file[0].equals(end.file()) && h.getNextPosition() == end.position()) {
-                        reachedEnd.countDown();
-                    }
-                });
-                client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
-                    @Override
-                    public void onEventDeserializationFailure(BinaryLogClient c, Exception ex) {
-                        failures.add(ex);
-                    }
-
-                    @Override
-                    public void onCommunicationFailure(BinaryLogClient c, Exception ex) {
-                        failures.add(ex);
-                    }
-                });
-                client.connect(30_000);
-                try {
-                    assertTrue(reachedEnd.await(60, TimeUnit.SECONDS), "stopped at " + (seen.isEmpty() ? "nothing"
-                            : seen.get(seen.size() - 1)) + ", master at " + end + "; failures " + failures);
-                } finally {
-                    client.disconnect();
-                }
-                assertEquals(List.of(), failures);
-                assertEquals(expected, seen);
             }
         }
-    }
-
-    /** mysql-binlog-connector-java's enum lists the MySQL types in wire order: the ordinal is the type code. */
-    private static int typeCode(EventHeaderV4 h) {
-        return h.getEventType().ordinal();
-    }
-
-    /** The master's own file: every event with its end position and type, up to {@code size}. */
-    private static List<Seen> eventsOf(Path path, String name, long size) throws IOException {
-        List<Seen> out = new ArrayList<>();
-        try (BinlogFileReader r = BinlogFileReader.open(path)) {
-            FileEvent fe;
-            while ((fe = r.next()) != null) {
-                BinlogEvent e = fe.event();
-                if (e.logPos() > size) {
-                    break;
-                }
-                out.add(new Seen(name, e.logPos(), e.typeCode()));
-            }
-        } catch (Exception e) {
-            throw new IOException("reading " + path + ": " + e, e);
-        }
-        return out;
     }
 }

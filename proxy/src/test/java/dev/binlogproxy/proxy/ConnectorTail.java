@@ -97,7 +97,7 @@ final class ConnectorTail implements AutoCloseable {
         return List.copyOf(failures);
     }
 
-    /** Asserts that the client saw exactly the master's events (those {@code sent} selects), in order. */
+    /** Asserts that the client saw exactly these events, in order, and failed nowhere. */
     void assertSawExactly(List<Seen> expected) {
         assertEquals(List.of(), failures(), "client failures");
         assertEquals(expected, seen());

@@ -50,6 +50,8 @@ final class FailoverHarness implements AutoCloseable {
     final DbServer byGtid;
     final Path dir;
     BinlogProxy proxy;
+    /** The metrics and admin routes' port (GET /status, POST /failover, POST /switchover). */
+    int adminPort;
     private final List<AutoCloseable> closers = new ArrayList<>();
 
     private FailoverHarness(Flavor flavor, DbServer master, DbServer byPosition, DbServer byGtid, Path dir) {
@@ -131,13 +133,15 @@ final class FailoverHarness implements AutoCloseable {
     }
 
     private void startProxy(FailoverSettings failover) throws Exception {
+        adminPort = dev.binlogproxy.testkit.Ports.free();
         boolean semiSync = flavor == Flavor.MARIADB;
         UpstreamSettings upstream = new UpstreamSettings(ConnectionSettings.plain("127.0.0.1", master.port(), REPL,
                 REPL_PW), 9901, semiSync, Duration.ofMillis(250), Duration.ofSeconds(2), Duration.ofMillis(50),
                 Duration.ofMillis(500), null, null);
         proxy = BinlogProxy.start(new ProxyConfig(upstream,
                 new ArchiveSettings(dir.resolve("archive"), Durability.FSYNC, RetentionPolicy.keepAll()),
-                ServeHarness.settings(semiSync), ChainSettings.OFF, new MetricsSettings("127.0.0.1", 0), failover));
+                ServeHarness.settings(semiSync), ChainSettings.OFF, new MetricsSettings("127.0.0.1", adminPort),
+                failover));
         // replicas start once the proxy holds the master's first file (the first dump needs it)
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (proxy.archive().files().isEmpty()) {

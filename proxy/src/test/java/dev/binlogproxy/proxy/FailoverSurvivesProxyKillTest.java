@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -149,29 +147,11 @@ class FailoverSurvivesProxyKillTest {
     }
 
     private String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(dir.resolve("proxy.log"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return ChildProxy.logTail(dir.resolve("proxy.log"), 40);
     }
 
     private Process startProxy(Path config, String crashAt) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Arrays.asList(System.getProperty("chronicle.jvm.flags", "").trim().split("\\s+")));
-        if (crashAt != null) {
-            cmd.add("-Dbinlogproxy.failover.crashAt=" + crashAt);
-        }
-        cmd.add("-cp");
-        // under Surefire java.class.path is only its manifest-only booter jar; this is the real test classpath
-        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        cmd.add("dev.binlogproxy.proxy.cli.BinlogProxyCli");
-        cmd.add("run");
-        cmd.add("--config");
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("proxy.log").toFile())).start();
+        return crashAt == null ? ChildProxy.start(config, dir.resolve("proxy.log"))
+                : ChildProxy.start(config, dir.resolve("proxy.log"), "binlogproxy.failover.crashAt=" + crashAt);
     }
 }

@@ -15,9 +15,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -186,23 +183,11 @@ class ProxyKillTest {
                 .filter(l -> l.toLowerCase().contains("semi")).limit(30).toList());
     }
 
-    private String proxyLogTail() throws IOException {
-        List<String> lines = Files.readAllLines(dir.resolve("proxy.log"));
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+    private String proxyLogTail() {
+        return ChildProxy.logTail(dir.resolve("proxy.log"), 25);
     }
 
     private Process startProxy(Path config) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Arrays.asList(System.getProperty("chronicle.jvm.flags", "").trim().split("\\s+")));
-        cmd.add("-cp");
-        // under Surefire java.class.path is only its manifest-only booter jar; this is the real test classpath
-        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        cmd.add("dev.binlogproxy.proxy.cli.BinlogProxyCli");
-        cmd.add("run");
-        cmd.add("--config");
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("proxy.log").toFile())).start();
+        return ChildProxy.start(config, dir.resolve("proxy.log"));
     }
 }

@@ -136,7 +136,12 @@ final class ServeHarness implements AutoCloseable {
 
     /** A JDBC connection to the proxy's server (connector-j, no TLS). */
     Connection connect(String user, String password) throws SQLException {
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port() + "/?sslMode=DISABLED"
+        return connect(port(), user, password);
+    }
+
+    /** A JDBC connection to a proxy's server on {@code port} (connector-j, no TLS). */
+    static Connection connect(int port, String user, String password) throws SQLException {
+        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED"
                 + "&allowPublicKeyRetrieval=true&connectTimeout=10000&socketTimeout=60000", user, password);
     }
 

@@ -32,6 +32,9 @@ public interface ServerInfo {
     /** Replicas registered now (COM_REGISTER_SLAVE on a connection still open). */
     List<RegisteredReplica> replicas();
 
+    /** The proxy's health table (SHOW BINLOG PROXY STATUS); null before the application set one. */
+    ProxyStatus proxyStatus();
+
     /** SHOW STATUS: name to value. */
     Map<String, String> status();
 

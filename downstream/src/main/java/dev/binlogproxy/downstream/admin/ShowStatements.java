@@ -1,5 +1,7 @@
 package dev.binlogproxy.downstream.admin;
 
+import dev.binlogproxy.downstream.login.Permission;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,6 +102,17 @@ final class ShowStatements {
                             s.command(), "0", s.state(), null));
                 }
                 return Replies.rows(List.of("Id", "User", "Host", "db", "Command", "Time", "State", "Info"), rows);
+            }
+            case PROXY_STATUS: {
+                if (!session.may(Permission.ADMIN)) {
+                    return Reply.accessDenied("SUPER or PROCESS");
+                }
+                ProxyStatus st = server.proxyStatus();
+                if (st == null) {
+                    return Replies.rows(List.of("Role"), List.of());
+                }
+                ProxyStatus.Table t = st.now();
+                return Replies.rows(t.columns(), t.rows());
             }
             default:
                 throw new IllegalStateException("show " + what);

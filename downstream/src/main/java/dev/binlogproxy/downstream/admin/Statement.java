@@ -55,7 +55,7 @@ sealed interface Statement {
     record ShowVariables(boolean status, String like, List<String> names) implements Statement {
     }
 
-    enum Admin { MASTER_STATUS, BINARY_LOGS, REPLICAS, REPLICA_STATUS, WARNINGS, DATABASES, PROCESSLIST }
+    enum Admin { MASTER_STATUS, BINARY_LOGS, REPLICAS, REPLICA_STATUS, WARNINGS, DATABASES, PROCESSLIST, PROXY_STATUS }
 
     record Show(Admin what) implements Statement {
     }

@@ -304,6 +304,12 @@ final class StatementParser {
             expect("LOGS");
             return end(new Statement.Show(Admin.BINARY_LOGS));
         }
+        if (accept("BINLOG")) {
+            // the proxy's own: SHOW BINLOG PROXY STATUS (no server has a statement of that name)
+            expect("PROXY");
+            expect("STATUS");
+            return end(new Statement.Show(Admin.PROXY_STATUS));
+        }
         if (accept("BINARY")) {
             if (accept("LOG")) {
                 expect("STATUS");

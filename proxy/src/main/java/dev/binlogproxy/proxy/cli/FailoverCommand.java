@@ -1,6 +1,7 @@
 package dev.binlogproxy.proxy.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Map;
@@ -12,15 +13,14 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "failover", description = "Promote a failover candidate of a running proxy (the master is dead).")
 final class FailoverCommand implements Callable<Integer> {
-    @Option(names = "--admin", defaultValue = AdminClient.DEFAULT_URL, paramLabel = "URL",
-            description = "The proxy's admin endpoint (its metrics port). Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin;
 
     @Option(names = "--dry-run", description = "Print the plan; change nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
-        return AdminClient.call(admin, "POST", "/failover", Map.of("dryRun", Boolean.toString(dryRun)));
+        return AdminClient.call(admin.url, "POST", "/failover", Map.of("dryRun", Boolean.toString(dryRun)));
     }
 }

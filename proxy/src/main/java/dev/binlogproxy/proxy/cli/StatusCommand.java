@@ -1,7 +1,7 @@
 package dev.binlogproxy.proxy.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -9,12 +9,11 @@ import java.util.concurrent.Callable;
 /** {@code binlog-proxy status}: the health table of a running proxy (master, candidates, replicas, failover). */
 @Command(name = "status", description = "Show a running proxy's master, failover candidates and replicas.")
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--admin", defaultValue = AdminClient.DEFAULT_URL, paramLabel = "URL",
-            description = "The proxy's admin endpoint (its metrics port). Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin;
 
     @Override
     public Integer call() {
-        return AdminClient.call(admin, "GET", "/status", Map.of());
+        return AdminClient.call(admin.url, "GET", "/status", Map.of());
     }
 }

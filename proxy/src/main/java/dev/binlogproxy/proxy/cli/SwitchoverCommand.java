@@ -1,6 +1,7 @@
 package dev.binlogproxy.proxy.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Map;
@@ -20,16 +21,15 @@ final class SwitchoverCommand implements Callable<Integer> {
             + " (needs failover.replication).")
     boolean rejoin;
 
-    @Option(names = "--admin", defaultValue = AdminClient.DEFAULT_URL, paramLabel = "URL",
-            description = "The proxy's admin endpoint (its metrics port). Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin;
 
     @Option(names = "--dry-run", description = "Print the plan; change nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
-        return AdminClient.call(admin, "POST", "/switchover", Map.of("to", to, "rejoin", Boolean.toString(rejoin),
+        return AdminClient.call(admin.url, "POST", "/switchover", Map.of("to", to, "rejoin", Boolean.toString(rejoin),
                 "dryRun", Boolean.toString(dryRun)));
     }
 }
