@@ -24,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.downstream.dump.StartPoint;
 import dev.binlogproxy.downstream.admin.ArchiveState;
 import dev.binlogproxy.downstream.admin.ClientSession;
 import dev.binlogproxy.downstream.admin.ProxyStatus;
@@ -180,6 +182,23 @@ public final class DownstreamServer implements AutoCloseable {
     }
 
     /** Dumps streaming now. */
+    /** One running dump, for status: who, by what kind of start, and where it stands. */
+    public record DumpView(long serverId, String clientHost, boolean gtid, BinlogPosition position) {
+    }
+
+    /** The dumps running now (those of a replica that registered with a server_id). */
+    public List<DumpView> dumps() {
+        List<DumpView> out = new java.util.ArrayList<>();
+        dumpsByServerId.forEach((id, s) -> {
+            DumpRun d = s.dump();
+            if (d != null) {
+                out.add(new DumpView(id, s.clientHost(), !(d.request().start() instanceof StartPoint.FilePosition),
+                        d.position()));
+            }
+        });
+        return out;
+    }
+
     public long runningDumps() {
         return metrics.dumps();
     }

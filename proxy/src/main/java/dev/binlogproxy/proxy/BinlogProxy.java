@@ -47,12 +47,15 @@ public final class BinlogProxy implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final SemiSyncChain chain;
     private final Failover failover;
+    private final AtomicReference<Map<String, String>> masterVariables;
     /** What to close, last started first. */
     private final Deque<AutoCloseable> closers;
     private boolean closed;
 
     private BinlogProxy(BinlogArchive archive, MirrorService mirror, DownstreamServer server, Failover failover,
-                        PrometheusMeterRegistry registry, SemiSyncChain chain, Deque<AutoCloseable> closers) {
+                        PrometheusMeterRegistry registry, SemiSyncChain chain,
+                        AtomicReference<Map<String, String>> masterVariables, Deque<AutoCloseable> closers) {
+        this.masterVariables = masterVariables;
         this.failover = failover;
         this.chain = chain;
         this.archive = archive;
@@ -128,7 +131,8 @@ public final class BinlogProxy implements AutoCloseable {
             }
             log.info("archive {} ({} mode), mirroring {}", cfg.archive().dir(), cfg.archive().durability(),
                     upstream.address());
-            BinlogProxy proxy = new BinlogProxy(archive, mirror, server, failover, registry, chain, closers);
+            BinlogProxy proxy = new BinlogProxy(archive, mirror, server, failover, registry, chain, masterVariables,
+                    closers);
             server.proxyStatus(() -> StatusTable.of(proxy).asTable());
             if (metricsServer != null) {
                 AdminRoutes.install(metricsServer, proxy);
@@ -150,6 +154,11 @@ public final class BinlogProxy implements AutoCloseable {
 
     public DownstreamServer server() {
         return server;
+    }
+
+    /** The master's global variables, as last read (every 30 s). */
+    public Map<String, String> masterVariables() {
+        return masterVariables.get();
     }
 
     public Failover failover() {

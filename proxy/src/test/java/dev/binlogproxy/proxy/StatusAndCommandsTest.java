@@ -50,8 +50,13 @@ class StatusAndCommandsTest {
                     && l.contains("master") && l.contains("streaming")), status.out);
             assertTrue(status.out.lines().anyMatch(l -> l.contains(String.valueOf(candidate.port()))
                     && l.contains("candidate") && l.contains("ready")), status.out);
-            assertTrue(status.out.lines().filter(l -> l.contains("replica") && l.contains("registered")).count() >= 3,
-                    status.out);
+            // every replica of the proxy (the candidate is one too), with where its dump stands
+            assertTrue(status.out.lines().filter(l -> l.contains("replica") && l.contains("dumping")
+                    && l.contains("mysql-bin.")).count() >= 3, status.out);
+            assertTrue(status.out.lines().anyMatch(l -> l.contains("server_id " + h.byPosition.serverId())
+                    && l.contains("file/position")), status.out);
+            assertTrue(status.out.lines().anyMatch(l -> l.contains("server_id " + h.byGtid.serverId())
+                    && l.contains("GTID")), status.out);
 
             List<List<String>> sql = new ArrayList<>();
             try (Connection c = ServeHarness.connect(h.proxyPort(), ServeHarness.ADMIN, ServeHarness.ADMIN_PW);

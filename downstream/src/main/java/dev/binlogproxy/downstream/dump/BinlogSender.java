@@ -93,8 +93,9 @@ public final class BinlogSender {
     /** The file the entries come from. */
     private String entryFile;
     /** Where the replica stands: what a heartbeat names. */
-    private String currentFile;
-    private long currentPos;
+    // volatile: written on the dump's event loop, read by status (position())
+    private volatile String currentFile;
+    private volatile long currentPos;
     private long lastSentNanos;
     private final TransactionTracker tracker = new TransactionTracker();
     private StartResolver.Start start;
@@ -541,5 +542,11 @@ public final class BinlogSender {
     private long serverIdOf(String file) {
         return file == null ? masterServerId
                 : archive.epochOf(file).map(e -> e.master().serverId()).orElse(masterServerId);
+    }
+
+    /** Where the dump stands: the file and position of what it sent last; null before it started. */
+    public BinlogPosition position() {
+        String f = currentFile;
+        return f == null ? null : new BinlogPosition(f, Math.max(BinlogPosition.FIRST_EVENT_OFFSET, currentPos));
     }
 }

@@ -80,6 +80,11 @@ public final class DumpRun {
         this.listener = listener;
     }
 
+    /** Where the dump stands (see {@link BinlogSender#position()}). */
+    public dev.binlogproxy.binlog.position.BinlogPosition position() {
+        return sender.position();
+    }
+
     public DumpRequest request() {
         return request;
     }
