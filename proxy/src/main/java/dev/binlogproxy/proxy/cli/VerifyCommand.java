@@ -72,7 +72,10 @@ final class VerifyCommand implements Callable<Integer> {
             } else if (s.endsInTransaction()) {
                 status = "ok, open: partial transaction after offset " + s.lastBoundary();
             } else {
-                status = s.rotate().isPresent() ? "ok, closed" : (s.stopped() ? "ok, stopped" : "ok, open");
+                status = s.rotate().isPresent() ? "ok, closed" : s.stopped() ? "ok, stopped"
+                        // not the newest and no ROTATE: its master died here (a failover's epoch ends so)
+                        : i + 1 < files.size() ? "ok, ended without ROTATE (its master stopped here; "
+                        + files.get(i + 1).getFileName() + " follows)" : "ok, open";
             }
             out.printf("%-24s %12d bytes %9d events %8d transactions  %s%n", f.getFileName(), s.fileSize(),
                     s.events(), s.transactions(), status);
