@@ -235,8 +235,7 @@ public final class BinlogArchive implements AutoCloseable {
                         + current.number() + (current.number() < 2 ? " (epoch 1 is the archive's first master)" : ""));
             }
             String first = current.firstFile().orElseThrow();
-            String last = inventory.lastFile();
-            if ((last != null && BinlogPosition.compareFiles(last, first) >= 0) || Files.exists(dir.resolve(first))) {
+            if (newestEpochHoldsAFile() || Files.exists(dir.resolve(first))) {
                 throw new ArchiveException("abandon of epoch " + number + " refused: it already holds " + first
                         + " (its master wrote to the archive)");
             }
@@ -248,6 +247,19 @@ public final class BinlogArchive implements AutoCloseable {
                     before.current().map(MasterEpoch::master).map(Object::toString).orElse("?"));
             return true;
         }
+    }
+
+    /**
+     * Whether the newest epoch (a master adopted at a failover) already holds a file: its master wrote to the
+     * archive, so the adopt can no longer be abandoned.
+     */
+    public boolean newestEpochHoldsAFile() {
+        MasterEpoch current = history.current().orElse(null);
+        if (current == null || current.number() < 2) {
+            return false;
+        }
+        String last = inventory.lastFile();
+        return last != null && BinlogPosition.compareFiles(last, current.firstFile().orElseThrow()) >= 0;
     }
 
     Epochs history() {

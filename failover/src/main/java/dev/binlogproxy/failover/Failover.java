@@ -114,7 +114,10 @@ public final class Failover implements AutoCloseable {
 
     /** A failover interrupted by a crash: past the point of no return it is finished, else rolled back. */
     private static void recover(FailoverContext ctx, Entry e) throws IOException {
-        if (e.isDone(Step.REPOINT)) {
+        // killed while repointing, after the mirror had already written the candidate's first file: the candidate
+        // is the archive's master in fact, and its epoch cannot be abandoned; finish forward
+        boolean streamedFromCandidate = e.isDone(Step.ADOPT) && ctx.archive().newestEpochHoldsAFile();
+        if (e.isDone(Step.REPOINT) || streamedFromCandidate) {
             log.warn("failover {} to {} was interrupted past the point of no return: finishing it", e.id(),
                     e.candidate());
             int colon = e.candidate().lastIndexOf(':');

@@ -247,7 +247,9 @@ final class Promotion {
             }
         } catch (Exception e) {
             String why = e instanceof StepFailed ? e.getMessage() : e.toString();
-            if (pastNoReturn) {
+            // the mirror may have written the candidate's first file before the repoint step gave up: then the
+            // candidate is the archive's master in fact, and only forward is consistent
+            if (pastNoReturn || ctx.archive().newestEpochHoldsAFile()) {
                 // forward only: record it as committed with the problem; a dead new master is the next failover
                 log.error("{} past the point of no return: {}", kind, why, e);
                 try {
