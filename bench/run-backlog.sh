@@ -9,7 +9,7 @@
 #   BENCH_OPTS="-Dbench.rowBytes=200 -Dbench.rowsPerTransaction=5" bench/run-backlog.sh 256   # small transactions
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -pl bench -am package -DskipTests
+[ -n "${BENCH_SKIP_BUILD:-}" ] || mvn -B -q -pl bench -am package -DskipTests
 flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' pom.xml | head -1)
 # shellcheck disable=SC2086 # the flags are a list
 java $flags ${BENCH_OPTS:-} -cp "$(cat bench/target/classpath.txt):bench/target/classes" \

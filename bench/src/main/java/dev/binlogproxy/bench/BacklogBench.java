@@ -256,5 +256,15 @@ public final class BacklogBench {
         }
         System.out.print(out);
         BenchFiles.writeSummary("bench/target/backlog-summary.txt", out.toString());
+        // the best of the rounds, as the other side-by-side benchmarks report
+        BenchResults.put("backlog", "backlog_mb", bytes / 1e6);
+        BenchResults.put("backlog", "files", files);
+        byWhat.forEach((what, rs) -> BenchResults.put("backlog", key(what), rs.stream()
+                .mapToDouble(Run::mbPerSecond).max().orElse(Double.NaN)));
+    }
+
+    /** "proxy, durability write" -> proxy_durability_write_mb_s */
+    private static String key(String what) {
+        return what.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "") + "_mb_s";
     }
 }

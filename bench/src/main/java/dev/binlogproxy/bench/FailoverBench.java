@@ -73,6 +73,12 @@ public final class FailoverBench {
                 out.append(String.format(Locale.ROOT, "%-6d %10.0f %10.0f %10.0f %12.0f %10.0f %8.0f%n", i + 1, x[0],
                         x[1], x[2], x[3], x[4], x[5]));
             }
+            BenchResults.put("failover", "rounds", rounds);
+            BenchResults.put("failover", "total_median_ms", median(results, 0));
+            BenchResults.put("failover", "total_max_ms", max(results, 0));
+            BenchResults.put("failover", "detect_median_ms", median(results, 1));
+            BenchResults.put("failover", "promote_median_ms", median(results, 2));
+            BenchResults.put("failover", "lost", sum(results, 5));
             out.append(String.format(Locale.ROOT, "kill -9 to the first new-master transaction on the leaf: median %.0f"
                             + " ms, max %.0f ms (goal <= 3000 ms; anchors: Orchestrator at GitHub 10-13 s, MHA < 30 s);"
                             + " parts (median): detection %.0f ms, promotion %.0f ms, first event %.0f ms;"

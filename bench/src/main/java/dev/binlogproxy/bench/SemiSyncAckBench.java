@@ -214,9 +214,18 @@ public final class SemiSyncAckBench {
                 median(roundResults, SemiSyncAckBench::writeOverFloor)));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
+        BenchResults.put("semisync", "commits", commits);
+        results.forEach((k, r) -> BenchResults.put("semisync", key(k), r.ackWaitMicros()));
+        setups.keySet().forEach(k -> BenchResults.samples("semisync", key(k).replace("_us", ""), roundResults.stream()
+                .mapToLong(rr -> Math.round(rr.get(k).ackWaitMicros() * 1e3)).toArray()));
         Path summary = Path.of(System.getProperty("bench.summary", "bench/target/semisync-summary.txt"));
         Files.createDirectories(summary.toAbsolutePath().getParent());
         Files.writeString(summary, out.toString());
+    }
+
+    /** "proxy, durability write" -> proxy_durability_write_us (the master-measured mean ack wait) */
+    private static String key(String setup) {
+        return setup.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "") + "_us";
     }
 
     private static double writeRatio(Map<String, Result> r) {

@@ -96,6 +96,22 @@ public final class ArchiveExport {
         }
     }
 
+    /**
+     * Where a long export is, for a progress line: {@code phase} "scan" (reading the files up to the stop; its
+     * total is every file from the first, as the stop is not known yet) or "copy" (writing the output). Called
+     * often (per event while scanning); the receiver decides when to show something.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (phase, done, total) -> {
+        };
+
+        void advanced(String phase, long done, long total);
+    }
+
+    /** Copies this much at a time, so the copy reports progress within large files. */
+    private static final long COPY_CHUNK = 64L << 20;
+
     private ArchiveExport() {
     }
 
@@ -109,6 +125,12 @@ public final class ArchiveExport {
      */
     public static Result export(Path archiveDir, Start start, Stop stop, Path outDir) throws IOException,
             ExportException {
+        return export(archiveDir, start, stop, outDir, Progress.NONE);
+    }
+
+    /** As {@link #export(Path, Start, Stop, Path)}, telling {@code progress} how far it is. */
+    public static Result export(Path archiveDir, Start start, Stop stop, Path outDir, Progress progress)
+            throws IOException, ExportException {
         if (!Files.isDirectory(archiveDir)) {
             throw new ExportException(archiveDir + " is not a directory");
         }
@@ -117,8 +139,19 @@ public final class ArchiveExport {
             throw new ExportException("no binlog files in " + archiveDir);
         }
         Scan scan = new Scan(start, stop);
+        long scanTotal = 0;
         for (String f : files) {
-            Optional<BinlogDamage> damage = FileScan.entries(archiveDir, f, 0, Long.MAX_VALUE, scan::accept);
+            scanTotal += Files.size(archiveDir.resolve(f));
+        }
+        long scanned = 0;
+        for (String f : files) {
+            long before = scanned;
+            long total = scanTotal;
+            Optional<BinlogDamage> damage = FileScan.entries(archiveDir, f, 0, Long.MAX_VALUE, e -> {
+                progress.advanced("scan", before + e.end(), total);
+                return scan.accept(e);
+            });
+            scanned += Files.size(archiveDir.resolve(f));
             if (scan.done) {
                 break;
             }
@@ -157,6 +190,14 @@ public final class ArchiveExport {
 
         prepareOutput(outDir);
         List<ExportedFile> out = new ArrayList<>();
+        long copyTotal = 0;
+        for (String f : files) {
+            if (Inventory.FILE_ORDER.compare(f, scan.startPosition.file()) >= 0
+                    && Inventory.FILE_ORDER.compare(f, scan.end.file()) <= 0) {
+                copyTotal += f.equals(scan.end.file()) ? scan.end.offset() : Files.size(archiveDir.resolve(f));
+            }
+        }
+        long copied = 0;
         for (String f : files) {
             if (Inventory.FILE_ORDER.compare(f, scan.startPosition.file()) < 0) {
                 continue;
@@ -166,7 +207,11 @@ public final class ArchiveExport {
             }
             long archived = Files.size(archiveDir.resolve(f));
             long length = f.equals(scan.end.file()) ? scan.end.offset() : archived;
-            copy(archiveDir.resolve(f), outDir.resolve(f), length);
+            long before = copied;
+            long total = copyTotal;
+            copy(archiveDir.resolve(f), outDir.resolve(f), length, done -> progress.advanced("copy", before + done,
+                    total));
+            copied += length;
             out.add(new ExportedFile(f, length, length < archived));
         }
         // The output is checked as any binlog would be: a prefix cut anywhere but on a boundary is a bug here.
@@ -312,16 +357,18 @@ public final class ArchiveExport {
         Files.createDirectories(outDir);
     }
 
-    private static void copy(Path from, Path to, long length) throws IOException {
+    private static void copy(Path from, Path to, long length, java.util.function.LongConsumer copied)
+            throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long done = 0;
             while (done < length) {
-                long n = in.transferTo(done, length - done, out);
+                long n = in.transferTo(done, Math.min(COPY_CHUNK, length - done), out);
                 if (n <= 0) {
                     throw new IOException(from + " shrank while it was exported (at " + done + " of " + length + ")");
                 }
                 done += n;
+                copied.accept(done);
             }
             out.force(true);
         }

@@ -453,6 +453,11 @@ public final class BinlogArchive implements AutoCloseable {
         }
     }
 
+    /** Whether the archive is open (not closed): what the application's readiness check asks. */
+    public boolean isOpen() {
+        return !inventory.isClosed();
+    }
+
     private void requireOpen() throws IOException {
         if (inventory.isClosed()) {
             throw new IOException("archive " + dir + " is closed");

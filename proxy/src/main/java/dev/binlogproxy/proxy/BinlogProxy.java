@@ -48,6 +48,7 @@ public final class BinlogProxy implements AutoCloseable {
     private final SemiSyncChain chain;
     private final Failover failover;
     private final AtomicReference<Map<String, String>> masterVariables;
+    private final Health health;
     /** What to close, last started first. */
     private final Deque<AutoCloseable> closers;
     private boolean closed;
@@ -63,6 +64,7 @@ public final class BinlogProxy implements AutoCloseable {
         this.server = server;
         this.registry = registry;
         this.closers = closers;
+        this.health = Health.of(this);
     }
 
     public static BinlogProxy start(ProxyConfig cfg) throws Exception {
@@ -136,6 +138,7 @@ public final class BinlogProxy implements AutoCloseable {
             server.proxyStatus(() -> StatusTable.of(proxy).asTable());
             if (metricsServer != null) {
                 AdminRoutes.install(metricsServer, proxy);
+                proxy.health.install(metricsServer);
             }
             return proxy;
         } catch (Exception | Error e) {
@@ -159,6 +162,11 @@ public final class BinlogProxy implements AutoCloseable {
     /** The master's global variables, as last read (every 30 s). */
     public Map<String, String> masterVariables() {
         return masterVariables.get();
+    }
+
+    /** What /health and /ready check; add a component's own condition here. */
+    public Health health() {
+        return health;
     }
 
     public Failover failover() {

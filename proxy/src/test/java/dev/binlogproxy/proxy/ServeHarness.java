@@ -92,6 +92,13 @@ final class ServeHarness implements AutoCloseable {
     static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSyncUpstream,
                               ServerSettings serverSettings, int waitForReplicas, Duration chainTimeout)
             throws Exception {
+        return start(master, dir, proxyServerId, semiSyncUpstream, serverSettings, waitForReplicas, chainTimeout, 0);
+    }
+
+    /** With the metrics endpoint and its routes (/metrics, /health, /status ...) on {@code metricsPort} (0: none). */
+    static ServeHarness start(DbServer master, Path dir, long proxyServerId, boolean semiSyncUpstream,
+                              ServerSettings serverSettings, int waitForReplicas, Duration chainTimeout,
+                              int metricsPort) throws Exception {
         UpstreamSettings upstream = new UpstreamSettings(ConnectionSettings.plain("127.0.0.1", master.port(), REPL,
                 REPL_PW), proxyServerId, semiSyncUpstream, Duration.ofMillis(500), Duration.ofSeconds(3),
                 Duration.ofMillis(50), Duration.ofMillis(500), null, null);
@@ -99,7 +106,7 @@ final class ServeHarness implements AutoCloseable {
         // the proxy as `run` assembles it, from settings a configuration file would give
         BinlogProxy proxy = BinlogProxy.start(new ProxyConfig(upstream,
                 new ArchiveSettings(dir.resolve("archive"), Durability.FSYNC, RetentionPolicy.keepAll()),
-                serverSettings, chain, new MetricsSettings("127.0.0.1", 0)));
+                serverSettings, chain, new MetricsSettings("127.0.0.1", metricsPort)));
         ServeHarness h = new ServeHarness(master, proxy);
         h.awaitCaughtUp(Duration.ofSeconds(60));
         return h;

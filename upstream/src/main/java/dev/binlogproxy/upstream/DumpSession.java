@@ -483,22 +483,42 @@ final class DumpSession {
                 last.size()))) >= 0;
     }
 
-    static String describe(Progress p) {
+    /** Bytes of the master's binlogs (as listed at connect) after the dump's position. */
+    static long bytesToGo(Progress p) {
         long toGo = 0;
-        int files = 0;
         boolean counting = false;
         for (MasterInfo.MasterLog l : p.master().binlogs()) {
             if (l.name().equals(p.file())) {
                 counting = true;
                 toGo += Math.max(0, l.size() - p.position());
-                files++;
             } else if (counting) {
                 toGo += l.size();
-                files++;
             }
+        }
+        return toGo;
+    }
+
+    /** Bytes of the master's binlogs (as listed at connect) before the dump's position. */
+    static long bytesDone(Progress p) {
+        long done = 0;
+        for (MasterInfo.MasterLog l : p.master().binlogs()) {
+            if (l.name().equals(p.file())) {
+                return done + p.position();
+            }
+            done += l.size();
+        }
+        return done;
+    }
+
+    static String describe(Progress p) {
+        int files = 0;
+        boolean counting = false;
+        for (MasterInfo.MasterLog l : p.master().binlogs()) {
+            counting = counting || l.name().equals(p.file());
+            files += counting ? 1 : 0;
         }
         return p.caughtUp() ? String.format(Locale.ROOT, "caught up at %s:%d", p.file(), p.position())
                 : String.format(Locale.ROOT, "catching up: at %s:%d, %d file(s) and %.1f MB to go (as of connect)",
-                p.file(), p.position(), files, toGo / 1e6);
+                p.file(), p.position(), files, bytesToGo(p) / 1e6);
     }
 }

@@ -48,6 +48,7 @@ public final class MirrorService implements AutoCloseable {
     private final SemiSyncChain chain;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final AtomicReference<DumpSession.Progress> progress = new AtomicReference<>();
+    private final CatchUpRate catchUpRate = new CatchUpRate();
     private final Thread thread;
 
     /** Guards the fields below; {@link #changed} is signalled whenever one of them changes. */
@@ -314,7 +315,8 @@ public final class MirrorService implements AutoCloseable {
         }
         // the progress line while a backlog is copied, then once when the mirror is live
         if (!p.caughtUp() || before == null || !before.caughtUp()) {
-            log.info("{}", DumpSession.describe(p));
+            log.info("{}{}", DumpSession.describe(p), p.caughtUp() ? "" : catchUpRate.sample(
+                    DumpSession.bytesDone(p), DumpSession.bytesToGo(p), System.nanoTime()));
         }
     }
 

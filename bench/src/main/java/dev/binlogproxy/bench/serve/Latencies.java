@@ -27,6 +27,11 @@ final class Latencies {
         }
     }
 
+    /** The samples so far, in nanoseconds, in the order taken. */
+    synchronized long[] snapshot() {
+        return Arrays.copyOf(values, size);
+    }
+
     synchronized int size() {
         return size;
     }

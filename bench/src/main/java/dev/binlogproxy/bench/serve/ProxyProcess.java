@@ -142,7 +142,9 @@ final class ProxyProcess implements AutoCloseable {
                     break;
                 }
             }
-            if (all) {
+            // on disk is not yet served: a file is listed (and logins accepted) once its first transaction is
+            // published, a moment after its bytes are written; wait until the server shows the master's end
+            if (all && served(logs.get(logs.size() - 1))) {
                 return;
             }
             if (!process.isAlive()) {
@@ -152,6 +154,18 @@ final class ProxyProcess implements AutoCloseable {
                 throw new IOException("the proxy did not mirror " + logs + " within " + timeout + ":\n" + tail());
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** Whether the proxy's server answers SHOW MASTER STATUS at or past {@code last}'s end. */
+    private boolean served(BinaryLog last) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port
+                + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true&connectTimeout=2000", USER, PASSWORD);
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SHOW MASTER STATUS")) {
+            return rs.next() && (rs.getString(1).compareTo(last.name()) > 0
+                    || rs.getString(1).equals(last.name()) && rs.getLong(2) >= last.size());
+        } catch (java.sql.SQLException e) {
+            return false; // not accepting logins yet (no file listed), or still starting
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.binlogproxy.bench.serve;
 
+import dev.binlogproxy.bench.BenchResults;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +111,9 @@ public final class ServeBench {
                     }
                 }
                 double bestM = m.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+                BenchResults.put("fanout", "clients", clients);
+                BenchResults.put("fanout", "backlog_mb", bytes >> 20);
+                BenchResults.put("fanout", "master_mb_s", bestM);
                 out(String.format(Locale.ROOT, "fan-out master: %s MB/s aggregate (best %.0f)", rounded(m), bestM));
                 if (proxy != null) {
                     double bestP = p.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
@@ -116,6 +121,8 @@ public final class ServeBench {
                             + "(peak %d MB; now anonymous %d MB, file pages %d MB)", rounded(p), bestP,
                             proxy.rssKb() >> 10, proxy.hwmKb() >> 10, Procs.statusKb(proxy.pid(), "RssAnon") >> 10,
                             Procs.statusKb(proxy.pid(), "RssFile") >> 10));
+                    BenchResults.put("fanout", "proxy_mb_s", bestP);
+                    BenchResults.put("fanout", "proxy_rss_mb", proxy.rssKb() >> 10);
                     out(String.format(Locale.ROOT, "fan-out ratio proxy / master (best of each): %.2f (target >= 1.5)",
                             bestP / bestM));
                 }
@@ -235,6 +242,8 @@ public final class ServeBench {
                 viaMaria = measureRelay(master, leaf, commits, 0);
             }
             out("relay via MariaDB intermediate: " + viaMaria.summary());
+            record("relay", "direct", direct);
+            record("relay", "mariadb", viaMaria);
             if (!WITH_PROXY) {
                 return;
             }
@@ -247,6 +256,7 @@ public final class ServeBench {
                 viaProxy = measureRelay(master, leaf, commits, commits);
             }
             out("relay via proxy:                " + viaProxy.summary());
+            record("relay", "proxy", viaProxy);
             out(String.format(Locale.ROOT, "relay ratio proxy / MariaDB: p50 %.2f, p99 %.2f (target p99 <= 0.5)",
                     viaProxy.micros(0.5) / viaMaria.micros(0.5), viaProxy.micros(0.99) / viaMaria.micros(0.99)));
             out(String.format(Locale.ROOT, "relay floor: direct / MariaDB p99 %.2f (no intermediate can take the ratio "
@@ -316,6 +326,9 @@ public final class ServeBench {
             TailResult m = tailSessions(master, master.port(), sessions, commits, 0, master.pid());
             out(String.format(Locale.ROOT, "tail master: %s; mysqld RSS %d MB -> %d MB with the sessions, %d threads",
                     m.lat.summary(), masterRssBefore >> 10, m.rssKb >> 10, m.threads));
+            record("tail", "master", m.lat);
+            BenchResults.put("tail", "sessions", sessions);
+            BenchResults.put("tail", "master_rss_mb", m.rssKb >> 10);
             if (!WITH_PROXY) {
                 return;
             }
@@ -326,6 +339,9 @@ public final class ServeBench {
                 out(String.format(Locale.ROOT, "tail proxy:  %s; proxy RSS %d MB idle -> %d MB with the sessions "
                         + "(peak %d MB, target <= 300), %d threads with the sessions", p.lat.summary(), idle >> 10,
                         p.rssKb >> 10, proxy.hwmKb() >> 10, p.threads));
+                record("tail", "proxy", p.lat);
+                BenchResults.put("tail", "proxy_rss_mb", p.rssKb >> 10);
+                BenchResults.put("tail", "proxy_rss_idle_mb", idle >> 10);
                 out(String.format(Locale.ROOT, "tail ratio proxy / master: p50 %.2f, p99 %.2f",
                         p.lat.micros(0.5) / m.lat.micros(0.5), p.lat.micros(0.99) / m.lat.micros(0.99)));
             }
@@ -429,6 +445,13 @@ public final class ServeBench {
 
     private static List<Long> rounded(List<Double> v) {
         return v.stream().map(Math::round).toList();
+    }
+
+    /** A series' p50 / p99 and its samples, for bench/run-all.sh's table and plots. */
+    private static void record(String bench, String series, Latencies lat) {
+        BenchResults.put(bench, series + "_p50_us", lat.micros(0.5));
+        BenchResults.put(bench, series + "_p99_us", lat.micros(0.99));
+        BenchResults.samples(bench, series, lat.snapshot());
     }
 
     private static int intArg(String[] args, int i, int dflt) {

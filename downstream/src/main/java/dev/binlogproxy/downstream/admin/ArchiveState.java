@@ -20,6 +20,7 @@ import dev.binlogproxy.binlog.event.MariaGtidList;
 import dev.binlogproxy.binlog.event.MySqlGtidEvent;
 import dev.binlogproxy.binlog.event.PreviousGtids;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.position.MariaGtidPosition;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 
@@ -147,7 +148,14 @@ public final class ArchiveState {
                     sawGtidEvents = true;
                     mysqlExecuted = mysqlExecuted.add(g.gtid());
                 } else if (type == EventType.MARIA_GTID_LIST.code()) {
-                    mariaPosition = MariaGtidPosition.of(MariaGtidList.decode(e, c).gtids());
+                    // the list is the binlog state: one GTID per domain and server_id (after a failover a
+                    // domain has the old master's and the new one's), the domain's newest last; so the
+                    // position takes the last of each domain, as MariaDB's gtid_binlog_pos does
+                    MariaGtidPosition p = MariaGtidPosition.EMPTY;
+                    for (MariaGtid g : MariaGtidList.decode(e, c).gtids()) {
+                        p = p.with(g);
+                    }
+                    mariaPosition = p;
                 } else if (type == EventType.MARIA_GTID.code()) {
                     mariaPosition = mariaPosition.with(MariaGtidEvent.decode(e, c).gtid());
                 }

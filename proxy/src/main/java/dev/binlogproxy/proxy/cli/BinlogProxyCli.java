@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code binlog-proxy} command. Exit codes: 0 ok, 1 damage found / failure, 2 usage error. */
 @Command(name = "binlog-proxy", mixinStandardHelpOptions = true, version = "binlog-proxy 0.1.0-SNAPSHOT",
         description = "MySQL 8 / MariaDB binlog server.",
-        subcommands = {RunCommand.class, VerifyCommand.class, ExportCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, VerifyCommand.class, ExportCommand.class, FindCommand.class, DemoCommand.class,
                 HashPasswordCommand.class, StatusCommand.class, FailoverCommand.class,
                 SwitchoverCommand.class})
 public final class BinlogProxyCli implements Runnable {

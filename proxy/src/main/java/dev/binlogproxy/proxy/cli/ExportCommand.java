@@ -55,6 +55,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--stop-gtid", paramLabel = "GTID", description = "Stop after this transaction (inclusive).")
     String stopGtid;
 
+    @Option(names = "--progress", negatable = true, description = "Show bytes, rate and time left on stderr"
+            + " (default: when a terminal is attached).")
+    Boolean progress;
+
     @Override
     public Integer call() throws IOException {
         return run(System.out);
@@ -72,7 +76,14 @@ final class ExportCommand implements Callable<Integer> {
         }
         ArchiveExport.Result r;
         try {
-            r = ArchiveExport.export(archive, start, stop, out);
+            ArchiveExport.Progress shown = TerminalProgress.forConsole(progress);
+            try {
+                r = ArchiveExport.export(archive, start, stop, out, shown);
+            } finally {
+                if (shown instanceof TerminalProgress t) {
+                    t.finish();
+                }
+            }
         } catch (ArchiveExport.ExportException e) {
             console.println("export: " + e.getMessage());
             return 1;
