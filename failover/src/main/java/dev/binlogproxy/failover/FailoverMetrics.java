@@ -14,6 +14,8 @@ final class FailoverMetrics {
     private final AtomicLong lastDurationMillis = new AtomicLong(-1);
     private final AtomicLong errant = new AtomicLong();
     private final AtomicLong extraBytes = new AtomicLong();
+    /** Held here: a gauge holds its state object weakly, and a lambda nobody else holds would be collected. */
+    private IntSupplier state;
 
     FailoverMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -34,8 +36,9 @@ final class FailoverMetrics {
     }
 
     /** The controller's state as a number (Failover.State ordinal: 0 off, 1 watching, 2 suspect, 3 dead, 4 promoting). */
-    void state(IntSupplier state) {
-        Gauge.builder("binlog_proxy_failover_state", state, s -> s.getAsInt())
+    void state(IntSupplier supplier) {
+        this.state = supplier;
+        Gauge.builder("binlog_proxy_failover_state", this, m -> m.state.getAsInt())
                 .description("0 off, 1 watching, 2 master suspect, 3 master dead (manual), 4 promoting")
                 .register(registry);
     }
