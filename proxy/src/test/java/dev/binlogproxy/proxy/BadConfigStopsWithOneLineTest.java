@@ -51,8 +51,9 @@ class BadConfigStopsWithOneLineTest {
         cases.add(new Case("archive.dir is a file", "upstream: {host: 127.0.0.1, user: repl, serverId: 9, password:"
                 + " 'Dir-Secret-4'}\narchive: {dir: '" + aFile + "'}\nmetrics: {port: 0}\n", "archive.dir",
                 List.of("Dir-Secret-4")));
-        for (Case c : cases) {
-            Path config = dir.resolve(c.name().replace(' ', '-') + ".yaml");
+        for (int i = 0; i < cases.size(); i++) {
+            Case c = cases.get(i);
+            Path config = dir.resolve("case-" + i + ".yaml"); // not named after the case: some names are passwords
             Files.writeString(config, c.yaml());
             List<String> out = run(config, c.name());
             assertEquals(1, out.size(), c.name() + ": expected one line, got\n" + String.join("\n", out));

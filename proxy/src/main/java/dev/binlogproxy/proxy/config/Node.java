@@ -277,8 +277,8 @@ final class Node {
     /**
      * A password: a YAML string, possibly empty; null when the key is absent. Anything else is refused without
      * showing the value: YAML resolves an unquoted {@code 0x1F2E3D}, {@code 0755} or {@code 1_000} to a number and
-     * {@code ~} or an empty value to null, so the characters written are not what the master would get (it then
-     * answers "Access denied" forever).
+     * {@code ~} or {@code null} to null (an empty value is read as ""), so the characters written are not what the
+     * master would get (it then answers "Access denied" forever).
      */
     String secret(String name) throws ConfigException {
         read.add(name);
@@ -289,7 +289,7 @@ final class Node {
         if (v.isTextual()) {
             return v.asText();
         }
-        String as = v.isNull() ? "null (an empty value, ~ or null)" : v.isBoolean() ? "a boolean"
+        String as = v.isNull() ? "null (~ or null)" : v.isBoolean() ? "a boolean"
                 : v.isNumber() ? "a number" : v.isObject() ? "a mapping" : v.isArray() ? "a list" : "a non-string";
         throw new ConfigException(key(name), "YAML reads this value as " + as + ", not as the characters written:"
                 + " quote it ('...'; '' for an empty password) or use passwordFile");
