@@ -279,4 +279,13 @@ class ProxyConfigTest {
         assertEquals(0, ProxyConfig.parse(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  maxLoginFailures: 0"),
                 null).upstream().maxLoginFailures());
     }
+
+    @Test
+    void theExampleConfigurationIsValid() throws Exception {
+        Path example = Files.copy(Path.of("..", "config", "binlog-proxy.example.yaml"), dir.resolve("example.yaml"));
+        Files.writeString(dir.resolve("upstream.password"), "change-me\n");
+        ProxyConfig c = ProxyConfig.load(example);
+        assertEquals(256L << 20, c.archive().minFreeSpace());
+        assertEquals(5, c.upstream().maxLoginFailures());
+    }
 }
