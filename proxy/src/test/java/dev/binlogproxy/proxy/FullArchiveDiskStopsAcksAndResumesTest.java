@@ -2,6 +2,7 @@ package dev.binlogproxy.proxy;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.VerifyReport;
+import dev.binlogproxy.archive.testing.SmallFileSystem;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;
 import dev.binlogproxy.testkit.AckedWriter;
 import dev.binlogproxy.testkit.DbServer;

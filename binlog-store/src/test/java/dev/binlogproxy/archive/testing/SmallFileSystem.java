@@ -1,4 +1,4 @@
-package dev.binlogproxy.proxy;
+package dev.binlogproxy.archive.testing;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -12,14 +12,14 @@ import java.util.concurrent.TimeUnit;
  * CAP_SYS_ADMIN), which the project's machines and CI have; where mounting is forbidden (an unprivileged container)
  * the test is skipped with that reason, the only skip the suite allows.
  */
-final class SmallFileSystem implements AutoCloseable {
+public final class SmallFileSystem implements AutoCloseable {
     private final Path dir;
 
     private SmallFileSystem(Path dir) {
         this.dir = dir;
     }
 
-    static SmallFileSystem mount(Path dir, long bytes) throws IOException, InterruptedException {
+    public static SmallFileSystem mount(Path dir, long bytes) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         String out = run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString());
         Assumptions.assumeTrue(out == null, () -> "this machine forbids mounting a small file system to fill ("
@@ -27,11 +27,11 @@ final class SmallFileSystem implements AutoCloseable {
         return new SmallFileSystem(dir);
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    long free() throws IOException {
+    public long free() throws IOException {
         return Files.getFileStore(dir).getUsableSpace();
     }
 
@@ -39,7 +39,7 @@ final class SmallFileSystem implements AutoCloseable {
      * Fills the file system until {@code leave} bytes are free, with a file the test deletes to give the space
      * back (as an operator frees space).
      */
-    Path fillLeaving(String name, long leave) throws IOException {
+    public Path fillLeaving(String name, long leave) throws IOException {
         Path ballast = dir.resolve(name);
         long size = free() - leave;
         if (size > 0) {
@@ -51,6 +51,14 @@ final class SmallFileSystem implements AutoCloseable {
             }
         }
         return ballast;
+    }
+
+    /** Grows (or shrinks) the file system to {@code bytes}, as an operator gives a full disk more room. */
+    public void resize(long bytes) throws IOException, InterruptedException {
+        String out = run("mount", "-o", "remount,size=" + bytes, dir.toString());
+        if (out != null) {
+            throw new IOException("remount " + dir + ": " + out);
+        }
     }
 
     @Override
