@@ -5,6 +5,7 @@ import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.Ports;
 import dev.binlogproxy.testkit.ServerOptions;
 import dev.binlogproxy.upstream.MirrorHarness;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,13 +27,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every acknowledged row. The times are printed (docs/results.md).
  */
 class MasterRestartsAreFollowedWithinASecondTest {
-    private static final int RESTARTS = 5;
-
     @TempDir
     Path dir;
 
     @Test
     void fiveKill9RestartsUnderLoadAreFollowedWithinASecondAndSemiSyncStaysOn() throws Exception {
+        flap(5);
+    }
+
+    /** The same, longer: {@code mvn verify -DexcludedGroups= -Dgroups=soak -Dflapping.restarts=N} (default 20). */
+    @Test
+    @Tag("soak")
+    void manyKill9RestartsUnderLoad() throws Exception {
+        flap(Integer.getInteger("flapping.restarts", 20));
+    }
+
+    private void flap(int restarts) throws Exception {
         ServerOptions masterOptions = ServerOptions.mariadb().semiSyncMaster(true).maxBinlogSize(256 << 10)
                 .extraFlag("--rpl-semi-sync-master-timeout=10000").build();
         try (DbServer master = DbServer.start(masterOptions);
@@ -51,7 +61,7 @@ class MasterRestartsAreFollowedWithinASecondTest {
                 replica.replicateFrom("127.0.0.1", proxyPort, ServeHarness.REPL, ServeHarness.REPL_PW, true);
                 writer.awaitMore(200);
                 List<Long> backMillis = new ArrayList<>();
-                for (int i = 0; i < RESTARTS; i++) {
+                for (int i = 0; i < restarts; i++) {
                     Thread.sleep(5000);
                     assertEquals("ON", MirrorHarness.statusText(master, "Rpl_semi_sync_master_status"),
                             "restart " + i + ": semi-sync fell back before the kill");
@@ -80,10 +90,10 @@ class MasterRestartsAreFollowedWithinASecondTest {
                 String away = ChildProxy.metric(metricsPort, "binlog_proxy_upstream_disconnected_seconds_total");
                 System.out.printf("MasterRestartsAreFollowedWithinASecondTest: %d kill -9 restarts, proxy back %s ms"
                                 + " after the master accepted connections (max %d), %d commits acknowledged, %d failed"
-                                + " during kills; reconnects %s, %s s without upstream%n", RESTARTS, backMillis,
+                                + " during kills; reconnects %s, %s s without upstream%n", restarts, backMillis,
                         backMillis.stream().mapToLong(Long::longValue).max().orElse(0), writer.acknowledged().size(),
                         writer.failedCommits(), reconnects, away);
-                assertTrue(reconnects != null && Double.parseDouble(reconnects) >= RESTARTS, "reconnects " + reconnects);
+                assertTrue(reconnects != null && Double.parseDouble(reconnects) >= restarts, "reconnects " + reconnects);
                 assertTrue(away != null && Double.parseDouble(away) > 0, "disconnected seconds " + away);
             } finally {
                 proxy.destroyForcibly();
