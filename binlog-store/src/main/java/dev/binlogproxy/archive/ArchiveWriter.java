@@ -230,8 +230,8 @@ public final class ArchiveWriter {
         byte[] bytes = FormatDescriptionRules.asStored(event, fde, at);
         BinlogEvent stored = BinlogEvent.wrap(bytes);
         if (verifyLimit >= 0) {
-            byte[] archived = ArchivedBytes.read(channel, BinlogPosition.FIRST_EVENT_OFFSET, (int) Math.min(bytes.length,
-                    Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
+            byte[] archived = ArchivedBytes.read(channel, BinlogPosition.FIRST_EVENT_OFFSET,
+                    (int) Math.min(bytes.length, Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
             if (!FormatDescriptionRules.sameAsArchived(archived, bytes)) {
                 throw EventRejectedException.differs(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
             }
@@ -299,8 +299,8 @@ public final class ArchiveWriter {
         int size = event.eventSize();
         long eventEnd = end + size;
         if (!verifying && verifyingSealed) {
-            throw EventRejectedException.differs(at(), file + " is a finished file of the archive (a newer file exists),"
-                    + " but the master's copy goes on");
+            throw EventRejectedException.differs(at(), file + " is a finished file of the archive (a newer file"
+                    + " exists), but the master's copy goes on");
         }
         if (!verifying && end == boundary) {
             disk.beforeTransaction(); // refused before anything changed, like a refused event

@@ -70,7 +70,8 @@ class AWriteThatFindsTheDiskFullIsCutBackTest {
                     }
                 }
                 assertNotNull(full, "the file system never filled");
-                assertTrue(full.getMessage().startsWith("archive disk full at " + archiveDir + " ("), full.getMessage());
+                assertTrue(full.getMessage().startsWith("archive disk full at " + archiveDir + " ("),
+                        full.getMessage());
                 if (reserve > 0) {
                     assertEquals(committed, refusedAt, "refused at the transaction's first event");
                     assertTrue(data.free() >= reserve - (64 << 10), "stopped at the reserve: " + data.free());

@@ -89,8 +89,8 @@ class FailoverKeepsReplicaCoordinatesTest {
                     if (!missing.isEmpty()) {
                         // the newest of the old master's commits that the archive had (ids after the retarget were
                         // written to the new master and say nothing about what the archive lost)
-                        long newestKept = present.stream().mapToLong(Long::longValue).filter(id -> id <= lastOnOldMaster)
-                                .max().orElse(0);
+                        long newestKept = present.stream().mapToLong(Long::longValue)
+                                .filter(id -> id <= lastOnOldMaster).max().orElse(0);
                         assertTrue(missing.first() > newestKept, "hole at " + missing.first() + " below " + newestKept);
                     }
                     System.out.printf("MySQL 8.0.15 has no semi-sync plugin: the failover gave up %d acknowledged"

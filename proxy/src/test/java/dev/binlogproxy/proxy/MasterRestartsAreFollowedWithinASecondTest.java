@@ -93,7 +93,8 @@ class MasterRestartsAreFollowedWithinASecondTest {
                                 + " during kills; reconnects %s, %s s without upstream%n", restarts, backMillis,
                         backMillis.stream().mapToLong(Long::longValue).max().orElse(0), writer.acknowledged().size(),
                         writer.failedCommits(), reconnects, away);
-                assertTrue(reconnects != null && Double.parseDouble(reconnects) >= restarts, "reconnects " + reconnects);
+                assertTrue(reconnects != null && Double.parseDouble(reconnects) >= restarts,
+                        "reconnects " + reconnects);
                 assertTrue(away != null && Double.parseDouble(away) > 0, "disconnected seconds " + away);
             } finally {
                 proxy.destroyForcibly();

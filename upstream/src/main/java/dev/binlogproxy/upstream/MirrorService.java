@@ -48,6 +48,7 @@ public final class MirrorService implements AutoCloseable {
     /** How often a master that refuses TCP connections is asked again (see the class comment). */
     static final Duration REFUSED_RETRY = Duration.ofMillis(100);
     private static final Duration DISK_CHECK = Duration.ofSeconds(1);
+    private static final Duration REFUSED_LOG_EVERY = Duration.ofSeconds(10);
 
     public enum State {
         CONNECTING, STREAMING, RECONNECTING,
@@ -263,6 +264,8 @@ public final class MirrorService implements AutoCloseable {
     private void loop() {
         Duration delay = settings().reconnectInitialDelay();
         int loginFailures = 0;
+        long refusedSince = 0;
+        long refusedLogged = 0;
         try {
             while (true) {
                 UpstreamSettings current;
@@ -309,10 +312,16 @@ public final class MirrorService implements AutoCloseable {
                                     + e.getMessage() + "): check upstream.user and upstream.password (or"
                                     + " passwordFile); stopped retrying (upstream.maxLoginFailures)", true);
                             log.error("mirror stopped: {}", failure().orElse(""));
-                        } else {
-                            log.warn("upstream {}: {}; reconnecting in {} ms", current.address(), e.toString(),
-                                    (refused ? min(delay, REFUSED_RETRY) : delay).toMillis());
+                        } else if (!refused || refusedSince == 0
+                                || System.nanoTime() - refusedLogged > REFUSED_LOG_EVERY.toNanos()) {
+                            // a master that is down is asked every 100 ms: say so when it starts, then every 10 s
+                            log.warn("upstream {}: {}; reconnecting in {} ms{}", current.address(), e.toString(),
+                                    (refused ? min(delay, REFUSED_RETRY) : delay).toMillis(), refusedSince == 0 ? ""
+                                    : " (refusing connections for " + (System.nanoTime() - refusedSince) / 1_000_000
+                                    + " ms)");
+                            refusedLogged = System.nanoTime();
                         }
+                        refusedSince = !refused ? 0 : refusedSince == 0 ? System.nanoTime() : refusedSince;
                     }
                 } finally {
                     lock.lock();

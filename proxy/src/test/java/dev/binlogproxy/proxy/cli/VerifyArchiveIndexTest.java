@@ -137,7 +137,8 @@ class VerifyArchiveIndexTest {
                 byte[] bytes = Files.readAllBytes(cycle);
                 for (int i = 0; i + pattern.length <= bytes.length; i++) {
                     if (matches(bytes, i, pattern)) {
-                        try (var ch = java.nio.channels.FileChannel.open(cycle, java.nio.file.StandardOpenOption.WRITE)) {
+                        try (var ch = java.nio.channels.FileChannel.open(cycle,
+                                java.nio.file.StandardOpenOption.WRITE)) {
                             ch.truncate(i & ~4095); // a page boundary before it: what was never written back
                         }
                         return;

@@ -263,7 +263,8 @@ class ProxyConfigTest {
         // nothing written is read as the empty string: the characters written, none
         assertEquals("", ProxyConfig.parse(MINIMAL.replace("password: s3cret", "password:"), null)
                 .upstream().connection().password().reveal());
-        String candidate = MINIMAL + "failover:\n  mode: manual\n  candidates:\n    - {host: a, user: u, password: 0755}\n";
+        String candidate = MINIMAL + "failover:\n  mode: manual\n  candidates:\n"
+                + "    - {host: a, user: u, password: 0755}\n";
         assertTrue(error(candidate).getMessage().startsWith("failover.candidates[0].password: YAML reads"));
     }
 
