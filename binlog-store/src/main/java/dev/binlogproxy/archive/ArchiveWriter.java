@@ -6,15 +6,12 @@ import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.event.FormatDescription;
-import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.binlog.txn.EventRole;
 import dev.binlogproxy.binlog.txn.TransactionTracker;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -44,33 +41,24 @@ import java.util.concurrent.CompletableFuture;
  * buffer, or a crash), {@link #discardPartialTransaction()} or crash recovery cuts it. What a file's
  * FORMAT_DESCRIPTION may be and how it is stored is {@link FormatDescriptionRules}'.
  *
+ * <p>A transaction is refused whole, before any of it is written, while the file system has less than the
+ * reserve free ({@link DiskGuard}); a write that still finds it full cuts back to the last committed transaction
+ * ({@link DiskFullException}). Either way the writer stays usable.
+ *
  * <p>Thread-safety: the methods are synchronized, but a transaction's events must arrive in order without another
- * transaction's in between, so several appending threads must hold a lock of their own across a whole transaction.
- * The upstream session is one thread and does that naturally.
+ * transaction's in between; the upstream session is one thread and does that naturally.
  */
 public final class ArchiveWriter {
     private static final int BUFFER_SIZE = 256 * 1024;
-
-    private enum State {
-        /** Waiting for a file: after open, after a disconnect. */
-        IDLE,
-        /** startFile was called; the FDE comes next. */
-        AWAIT_FDE,
-        /** Appending events to {@link #file}. */
-        WRITING,
-        /** The file ended with a ROTATE; only startFile of the file it names may follow. */
-        ROTATED,
-        /** A write failed; the file may hold a torn event. Reopen the archive (recovery cuts it). */
-        FAILED
-    }
 
     private final BinlogArchive archive;
     private final Path dir;
     private final Inventory inventory;
     private final GroupCommit commit;
     private final WriteBuffer buffer = new WriteBuffer(BUFFER_SIZE);
+    private final DiskGuard disk;
 
-    private State state = State.IDLE;
+    private WriterState state = WriterState.IDLE;
     private IOException failure;
     /** The file being written, verified or (in ROTATED) just closed. */
     private String file;
@@ -93,12 +81,16 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
+    /** Where the last complete transaction of {@link #lastTxnFile} starts (-1: not known, see recheckPosition). */
+    private long lastTxnStart = -1;
+    private String lastTxnFile;
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
     private final CommitFeed commits;
 
-    ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit) {
+    ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit, DiskGuard disk) {
         this.archive = archive;
+        this.disk = disk;
         this.dir = dir;
         this.inventory = inventory;
         this.commit = commit;
@@ -109,7 +101,7 @@ public final class ArchiveWriter {
             end = boundary = inventory.committedEnd(newest);
             String rotatedTo = inventory.committedRotatedTo(newest);
             if (rotatedTo != null) {
-                state = State.ROTATED;
+                state = WriterState.ROTATED;
                 expectedNext = rotatedTo;
             }
         }
@@ -120,8 +112,8 @@ public final class ArchiveWriter {
      *
      * @param position 4 for the start of a file: a file the archive does not have is created by the FDE that
      *                 follows; one it has is compared byte by byte with what follows, and appending continues at its
-     *                 end. Above 4: the dump resumes mid-file; it must be the archive's newest file, archived up to
-     *                 exactly this position ({@link BinlogArchive#resumePosition()}).
+     *                 end. Above 4: the dump resumes mid-file in the archive's newest file, at exactly its end
+     *                 ({@link BinlogArchive#resumePosition()}) or at {@link #recheckPosition()} (compared again).
      * @throws ArchiveException if the file or position does not fit the archive: among others a file of an
      *                          earlier master (epoch), or, after an adopt, anything but the new master's first file
      *                          at 4
@@ -132,13 +124,9 @@ public final class ArchiveWriter {
         writeDeferred();
         UpstreamIdentity id = archive.identity().orElseThrow(() -> new IllegalStateException(
                 "no upstream identity recorded: call BinlogArchive.checkIdentity before writing"));
-        BinlogPosition at = new BinlogPosition(name, position);
-        if (!at.hasFileSequence() || !at.basename().equals(id.basename())) {
-            throw new ArchiveException("binlog file '" + name + "' does not belong to the archived master, whose"
-                    + " files are " + id.basename() + ".NNNNNN");
-        }
+        BinlogPosition at = ArchivedBytes.ofMaster(id, name, position);
         checkEpoch(at);
-        if (state == State.WRITING && end != boundary) {
+        if (state == WriterState.WRITING && end != boundary) {
             throw new IllegalStateException("a transaction is open in " + file + " at " + boundary
                     + ": call discardPartialTransaction() before starting over");
         }
@@ -149,26 +137,15 @@ public final class ArchiveWriter {
                 startVerifying(name, newest);
                 return;
             }
-            if (state == State.ROTATED && !name.equals(expectedNext)) {
-                throw new ArchiveException(file + " ends with a ROTATE to " + expectedNext
-                        + ", but the dump continues with " + name);
-            }
-            if (newest != null && Inventory.FILE_ORDER.compare(name, newest) <= 0) {
-                throw new ArchiveException("cannot start " + name + ": it sorts before the archive's newest file "
-                        + newest + " (resume from " + archive.resumePosition().map(Object::toString).orElse("?")
-                        + ")");
-            }
-            if (Files.exists(dir.resolve(name))) {
-                throw new ArchiveException("cannot start " + name + ": a file of that name is in " + dir
-                        + " but not in the archive");
-            }
+            ArchivedBytes.checkNewFile(dir, name, newest, state == WriterState.ROTATED ? file : null, expectedNext,
+                    () -> archive.resumePosition().map(Object::toString).orElse("?"));
             finishCurrentFile();
             file = name;
             newFile = true;
             startPosition = position;
             end = boundary = position;
             buffer.reset(position);
-            state = State.AWAIT_FDE;
+            state = WriterState.AWAIT_FDE;
             return;
         }
         if (!name.equals(newest)) {
@@ -177,9 +154,13 @@ public final class ArchiveWriter {
                     + " can be resumed mid-file");
         }
         long archived = archivedEnd(name);
-        if (position != archived) {
+        // Resuming at the start of the last archived transaction: the master sends it again and it is compared
+        // byte for byte (the mirror's identity check), then appending goes on at the archive's end.
+        boolean recheck = position < archived && position == lastTxnStart && name.equals(lastTxnFile);
+        if (position != archived && !recheck) {
             throw new ArchiveException("cannot resume " + at + ": the archive holds " + name + " up to " + archived
-                    + " (the end of its last complete transaction); resume there");
+                    + " (the end of its last complete transaction); resume there"
+                    + (lastTxnStart > 0 && name.equals(lastTxnFile) ? " or at " + lastTxnStart : ""));
         }
         if (!name.equals(file) || channel == null) {
             finishCurrentFile();
@@ -187,12 +168,12 @@ public final class ArchiveWriter {
             channel = FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         newFile = false;
-        verifyLimit = -1;
+        verifyLimit = recheck ? archived : -1;
         verifyingSealed = false;
         startPosition = position;
         end = boundary = position;
         buffer.reset(position);
-        state = State.AWAIT_FDE;
+        state = WriterState.AWAIT_FDE;
     }
 
     /**
@@ -217,7 +198,7 @@ public final class ArchiveWriter {
         buffer.reset(startPosition);
         verifyLimit = inventory.committedEnd(name);
         verifyingSealed = !isNewest;
-        state = State.AWAIT_FDE;
+        state = WriterState.AWAIT_FDE;
     }
 
     /**
@@ -232,7 +213,7 @@ public final class ArchiveWriter {
     public synchronized Appended appendFormatDescription(BinlogEvent event)
             throws IOException, EventRejectedException {
         requireUsable();
-        if (state != State.AWAIT_FDE) {
+        if (state != WriterState.AWAIT_FDE) {
             throw new IllegalStateException("FORMAT_DESCRIPTION out of place: " + describeState());
         }
         boolean atStart = startPosition == BinlogPosition.FIRST_EVENT_OFFSET;
@@ -249,12 +230,13 @@ public final class ArchiveWriter {
         byte[] bytes = FormatDescriptionRules.asStored(event, fde, at);
         BinlogEvent stored = BinlogEvent.wrap(bytes);
         if (verifyLimit >= 0) {
-            byte[] archived = readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) Math.min(bytes.length,
-                    Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
+            byte[] archived = ArchivedBytes.read(channel, BinlogPosition.FIRST_EVENT_OFFSET,
+                    (int) Math.min(bytes.length, Math.max(0, verifyLimit - BinlogPosition.FIRST_EVENT_OFFSET)));
             if (!FormatDescriptionRules.sameAsArchived(archived, bytes)) {
-                throw new EventRejectedException(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
+                throw EventRejectedException.differs(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
             }
         } else {
+            disk.beforeTransaction();
             create(bytes);
         }
         checksum = fde.checksumAlgorithm();
@@ -262,7 +244,7 @@ public final class ArchiveWriter {
         tracker.accept(stored);
         end = boundary = fdeEnd;
         buffer.reset(fdeEnd);
-        state = State.WRITING;
+        state = WriterState.WRITING;
         BinlogPosition after = new BinlogPosition(file, fdeEnd);
         if (verifyLimit >= 0) {
             leaveVerifyingIfDone();
@@ -273,11 +255,11 @@ public final class ArchiveWriter {
     }
 
     private Appended resumeWith(BinlogPosition at, FormatDescription sent) throws IOException, EventRejectedException {
-        BinlogEvent archivedEvent = readArchivedFde();
+        BinlogEvent archivedEvent = ArchivedBytes.readFde(channel);
         FormatDescription archived = FormatDescription.decode(archivedEvent);
         Optional<String> mismatch = FormatDescriptionRules.resumeMismatch(sent, archived, file);
         if (mismatch.isPresent()) {
-            throw new EventRejectedException(at, mismatch.get());
+            throw EventRejectedException.differs(at, mismatch.get());
         }
         checksum = archived.checksumAlgorithm();
         tracker = new TransactionTracker();
@@ -285,12 +267,12 @@ public final class ArchiveWriter {
         end = boundary = startPosition;
         buffer.reset(startPosition);
         String rotatedTo = inventory.committedRotatedTo(file);
-        if (rotatedTo != null) {
+        if (rotatedTo != null && verifyLimit < 0) {
             closeChannel();
-            state = State.ROTATED;
+            state = WriterState.ROTATED;
             expectedNext = rotatedTo;
         } else {
-            state = State.WRITING;
+            state = WriterState.WRITING;
         }
         return new Appended(at, EventRole.CONTROL, false, CompletableFuture.completedFuture(at));
     }
@@ -310,23 +292,26 @@ public final class ArchiveWriter {
                 || event.hasFlag(EventFlags.ARTIFICIAL)) {
             return new Appended(currentPosition(), EventRole.CONTROL, false, null);
         }
-        if (state != State.WRITING) {
+        if (state != WriterState.WRITING) {
             throw new IllegalStateException("cannot append " + event.type() + ": " + describeState());
         }
         boolean verifying = verifyLimit >= 0;
         int size = event.eventSize();
         long eventEnd = end + size;
         if (!verifying && verifyingSealed) {
-            throw new EventRejectedException(at(), file + " is a finished file of the archive (a newer file exists),"
-                    + " but the master's copy goes on");
+            throw EventRejectedException.differs(at(), file + " is a finished file of the archive (a newer file"
+                    + " exists), but the master's copy goes on");
+        }
+        if (!verifying && end == boundary) {
+            disk.beforeTransaction(); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
         EventChecks.Checked checked = EventChecks.check(event, at(), checksum);
         String rotateTo = checked.rotateTo();
         if (verifying) {
-            byte[] archived = readArchived(end, (int) Math.min(size, verifyLimit - end));
+            byte[] archived = ArchivedBytes.read(channel, end, (int) Math.min(size, verifyLimit - end));
             if (!Arrays.equals(archived, event.toByteArray())) {
-                throw new EventRejectedException(at(), event.type() + " differs from the bytes archived in " + file
+                throw EventRejectedException.differs(at(), event.type() + " differs from the bytes archived in " + file
                         + " at " + end + (eventEnd > verifyLimit ? " (the archived file ends at " + verifyLimit + ")"
                         : ""));
             }
@@ -341,11 +326,16 @@ public final class ArchiveWriter {
         }
         if (!verifying) {
             write(event);
+            disk.wrote(size);
             pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
         }
         end = eventEnd;
         if (!role.isBoundaryAfter()) {
             return new Appended(file, end, role, !verifying, null);
+        }
+        if (role == EventRole.END || role == EventRole.COMPLETE) {
+            lastTxnStart = boundary; // where this transaction began
+            lastTxnFile = file;
         }
         boundary = end;
         CompletableFuture<BinlogPosition> durable;
@@ -419,19 +409,19 @@ public final class ArchiveWriter {
         requireUsable();
         writeDeferred();
         commit.wake();
-        if (state == State.WRITING) {
+        if (state == WriterState.WRITING) {
             cutToBoundary();
         }
-        if (state == State.WRITING || state == State.AWAIT_FDE) {
+        if (state == WriterState.WRITING || state == WriterState.AWAIT_FDE) {
             // Back to what the archive itself says: after a file closed by its ROTATE, only that next file fits.
             String newest = inventory.lastFile();
             String rotatedTo = newest == null ? null : inventory.committedRotatedTo(newest);
             if (rotatedTo != null) {
                 finishCurrentFile();
                 file = newest;
-                state = State.ROTATED;
+                state = WriterState.ROTATED;
             } else {
-                state = State.IDLE;
+                state = WriterState.IDLE;
             }
             expectedNext = rotatedTo;
         }
@@ -456,7 +446,7 @@ public final class ArchiveWriter {
         if (awaited != null) {
             return Optional.of(BinlogPosition.startOf(awaited));
         }
-        if (state == State.ROTATED) {
+        if (state == WriterState.ROTATED) {
             return Optional.of(BinlogPosition.startOf(expectedNext));
         }
         String newest = inventory.lastFile();
@@ -464,6 +454,24 @@ public final class ArchiveWriter {
             return Optional.empty();
         }
         return Optional.of(new BinlogPosition(newest, archivedEnd(newest)));
+    }
+
+    /** See {@link BinlogArchive#recheckPosition()}. */
+    synchronized Optional<BinlogPosition> recheckPosition() throws IOException {
+        if (awaitedFirstFile() != null || state == WriterState.ROTATED || state == WriterState.FAILED) {
+            return Optional.empty();
+        }
+        String newest = inventory.lastFile();
+        if (newest == null || inventory.committedRotatedTo(newest) != null) {
+            return Optional.empty();
+        }
+        long archived = archivedEnd(newest);
+        if (!newest.equals(lastTxnFile) || lastTxnStart < 0 || lastTxnStart >= archived) {
+            lastTxnFile = newest; // not seen since open: read from the file, once
+            lastTxnStart = ArchivedBytes.lastTransactionStart(dir, newest, archived);
+        }
+        return lastTxnStart > BinlogPosition.FIRST_EVENT_OFFSET
+                ? Optional.of(new BinlogPosition(newest, lastTxnStart)) : Optional.empty();
     }
 
     // ---- epochs (masters): see Adoption ----
@@ -493,18 +501,18 @@ public final class ArchiveWriter {
      */
     synchronized void stopForAdopt() throws IOException {
         requireUsable();
-        if (state == State.WRITING && end != boundary) {
+        if (state == WriterState.WRITING && end != boundary) {
             cutToBoundary();
         }
         finishCurrentFile();
-        state = State.IDLE;
+        state = WriterState.IDLE;
         file = null;
         expectedNext = null;
     }
 
     /** An adopt failed after it may have changed the disk: nothing is written until the archive is reopened. */
     synchronized IOException failAdopt(IOException e) {
-        state = State.FAILED;
+        state = WriterState.FAILED;
         failure = new IOException("adopting a new master failed; reopen the archive (recovery finishes or"
                 + " leaves out the adopt, whichever archive.properties records)", e);
         return failure;
@@ -512,11 +520,11 @@ public final class ArchiveWriter {
 
     /** Flushes what is complete, drops a partial transaction, waits for pending commits, releases the file. */
     synchronized void close() throws IOException {
-        if (state == State.FAILED) {
+        if (state == WriterState.FAILED) {
             closeChannel();
             return;
         }
-        if (state == State.WRITING && end != boundary) {
+        if (state == WriterState.WRITING && end != boundary) {
             cutToBoundary();
         }
         finishCurrentFile();
@@ -525,20 +533,11 @@ public final class ArchiveWriter {
     // ---- internals ----
 
     private void create(byte[] fdeBytes) throws IOException {
-        Path path = dir.resolve(file);
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch;
         try {
-            ByteBuffer head = ByteBuffer.allocate(BinlogFileReader.MAGIC.length + fdeBytes.length);
-            head.put(BinlogFileReader.MAGIC).put(fdeBytes).flip();
-            Fsync.writeFully(ch, head, 0);
-            // The file and its name are durable before anything in it can be acknowledged; a crash before this
-            // leaves a file without a whole FDE, which recovery deletes.
-            ch.force(false);
-            Fsync.directory(dir);
+            ch = ArchivedBytes.create(dir, file, fdeBytes);
         } catch (IOException e) {
-            ch.close();
-            throw e;
+            throw DiskFullException.isNoSpace(e) ? new DiskFullException(dir, disk.freeBytes(), disk.minFree(), e) : e;
         }
         channel = ch;
         // Not listed yet: readers see the file with its head, in the round that publishes it (see Inventory).
@@ -574,7 +573,7 @@ public final class ArchiveWriter {
         verifyingSealed = false;
         // The commit thread recorded the ROTATE (held from readers until the next file's head is published).
         expectedNext = next;
-        state = State.ROTATED;
+        state = WriterState.ROTATED;
     }
 
     private void finishCurrentFile() throws IOException {
@@ -625,34 +624,48 @@ public final class ArchiveWriter {
     }
 
     private IOException fail(IOException e) {
-        state = State.FAILED;
+        if (DiskFullException.isNoSpace(e)) {
+            try {
+                return cutAfterNoSpace(e);
+            } catch (IOException again) {
+                e.addSuppressed(again); // the cut failed too: only a reopen (recovery) can say what is there
+            }
+        }
+        state = WriterState.FAILED;
         failure = new IOException("writing " + file + " failed at " + buffer.start()
                 + "; the writer is unusable, reopen the archive (recovery cuts any torn event)", e);
         commits.failDeferred(failure);
         return failure;
     }
 
+    /**
+     * A write found the file system full: nothing is lost, since only complete transactions handed to the commit
+     * thread can be acknowledged, and those were written whole before. The ones still held (not yet written
+     * whole) fail, the file is cut back to the last committed transaction (a truncate frees space, it needs none)
+     * and the writer goes idle, to resume at {@link #resumePosition()} once there is room.
+     */
+    private DiskFullException cutAfterNoSpace(IOException e) throws IOException {
+        DiskFullException full = new DiskFullException(dir, disk.freeBytes(), disk.minFree(), e);
+        commits.failDeferred(full);
+        holding = false;
+        commits.awaitLast();
+        long keep = file == null ? -1 : inventory.committedEnd(file);
+        boundary = keep >= BinlogPosition.FIRST_EVENT_OFFSET ? keep : boundary;
+        verifyLimit = -1;
+        cutToBoundary();
+        state = WriterState.WRITING; // settled by discardPartialTransaction, as after any disconnect
+        discardPartialTransaction();
+        return full;
+    }
+
     private void requireUsable() throws IOException {
-        if (state == State.FAILED) {
+        if (state == WriterState.FAILED) {
             throw failure;
         }
         IOException syncFailure = commit.failure();
         if (syncFailure != null) {
             throw syncFailure;
         }
-    }
-
-    private byte[] readArchived(long at, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        Fsync.readFully(channel, b, at);
-        return b.array();
-    }
-
-    private BinlogEvent readArchivedFde() throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
-        Fsync.readFully(channel, header, BinlogPosition.FIRST_EVENT_OFFSET);
-        long size = BinlogEvent.eventSizeOf(header, 0);
-        return BinlogEvent.wrap(readArchived(BinlogPosition.FIRST_EVENT_OFFSET, (int) size));
     }
 
     /** Where the next event starts, for the message of a refused one (built only then). */
@@ -665,7 +678,7 @@ public final class ArchiveWriter {
         if (awaited != null) {
             return BinlogPosition.startOf(awaited);
         }
-        if (state == State.ROTATED) {
+        if (state == WriterState.ROTATED) {
             return BinlogPosition.startOf(expectedNext);
         }
         if (file != null && end >= BinlogPosition.FIRST_EVENT_OFFSET) {
@@ -675,15 +688,7 @@ public final class ArchiveWriter {
     }
 
     private String describeState() {
-        return switch (state) {
-            case IDLE -> awaitedFirstFile() != null ? "a new master was adopted; call startFile(" + awaitedFirstFile()
-                    + ", 4)" : "no file started (call startFile with the dump's fake ROTATE)";
-            case AWAIT_FDE -> file + " was started; its FORMAT_DESCRIPTION must come next";
-            case WRITING -> "writing " + file + " at " + end;
-            case ROTATED -> file + " ended with a ROTATE to " + expectedNext + "; call startFile(" + expectedNext
-                    + ", 4)";
-            case FAILED -> "the writer failed: " + failure.getMessage();
-        };
+        return state.describe(file, end, expectedNext, failure, awaitedFirstFile());
     }
 
     // ---- for tests ----

@@ -53,12 +53,13 @@ public final class BinlogArchive implements AutoCloseable {
     private final ArchiveWriter writer;
     private final Recovery.Result recovery;
     private final Adoption adoption;
+    private final DiskGuard disk;
     /** The masters, as archive.properties records them; replaced whole (checkIdentity, adopt). */
     private volatile Epochs history;
     private boolean closed;
 
     private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
-                          Inventory inventory, IndexJournal index, Recovery.Result recovery) {
+                          Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
         this.dir = dir;
         this.durability = durability;
         this.lockChannel = lockChannel;
@@ -67,7 +68,8 @@ public final class BinlogArchive implements AutoCloseable {
         this.index = index;
         this.recovery = recovery;
         this.commit = new GroupCommit(durability, inventory, index, "archive-commit-" + dir.getFileName());
-        this.writer = new ArchiveWriter(this, dir, inventory, commit);
+        this.disk = new DiskGuard(dir, minFreeSpace);
+        this.writer = new ArchiveWriter(this, dir, inventory, commit, disk);
         this.adoption = new Adoption(dir, inventory, writer, index);
     }
 
@@ -84,6 +86,16 @@ public final class BinlogArchive implements AutoCloseable {
      *                                 finished without removing data (the message says which file)
      */
     public static BinlogArchive open(Path dir, Durability durability) throws IOException, ArchiveException {
+        return open(dir, durability, 0);
+    }
+
+    /**
+     * As {@link #open(Path, Durability)}, keeping {@code minFreeSpace} bytes free on the archive's file systems:
+     * below that the writer refuses new transactions ({@link DiskFullException}) until there is room again.
+     * 0 keeps no reserve (a full disk is still handled: the write fails, the file is cut back, nothing is lost).
+     */
+    public static BinlogArchive open(Path dir, Durability durability, long minFreeSpace)
+            throws IOException, ArchiveException {
         Path abs = dir.toAbsolutePath();
         Files.createDirectories(abs);
         FileChannel lockChannel = FileChannel.open(abs.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -113,7 +125,7 @@ public final class BinlogArchive implements AutoCloseable {
                 inventory.loadUnlisted(recovery.unlisted().name(), recovery.unlisted().end());
             }
             index = IndexJournal.open(abs, inventory.committedViews(), epochs);
-            return new BinlogArchive(abs, durability, lockChannel, epochs, inventory, index, recovery);
+            return new BinlogArchive(abs, durability, lockChannel, epochs, inventory, index, recovery, minFreeSpace);
         } catch (IOException | ArchiveException | RuntimeException e) {
             if (index != null) {
                 index.close();
@@ -279,6 +291,33 @@ public final class BinlogArchive implements AutoCloseable {
         return writer.resumePosition();
     }
 
+    /**
+     * Where a resuming dump should start so that the master proves it is the one whose history the archive holds:
+     * the start of the last complete transaction archived. The master sends that transaction again and the writer
+     * compares it byte for byte (CRC checked first) before it appends anything new; a difference is refused
+     * ({@link EventRejectedException}) with nothing written. Empty when there is nothing of the current master to
+     * compare ({@link #resumePosition()} is then where to start): an empty archive, an adopted master whose first
+     * file has not come yet, a newest file with no transaction past its head, or one that ended with its ROTATE.
+     */
+    public Optional<BinlogPosition> recheckPosition() throws IOException {
+        return writer.recheckPosition();
+    }
+
+    /** Bytes free on the archive's file systems (the least of the files' and the index's), as last measured. */
+    public long freeBytes() {
+        return disk.freeBytes();
+    }
+
+    /** The reserve of free space below which appends stop ({@code archive.minFreeSpace}); 0 for none. */
+    public long minFreeSpace() {
+        return disk.minFree();
+    }
+
+    /** Measures now whether the reserve is free again, so the upstream may resume after a {@link DiskFullException}. */
+    public boolean hasRoomToAppend() {
+        return disk.hasRoom();
+    }
+
     /** The archived files, oldest first, with their readable sizes. */
     public List<ArchivedFile> files() {
         return inventory.list();
@@ -327,7 +366,7 @@ public final class BinlogArchive implements AutoCloseable {
         if (index.available()) {
             try {
                 return index.find(files, mayHold, match).map(e -> new BinlogPosition(e.file(), e.offset()));
-            } catch (Exception e) { // Chronicle may throw checked exceptions undeclared
+            } catch (Exception | InternalError e) { // Chronicle may throw checked exceptions undeclared
                 LOG.warn("index journal lookup failed, scanning the files instead", e);
             }
         }

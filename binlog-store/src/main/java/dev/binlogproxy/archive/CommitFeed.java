@@ -20,6 +20,8 @@ final class CommitFeed {
     /** Held commits, oldest first; empty whenever the writer does not hold commits. */
     private final List<GroupCommit.Commit> deferred = new ArrayList<>();
     private CompletableFuture<BinlogPosition> last = CompletableFuture.completedFuture(null);
+    /** The last commit handed to the commit thread (the deferred ones come after it). */
+    private CompletableFuture<BinlogPosition> lastSubmitted = last;
 
     CommitFeed(GroupCommit commit) {
         this.commit = commit;
@@ -29,6 +31,7 @@ final class CommitFeed {
     CompletableFuture<BinlogPosition> submit(GroupCommit.Commit c, boolean wake) {
         commit.submit(c, wake);
         last = c.future();
+        lastSubmitted = last;
         return last;
     }
 
@@ -47,6 +50,7 @@ final class CommitFeed {
     void submitDeferred(boolean wake) {
         for (GroupCommit.Commit c : deferred) {
             commit.submit(c, wake);
+            lastSubmitted = c.future();
         }
         deferred.clear();
     }
@@ -57,6 +61,7 @@ final class CommitFeed {
             c.future().completeExceptionally(failure);
         }
         deferred.clear();
+        last = lastSubmitted;
     }
 
     /** Waits until the last commit handed over is done (and so every earlier one: rounds run in order). */

@@ -10,14 +10,33 @@ import dev.binlogproxy.binlog.position.BinlogPosition;
  */
 public final class EventRejectedException extends ArchiveException {
     private final transient BinlogPosition at;
+    private final boolean historyDiffers;
 
     EventRejectedException(BinlogPosition at, String reason) {
+        this(at, reason, false);
+    }
+
+    private EventRejectedException(BinlogPosition at, String reason, boolean historyDiffers) {
         super("event refused at " + at + ": " + reason);
         this.at = at;
+        this.historyDiffers = historyDiffers;
+    }
+
+    /**
+     * A whole, checksum-valid event that is not what the archive holds at that position: not damage on the way
+     * (a refetch would bring the same bytes) but a master whose history differs from the archive's.
+     */
+    static EventRejectedException differs(BinlogPosition at, String reason) {
+        return new EventRejectedException(at, reason, true);
+    }
+
+    /** Whether the master sent bytes other than the archive's for a position the archive holds. */
+    public boolean historyDiffers() {
+        return historyDiffers;
     }
 
     /** Where the refused event would have started. */
-    BinlogPosition at() {
+    public BinlogPosition at() {
         return at;
     }
 }

@@ -56,6 +56,16 @@ final class IndexJournal implements AutoCloseable {
     private static final long HEADER_TIMEOUT_MS = 500;
     private static final String METADATA_FILE = "metadata.cq4t";
 
+    static {
+        // Chronicle's DiskSpaceMonitor warns "disk almost full, the JVM may crash" by its own percentage every
+        // 10 s, outside our logging, and on small file systems with most of the space free. The archive checks
+        // free space itself against archive.minFreeSpace (DiskGuard), before any append, so the journal's mapping
+        // never meets a full disk. Read by Chronicle once, when the monitor class loads: set before any queue.
+        if (System.getProperty("chronicle.disk.monitor.disable") == null) {
+            System.setProperty("chronicle.disk.monitor.disable", "true");
+        }
+    }
+
     /** What open found. */
     enum Outcome { IN_SYNC, CAUGHT_UP, REBUILT }
 
@@ -90,13 +100,20 @@ final class IndexJournal implements AutoCloseable {
         IndexJournal j = new IndexJournal(archiveDir);
         try {
             j.openQueue();
+        } catch (InternalError e) {
+            // a fault touching the memory-mapped queue: the file system is full (or the file was cut under the
+            // mapping). The files are the authority: the archive opens without the journal, the next open with
+            // room rebuilds it.
+            j.disable(new IllegalStateException("the index journal faulted while opening (its file system full?): "
+                    + e.getMessage(), e));
+            return j;
         } catch (LinkageError | AssertionError e) {
             // Chronicle's class initialisation fails this way without --add-opens java.base/java.lang.reflect.
             throw unusable(e);
         }
         try {
             j.reconcile(files, epochs);
-        } catch (Exception e) {
+        } catch (Exception | InternalError e) {
             // The journal is a convenience: the archive opens without it (recovery has already read the files).
             j.disable(e);
         }
@@ -117,7 +134,7 @@ final class IndexJournal implements AutoCloseable {
         try {
             j.queue = SingleChronicleQueueBuilder.single(j.dir.toFile()).rollCycle(LargeRollCycles.LARGE_DAILY)
                     .readOnly(true).build();
-        } catch (Exception | LinkageError e) { // Chronicle also throws checked exceptions undeclared
+        } catch (Exception | LinkageError | InternalError e) { // Chronicle throws checked exceptions undeclared
             j.failure = new IllegalStateException("the index journal does not open read-only: " + e, e);
         }
         return j;
@@ -323,7 +340,7 @@ final class IndexJournal implements AutoCloseable {
         }
         try {
             appender = appender();
-        } catch (Exception e) {
+        } catch (Exception | InternalError e) {
             disable(e);
         }
     }
@@ -339,8 +356,8 @@ final class IndexJournal implements AutoCloseable {
         return a;
     }
 
-    private void disable(Exception e) {
-        failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+    private void disable(Throwable e) {
+        failure = e instanceof RuntimeException re ? re : new IllegalStateException(e.toString(), e);
         LOG.error("index journal {} cannot be written ({}); lookups fall back to scanning the files until the archive"
                 + " is reopened, which rebuilds it. On JDK 17 Chronicle needs the JVM flags listed in"
                 + " binlog-store/pom.xml (chronicle.jvm.flags).", dir, e.toString(), e);
@@ -362,7 +379,8 @@ final class IndexJournal implements AutoCloseable {
                     catalog.add(e, appender.lastIndexAppended());
                 }
             }
-        } catch (Exception e) {
+        } catch (Exception | InternalError e) {
+            // InternalError: a fault writing the memory-mapped queue (its file system full); the archive goes on
             disable(e);
         }
     }
@@ -511,7 +529,11 @@ final class IndexJournal implements AutoCloseable {
     @Override
     public void close() {
         if (queue != null) {
-            queue.close();
+            try {
+                queue.close();
+            } catch (RuntimeException | InternalError e) {
+                LOG.warn("closing the index journal {}: {}", dir, e.toString());
+            }
         }
     }
 

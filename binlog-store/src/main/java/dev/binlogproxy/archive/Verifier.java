@@ -223,6 +223,10 @@ final class Verifier {
             throw e;
         } catch (Exception e) { // Chronicle may throw checked exceptions undeclared
             problems.add("index journal unreadable: " + e);
+        } catch (InternalError e) {
+            // a fault reading the memory-mapped journal: written on a full disk, its pages were never stored
+            problems.add("index journal unreadable after " + compared[0] + " entries (a fault reading its mapped"
+                    + " file, as after it was written on a full disk): " + e.getMessage());
         }
         return compared[0];
     }

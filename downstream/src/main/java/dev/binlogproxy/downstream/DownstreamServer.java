@@ -370,13 +370,15 @@ public final class DownstreamServer implements AutoCloseable {
         if (listener != null) {
             listener.close().awaitUninterruptibly(2000);
         }
+        // an orderly stop: every session gets ERR 1053 (shutdown in progress) after its dump's last whole event;
+        // whatever has not closed once the dumps ended is closed outright
         List<DumpRun> runs = new ArrayList<>();
         for (Session s : sessions.values()) {
             DumpRun d = s.dump();
             if (d != null) {
                 runs.add(d);
             }
-            s.kill();
+            s.shutdown();
         }
         for (DumpRun d : runs) {
             try {
@@ -385,6 +387,9 @@ public final class DownstreamServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        for (Session s : sessions.values()) {
+            s.kill();
         }
         dumpStarts.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);

@@ -54,6 +54,8 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     private static final int ER_UNKNOWN_COM_ERROR = 1047;
     /** ER_SERVER_OFFLINE_MODE: replicas treat a refused connection as "retry later". */
     private static final int ER_SERVER_OFFLINE_MODE = 3032;
+    /** ER_SERVER_SHUTDOWN: "Server shutdown in progress". */
+    private static final int ER_SERVER_SHUTDOWN = 1053;
 
     private enum Phase { LOGIN, COMMAND, DUMP, CLOSED }
 
@@ -137,6 +139,22 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
         }
         if (ctx != null) {
             ctx.channel().close();
+        }
+    }
+
+    /**
+     * The server is stopping: the session ends with ERR 1053 "Server shutdown in progress" (SQLSTATE 08S01), which
+     * replicas answer by reconnecting, as they do when a master shuts down. A dump stops stepping first, so the ERR
+     * follows its last whole event; any other session gets it on its event loop. Then the connection closes.
+     */
+    public void shutdown() {
+        ErrPacket err = new ErrPacket(ER_SERVER_SHUTDOWN, ErrorCodes.SQLSTATE_COMMUNICATION,
+                "Server shutdown in progress");
+        DumpRun d = dump;
+        if (d != null) {
+            d.abort(err);
+        } else if (ctx != null) {
+            ctx.executor().execute(() -> fail(err));
         }
     }
 

@@ -70,7 +70,8 @@ public final class BinlogProxy implements AutoCloseable {
     public static BinlogProxy start(ProxyConfig cfg) throws Exception {
         Deque<AutoCloseable> closers = new ArrayDeque<>();
         try {
-            BinlogArchive archive = BinlogArchive.open(cfg.archive().dir(), cfg.archive().durability());
+            BinlogArchive archive = BinlogArchive.open(cfg.archive().dir(), cfg.archive().durability(),
+                    cfg.archive().minFreeSpace());
             closers.push(archive);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             ArchiveMetrics.register(registry, archive);

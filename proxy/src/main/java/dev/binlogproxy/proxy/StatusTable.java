@@ -34,7 +34,8 @@ record StatusTable(List<Row> rows, String failover, String oldMaster) {
         String gtid = proxy.archive().identity().map(id -> id.flavor() == dev.binlogproxy.binlog.BinlogFlavor.MARIADB
                 ? "MariaDB GTID" : "gtid_mode " + proxy.masterVariables().getOrDefault("gtid_mode", "?")).orElse("-");
         rows.add(new Row(s.host(), Integer.toString(s.port()), "master", mirror.state().name().toLowerCase(Locale.ROOT),
-                gtid, end, lag, mirror.failure().map(f -> "FAILED: " + f).orElse(
+                gtid, end, lag, mirror.failure().map(f -> "FAILED: " + f).or(() -> mirror.diskFull()
+                        .map(d -> "DISK FULL: " + d)).orElse(
                         mirror.state() == MirrorService.State.STREAMING ? "ok" : "not streaming")));
         Failover failover = proxy.failover();
         for (Failover.CandidateStatus c : failover.candidates()) {

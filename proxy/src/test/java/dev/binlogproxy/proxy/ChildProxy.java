@@ -33,6 +33,49 @@ final class ChildProxy {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
+    /**
+     * A configuration for a child proxy of {@code masterPort} with the test replication account on its server
+     * (port {@code serverPort}, 0: any) and metrics on {@code metricsPort}; {@code upstreamExtra} and
+     * {@code archiveExtra} are added to those sections ({@code key: value, ...}, may be empty).
+     */
+    static String config(int masterPort, Path archive, int serverPort, int metricsPort, String upstreamExtra,
+                         String archiveExtra) {
+        var hash = dev.binlogproxy.protocol.auth.PasswordHash.of(ServeHarness.REPL_PW);
+        return """
+                upstream: {host: 127.0.0.1, port: %d, user: %s, password: '%s', serverId: 9300, semiSync: true,
+                           heartbeat: 500ms, deadMasterTimeout: 3s, reconnect: {initialDelay: 50ms, maxDelay: 2s}%s}
+                archive: {dir: '%s', durability: fsync%s}
+                metrics: {port: %d}
+                server:
+                  port: %d
+                  users:
+                    %s: {mysqlNativePassword: '%s', cachingSha2Password: '%s'}
+                """.formatted(masterPort, ServeHarness.REPL, ServeHarness.REPL_PW,
+                upstreamExtra.isEmpty() ? "" : ", " + upstreamExtra, archive,
+                archiveExtra.isEmpty() ? "" : ", " + archiveExtra, metricsPort, serverPort, ServeHarness.REPL,
+                hash.nativeText().orElseThrow(), hash.sha2Text().orElseThrow());
+    }
+
+    /** GET of the child's metrics endpoint: the value of one meter line (the first whose name starts so), or null. */
+    static String metric(int metricsPort, String name) {
+        try {
+            var c = java.net.http.HttpClient.newHttpClient();
+            var r = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort
+                    + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return line.substring(line.lastIndexOf(' ') + 1);
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** The last {@code n} lines of the child's log, for a failure message. */
     static String logTail(Path log, int n) {
         try {

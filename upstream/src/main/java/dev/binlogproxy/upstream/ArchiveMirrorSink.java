@@ -26,6 +26,21 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
+    public Optional<BinlogPosition> recheckPosition() throws IOException {
+        return archive.recheckPosition();
+    }
+
+    @Override
+    public boolean hasRoomToAppend() {
+        return archive.hasRoomToAppend();
+    }
+
+    @Override
+    public long freeBytes() {
+        return archive.freeBytes();
+    }
+
+    @Override
     public void checkIdentity(MasterInfo master) throws IOException, ArchiveException {
         UpstreamIdentity id = master.flavor() == BinlogFlavor.MYSQL
                 ? UpstreamIdentity.mysql(master.serverUuid(), master.serverId(), master.basename())

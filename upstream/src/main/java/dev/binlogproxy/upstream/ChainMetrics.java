@@ -25,8 +25,10 @@ final class ChainMetrics {
         waitTime = Timer.builder("binlog_proxy_semisync_chain_wait")
                 .description("from the archive having a transaction durable to its upstream ack, while chained")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        // strongly referenced: the supplier is a lambda nothing else holds, and a weakly held one is collected at
+        // the first GC, after which the gauge reads NaN
         Gauge.builder("binlog_proxy_semisync_chain_on", on, o -> o.getAsBoolean() ? 1 : 0)
                 .description("1 while upstream acks wait for downstream replicas, 0 after a timeout until they catch up")
-                .register(registry);
+                .strongReference(true).register(registry);
     }
 }

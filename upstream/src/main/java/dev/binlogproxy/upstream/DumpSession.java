@@ -110,6 +110,12 @@ final class DumpSession {
             }
             Optional<BinlogPosition> resume = sink.resumePosition();
             BinlogPosition start = startPosition(group, master, resume);
+            // Inside the archive's own data, the dump starts at its last transaction: the master must send it again
+            // byte for byte before anything new is appended (a master that only looks the same is refused)
+            Optional<BinlogPosition> recheck = resume.isPresent() ? sink.recheckPosition() : Optional.empty();
+            if (recheck.isPresent()) {
+                start = recheck.get();
+            }
             // the resume position may include transactions a dying session wrote but never synced; the ack below
             // claims all of them durable
             sink.syncNow();
@@ -120,15 +126,16 @@ final class DumpSession {
             currentFile = start.file();
             currentPosition = start.offset();
             // Inline from before the dump command, so no dump packet ever goes through the queue.
-            Streamer streamer = new Streamer(conn, master);
+            Streamer streamer = new Streamer(conn, master, recheck.isPresent() ? resume.get() : null,
+                    master.semiSync() && resume.isPresent());
             this.streamer = streamer;
             CompletableFuture<Void> ended = conn.streamTo(streamer);
             conn.dump(start.file(), start.offset(), flags, settings.serverId());
-            if (master.semiSync() && resume.isPresent()) {
+            if (master.semiSync() && resume.isPresent() && recheck.isEmpty()) {
                 // Everything before the resume position is durable in the archive, but a previous session may have
-                // died before acknowledging its last transaction: the dump starts after it, so the master would
-                // never flag it again and its committing client would wait out the semi-sync timeout. The ack
-                // releases every waiter at or before this position.
+                // died before acknowledging its last transaction: the master would never flag it again and its
+                // committing client would wait out the semi-sync timeout. The ack releases every waiter at or before
+                // this position. With a recheck, the Streamer sends it once the master proved its history.
                 conn.sendAsync(new SemiSyncAck(start.offset(), start.file()));
             }
             log.info("dumping from {} at {} ({} {}, checksum {}, semi-sync {}, tls {})", settings.address(), start,
@@ -187,11 +194,7 @@ final class DumpSession {
             throws IOException, UpstreamException {
         if (resume.isPresent()) {
             BinlogPosition p = resume.get();
-            if (!master.hasBinlog(p.file())) {
-                throw new UpstreamException("the master " + settings.address() + " no longer has " + p.file()
-                        + ", where the archive resumes (its oldest is " + master.binlogs().get(0).name()
-                        + "): transactions after " + p + " cannot be mirrored");
-            }
+            ResumeChecks.checkMasterHas(settings.address(), master, p);
             return p;
         }
         if (settings.startGtid() != null) {
@@ -257,12 +260,37 @@ final class DumpSession {
         private boolean ackOwed;
         /** Commits are held from the first packet of a read to its acks (see ArchiveWriter.holdCommits). */
         private boolean holding;
+        /**
+         * While the dump re-sends the archive's last transaction (the identity recheck): the archive's end, where
+         * new events begin; null once reached (or when there is no recheck). A difference before it is the master's
+         * history differing, not damage.
+         */
+        private BinlogPosition recheckUntil;
+        /** The reconnect ack (see dump) is owed at the archive's end, once the recheck passed. */
+        private boolean resumeAckOwed;
         volatile long lastActive = System.nanoTime();
         volatile boolean processing;
 
-        Streamer(ServerConnection conn, MasterInfo master) {
+        Streamer(ServerConnection conn, MasterInfo master, BinlogPosition recheckUntil, boolean resumeAck) {
             this.conn = conn;
             this.master = master;
+            this.recheckUntil = recheckUntil;
+            this.resumeAckOwed = recheckUntil != null && resumeAck;
+        }
+
+        /** After each event: has the recheck reached the archive's end? Then the master is the archive's. */
+        private void recheckProgress(long received) {
+            if (recheckUntil == null || new BinlogPosition(currentFile, Math.max(BinlogPosition.FIRST_EVENT_OFFSET,
+                    currentPosition)).compareTo(recheckUntil) < 0) {
+                return;
+            }
+            log.info("{} sent the archive's last transaction again, byte for byte: mirroring on from {}",
+                    settings.address(), recheckUntil);
+            if (resumeAckOwed) {
+                pendingAcks.add(new PendingAck(recheckUntil.file(), recheckUntil.offset(), received));
+                resumeAckOwed = false;
+            }
+            recheckUntil = null;
         }
 
         @Override
@@ -287,6 +315,12 @@ final class DumpSession {
             int first = packet.firstByte();
             if (first == ErrPacket.HEADER) {
                 MySqlProtocolException err = ErrPacket.decode(payload).toException();
+                if (err.errorCode() == ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG && recheckUntil != null) {
+                    // it cannot read its own file where the archive's last transaction starts
+                    throw ResumeChecks.differs(settings.address(), new BinlogPosition(currentFile,
+                            Math.max(BinlogPosition.FIRST_EVENT_OFFSET, currentPosition)),
+                            "the master cannot send its events from there: " + err.getMessage());
+                }
                 if (err.errorCode() == ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG) {
                     throw new UpstreamException("the master refused the dump at " + currentFile + ":"
                             + currentPosition + ": " + err.getMessage(), err);
@@ -306,7 +340,16 @@ final class DumpSession {
             }
             BinlogEvent event = BinlogEvent.wrap(ep.event());
             boolean ackRequested = ep.ackRequired();
-            boolean heartbeat = handle(event, master.checksum(), ackRequested, received);
+            boolean heartbeat;
+            try {
+                heartbeat = handle(event, master.checksum(), ackRequested, received);
+            } catch (EventRejectedException e) {
+                if (e.historyDiffers()) {
+                    throw ResumeChecks.differs(settings.address(), e.at(), e.getMessage());
+                }
+                throw e;
+            }
+            recheckProgress(received);
             // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
             // when we connected; from then on the dump is live
             caughtUp = caughtUp || heartbeat || reached(master, currentFile, currentPosition);

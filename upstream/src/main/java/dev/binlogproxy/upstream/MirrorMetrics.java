@@ -2,6 +2,7 @@ package dev.binlogproxy.upstream;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,6 +29,11 @@ public final class MirrorMetrics {
     private final DistributionSummary eventSize;
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     private final AtomicLong connected = new AtomicLong();
+    private final AtomicLong diskFull = new AtomicLong();
+    /** Nanoseconds without a streaming dump, closed outages only; guarded by this. */
+    private long disconnectedNanos;
+    /** When the current outage began (System.nanoTime()), or 0 while a dump streams; guarded by this. */
+    private long disconnectedSince = System.nanoTime();
 
     public MirrorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -59,6 +65,12 @@ public final class MirrorMetrics {
                 .description("now minus the timestamp of the last archived event; -1 when unknown").register(registry);
         Gauge.builder("binlog_proxy_upstream_connected", connected, AtomicLong::get)
                 .description("1 while a dump from the master is streaming").register(registry);
+        FunctionCounter.builder("binlog_proxy_upstream_disconnected_seconds", this, MirrorMetrics::disconnectedSeconds)
+                .description("time without a streaming dump from the master since start (reconnects, a dead"
+                        + " master, a full archive disk)").register(registry);
+        Gauge.builder("binlog_proxy_archive_disk_full", diskFull, AtomicLong::get)
+                .description("1 while the archive's disk is below archive.minFreeSpace: nothing is appended or"
+                        + " acknowledged until space is back").register(registry);
     }
 
     /** Now minus the timestamp of the last archived event, 0 once a heartbeat said caught up; -1 when unknown. */
@@ -120,6 +132,26 @@ public final class MirrorMetrics {
 
     public void connected(boolean up) {
         connected.set(up ? 1 : 0);
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (up && disconnectedSince != 0) {
+                disconnectedNanos += now - disconnectedSince;
+                disconnectedSince = 0;
+            } else if (!up && disconnectedSince == 0) {
+                disconnectedSince = now;
+            }
+        }
+    }
+
+    /** Seconds without a streaming dump since start, the current outage included. */
+    public synchronized double disconnectedSeconds() {
+        long open = disconnectedSince == 0 ? 0 : System.nanoTime() - disconnectedSince;
+        return (disconnectedNanos + open) / 1e9;
+    }
+
+    /** The archive's disk is full (the mirror waits) or not. */
+    public void diskFull(boolean full) {
+        diskFull.set(full ? 1 : 0);
     }
 
     /** Registers the archive's size on disk, read when scraped. */

@@ -1,6 +1,9 @@
 package dev.binlogproxy.upstream;
 
 import dev.binlogproxy.archive.BinlogArchive;
+import dev.binlogproxy.archive.DiskFullException;
+import dev.binlogproxy.protocol.ErrorCodes;
+import dev.binlogproxy.protocol.MySqlProtocolException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -29,10 +32,23 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>An {@link UpstreamException} (reconnecting cannot help: another master's history, a purged file) puts the
  * mirror in {@link State#FAILED}: it waits there, writing nothing, until it is repointed and resumed or closed;
- * it never mixes two histories or skips a gap on its own.
+ * it never mixes two histories or skips a gap on its own. So do {@code maxLoginFailures} refused logins in a row
+ * (a wrong password is not fixed by retrying).
+ *
+ * <p>Reconnecting: a master that refuses the TCP connection (down, or restarting) costs nothing to ask again, so it
+ * is asked every {@link #REFUSED_RETRY} whatever the backoff says, and a restarted master is followed within its
+ * first second of life; any other failure backs off exponentially, afresh after a session that streamed events.
+ *
+ * <p>A full archive disk ({@link DiskFullException}) is not the master's fault: the session ends (nothing more is
+ * acknowledged), the mirror says so once and waits in {@link State#DISK_FULL}, checking every second, and resumes
+ * by itself when the archive has its reserve of free space again. Downstream keeps serving what the archive has.
  */
 public final class MirrorService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MirrorService.class);
+    /** How often a master that refuses TCP connections is asked again (see the class comment). */
+    static final Duration REFUSED_RETRY = Duration.ofMillis(100);
+    private static final Duration DISK_CHECK = Duration.ofSeconds(1);
+    private static final Duration REFUSED_LOG_EVERY = Duration.ofSeconds(10);
 
     public enum State {
         CONNECTING, STREAMING, RECONNECTING,
@@ -40,6 +56,8 @@ public final class MirrorService implements AutoCloseable {
         PAUSED,
         /** Stopped by an {@link UpstreamException}; waits for {@link #resume} (after {@link #repoint}) or close. */
         FAILED,
+        /** The archive's disk is full: nothing is connected or acknowledged; resumes by itself when space is back. */
+        DISK_FULL,
         STOPPED
     }
 
@@ -57,6 +75,10 @@ public final class MirrorService implements AutoCloseable {
     private UpstreamSettings settings;
     private State state = State.CONNECTING;
     private String failure;
+    /** The master refused the login maxLoginFailures times in a row (FAILED): a configuration problem. */
+    private boolean loginRefused;
+    /** While DISK_FULL: what the archive said. */
+    private String diskFull;
     private boolean pauseRequested;
     private boolean closing;
     /** The running session's stop flag: set to end it. */
@@ -135,13 +157,34 @@ public final class MirrorService implements AutoCloseable {
         }
     }
 
+    /** Whether the mirror failed because the master refused its login (a wrong upstream.user or password). */
+    public boolean failedOnLogin() {
+        lock.lock();
+        try {
+            return state == State.FAILED && loginRefused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** While the archive's disk is full ({@link State#DISK_FULL}): the archive's message. */
+    public Optional<String> diskFull() {
+        lock.lock();
+        try {
+            return state == State.DISK_FULL ? Optional.ofNullable(diskFull) : Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A one-line status: where the dump is and how far behind. */
     public String status() {
         DumpSession.Progress p = progress.get();
         lock.lock();
         try {
             return state + " " + settings.address() + (p == null ? "" : ", " + DumpSession.describe(p))
-                    + (failure == null ? "" : ": " + failure);
+                    + (failure == null ? "" : ": " + failure)
+                    + (state == State.DISK_FULL && diskFull != null ? ": " + diskFull : "");
         } finally {
             lock.unlock();
         }
@@ -209,6 +252,7 @@ public final class MirrorService implements AutoCloseable {
             }
             pauseRequested = false;
             failure = null;
+            loginRefused = false;
             if (state == State.PAUSED || state == State.FAILED) {
                 state = State.CONNECTING;
             }
@@ -220,6 +264,9 @@ public final class MirrorService implements AutoCloseable {
 
     private void loop() {
         Duration delay = settings().reconnectInitialDelay();
+        int loginFailures = 0;
+        long refusedSince = 0;
+        long refusedLogged = 0;
         try {
             while (true) {
                 UpstreamSettings current;
@@ -237,26 +284,45 @@ public final class MirrorService implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                boolean streamed = false;
                 boolean failed = false;
+                boolean refused = false;
+                DiskFullException full = null;
                 try {
                     session.run(group, stop);
                 } catch (UpstreamException e) {
                     failed = !stop.get();
                     if (failed) {
-                        fail(e.getMessage());
+                        fail(e.getMessage(), false);
                         log.error("mirror stopped: {}", e.getMessage());
                     }
                 } catch (Exception e) {
-                    if (!stop.get()) {
-                        streamed = state() == State.STREAMING;
+                    full = DiskFullException.in(e);
+                    if (!stop.get() && full == null) {
+                        boolean streamed = state() == State.STREAMING;
                         setState(State.RECONNECTING);
                         metrics.reconnect();
                         if (streamed) {
                             delay = current.reconnectInitialDelay(); // the session streamed: back off afresh
                         }
-                        log.warn("upstream {}: {}; reconnecting in {} ms", current.address(), e.toString(),
-                                delay.toMillis());
+                        refused = refusedConnection(e);
+                        loginFailures = accessDenied(e) ? loginFailures + 1 : 0;
+                        if (current.maxLoginFailures() > 0 && loginFailures >= current.maxLoginFailures()) {
+                            failed = true;
+                            fail("the master " + current.address() + " refused the login of user '"
+                                    + current.connection().user() + "' " + loginFailures + " times in a row ("
+                                    + e.getMessage() + "): check upstream.user and upstream.password (or"
+                                    + " passwordFile); stopped retrying (upstream.maxLoginFailures)", true);
+                            log.error("mirror stopped: {}", failure().orElse(""));
+                        } else if (!refused || refusedSince == 0
+                                || System.nanoTime() - refusedLogged > REFUSED_LOG_EVERY.toNanos()) {
+                            // a master that is down is asked every 100 ms: say so when it starts, then every 10 s
+                            log.warn("upstream {}: {}; reconnecting in {} ms{}", current.address(), e.toString(),
+                                    (refused ? min(delay, REFUSED_RETRY) : delay).toMillis(), refusedSince == 0 ? ""
+                                    : " (refusing connections for " + (System.nanoTime() - refusedSince) / 1_000_000
+                                    + " ms)");
+                            refusedLogged = System.nanoTime();
+                        }
+                        refusedSince = !refused ? 0 : refusedSince == 0 ? System.nanoTime() : refusedSince;
                     }
                 } finally {
                     lock.lock();
@@ -270,20 +336,107 @@ public final class MirrorService implements AutoCloseable {
                 try {
                     sink.discardPartialTransaction();
                 } catch (Exception e) {
-                    fail("cannot discard the partial transaction: " + e.getMessage());
-                    log.error("mirror stopped: {}", failure().orElse(""), e);
+                    if (DiskFullException.in(e) == null) {
+                        fail("cannot discard the partial transaction: " + e.getMessage(), false);
+                        log.error("mirror stopped: {}", failure().orElse(""), e);
+                        continue;
+                    }
+                    full = full != null ? full : DiskFullException.in(e);
+                }
+                if (full != null && !stop.get()) {
+                    awaitDiskSpace(full);
+                    delay = current.reconnectInitialDelay();
                     continue;
                 }
                 if (stop.get() || failed) {
                     delay = settings().reconnectInitialDelay(); // paused, failed or closed: the next start is afresh
                     continue;
                 }
+                if (refused) {
+                    // nothing listens there: asking again costs the master nothing, and a restart is followed
+                    // within its first second; the backoff stays where it was for failures that do cost
+                    sleep(min(delay, REFUSED_RETRY));
+                    continue;
+                }
                 sleep(delay);
-                delay = delay.multipliedBy(2).compareTo(current.reconnectMaxDelay()) > 0
-                        ? current.reconnectMaxDelay() : delay.multipliedBy(2);
+                delay = min(delay.multipliedBy(2), current.reconnectMaxDelay());
             }
         } finally {
             setState(State.STOPPED);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The master's address refused the TCP connection: no server listens there (yet). */
+    private static boolean refusedConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The master refused the login (ERR 1045): a wrong user or password, which retrying does not fix. */
+    private static boolean accessDenied(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MySqlProtocolException m && m.errorCode() == ErrorCodes.ER_ACCESS_DENIED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The archive's disk is full: says so once, then checks every second until the archive has its reserve of free
+     * space again (or the mirror is paused or closed). The session is already over, so the master gets no ack
+     * meanwhile; the archive, and everything downstream reading it, is untouched.
+     */
+    private void awaitDiskSpace(DiskFullException full) {
+        lock.lock();
+        try {
+            diskFull = full.getMessage();
+            state = State.DISK_FULL;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        metrics.diskFull(true);
+        log.error("{}; the mirror stops acknowledging the master and resumes by itself once there is room (checked"
+                + " every {} s); replicas keep reading what the archive has", full.getMessage(),
+                DISK_CHECK.toSeconds());
+        long since = System.nanoTime();
+        boolean room = false;
+        while (!room && !closingOrPaused()) {
+            sleep(DISK_CHECK);
+            room = sink.hasRoomToAppend();
+        }
+        metrics.diskFull(false);
+        if (room) {
+            log.info("archive disk space is back ({} bytes free) after {} s: mirroring resumes", sink.freeBytes(),
+                    (System.nanoTime() - since) / 1_000_000_000L);
+        }
+        lock.lock();
+        try {
+            diskFull = null;
+            if (state == State.DISK_FULL) {
+                state = State.RECONNECTING;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean closingOrPaused() {
+        lock.lock();
+        try {
+            return closing || pauseRequested;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -320,10 +473,11 @@ public final class MirrorService implements AutoCloseable {
         }
     }
 
-    private void fail(String why) {
+    private void fail(String why, boolean login) {
         lock.lock();
         try {
             failure = why;
+            loginRefused = login;
             state = State.FAILED;
             changed.signalAll();
         } finally {

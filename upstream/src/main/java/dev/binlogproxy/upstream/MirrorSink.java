@@ -14,6 +14,24 @@ interface MirrorSink {
     /** The position after the last complete archived transaction; empty for an empty archive. */
     Optional<BinlogPosition> resumePosition() throws IOException, ArchiveException;
 
+    /**
+     * Where to dump from so that the master proves it has the archive's history (its last transaction, compared
+     * byte for byte); empty when there is nothing to compare and the dump starts at {@link #resumePosition()}.
+     */
+    default Optional<BinlogPosition> recheckPosition() throws IOException {
+        return Optional.empty();
+    }
+
+    /** Whether the archive has its reserve of free space again after a DiskFullException. */
+    default boolean hasRoomToAppend() {
+        return true;
+    }
+
+    /** Bytes free where the archive writes (-1: unknown). */
+    default long freeBytes() {
+        return -1;
+    }
+
     /** Refuses (UpstreamMismatchException) a master that is not the one the archive mirrors. */
     void checkIdentity(MasterInfo master) throws IOException, ArchiveException;
 

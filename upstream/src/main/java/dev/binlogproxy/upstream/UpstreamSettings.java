@@ -17,10 +17,14 @@ import java.util.Objects;
  * @param startGtid             instead of {@code startFile}: a MySQL GTID set or MariaDB GTID position; the
  *                              archive starts at position 4 of the master's first file holding a transaction after
  *                              it (see {@link GtidStart})
+ * @param maxLoginFailures      the master refused the login (ERR 1045) this many times in a row: the mirror stops
+ *                              ({@link MirrorService.State#FAILED}) instead of retrying a wrong password forever; 0
+ *                              retries forever
  */
 public record UpstreamSettings(ConnectionSettings connection, long serverId, boolean semiSync, Duration heartbeat,
                                Duration deadMasterTimeout, Duration reconnectInitialDelay,
-                               Duration reconnectMaxDelay, String startFile, String startGtid) {
+                               Duration reconnectMaxDelay, String startFile, String startGtid, int maxLoginFailures) {
+    public static final int DEFAULT_MAX_LOGIN_FAILURES = 5;
 
     public UpstreamSettings {
         Objects.requireNonNull(connection, "connection");
@@ -34,6 +38,16 @@ public record UpstreamSettings(ConnectionSettings connection, long serverId, boo
         if (startFile != null && startGtid != null) {
             throw new IllegalArgumentException("give startFile or startGtid, not both");
         }
+        if (maxLoginFailures < 0) {
+            throw new IllegalArgumentException("maxLoginFailures: " + maxLoginFailures + " (expected: >= 0)");
+        }
+    }
+
+    public UpstreamSettings(ConnectionSettings connection, long serverId, boolean semiSync, Duration heartbeat,
+                            Duration deadMasterTimeout, Duration reconnectInitialDelay, Duration reconnectMaxDelay,
+                            String startFile, String startGtid) {
+        this(connection, serverId, semiSync, heartbeat, deadMasterTimeout, reconnectInitialDelay, reconnectMaxDelay,
+                startFile, startGtid, DEFAULT_MAX_LOGIN_FAILURES);
     }
 
     /** Defaults for a master on a fast network: heartbeat 1 s, dead after 5 s, reconnect 50 ms doubling to 1 s. */
@@ -45,13 +59,13 @@ public record UpstreamSettings(ConnectionSettings connection, long serverId, boo
     /** The same settings with a GTID start. */
     public UpstreamSettings withStartGtid(String gtid) {
         return new UpstreamSettings(connection, serverId, semiSync, heartbeat, deadMasterTimeout,
-                reconnectInitialDelay, reconnectMaxDelay, null, gtid);
+                reconnectInitialDelay, reconnectMaxDelay, null, gtid, maxLoginFailures);
     }
 
     /** The same settings with another connection (another master, other credentials or TLS). */
     public UpstreamSettings withConnection(ConnectionSettings other) {
         return new UpstreamSettings(other, serverId, semiSync, heartbeat, deadMasterTimeout, reconnectInitialDelay,
-                reconnectMaxDelay, startFile, startGtid);
+                reconnectMaxDelay, startFile, startGtid, maxLoginFailures);
     }
 
     /** The same settings with another TLS mode and CA file. */

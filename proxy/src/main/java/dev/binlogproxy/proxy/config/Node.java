@@ -49,6 +49,12 @@ final class Node {
         return v != null && !v.isNull();
     }
 
+    /** Whether the key is written at all, even with a null value. */
+    boolean hasKey(String name) {
+        read.add(name);
+        return json.has(name);
+    }
+
     /** Whether {@code name} is given as a mapping (for keys that take a scalar or a section). */
     boolean isMapping(String name) {
         JsonNode v = json.get(name);
@@ -266,6 +272,27 @@ final class Node {
             out.add(new Node(e, key(name) + "[" + i + "]"));
         }
         return out;
+    }
+
+    /**
+     * A password: a YAML string, possibly empty; null when the key is absent. Anything else is refused without
+     * showing the value: YAML resolves an unquoted {@code 0x1F2E3D}, {@code 0755} or {@code 1_000} to a number and
+     * {@code ~} or {@code null} to null (an empty value is read as ""), so the characters written are not what the
+     * master would get (it then answers "Access denied" forever).
+     */
+    String secret(String name) throws ConfigException {
+        read.add(name);
+        JsonNode v = json.get(name);
+        if (v == null) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return v.asText();
+        }
+        String as = v.isNull() ? "null (~ or null)" : v.isBoolean() ? "a boolean"
+                : v.isNumber() ? "a number" : v.isObject() ? "a mapping" : v.isArray() ? "a list" : "a non-string";
+        throw new ConfigException(key(name), "YAML reads this value as " + as + ", not as the characters written:"
+                + " quote it ('...'; '' for an empty password) or use passwordFile");
     }
 
     /** A string value that may be empty (an empty password hash means the empty password); null when absent. */

@@ -1,9 +1,6 @@
 package dev.binlogproxy.proxy.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.binlogproxy.binlog.position.MariaGtidPosition;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 
@@ -61,14 +58,7 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
     }
 
     public static ProxyConfig parse(String yaml, Path base) throws ConfigException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr();
-            throw new ConfigException("(file)", "not valid YAML" + where + ": " + e.getOriginalMessage());
-        }
+        JsonNode root = YamlReading.read(yaml);
         if (root == null || !root.isObject()) {
             throw new ConfigException("(file)", "expected a mapping with the sections upstream, archive, server, metrics");
         }
@@ -213,6 +203,8 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
                     + heartbeat);
         }
         Duration connect = u.duration("connectTimeout", Duration.ofSeconds(10));
+        int maxLoginFailures = (int) u.integer("maxLoginFailures", UpstreamSettings.DEFAULT_MAX_LOGIN_FAILURES, 0,
+                1_000_000);
         Node r = u.child("reconnect", false);
         Duration initial = r.duration("initialDelay", Duration.ofMillis(100));
         Duration max = r.duration("maxDelay", Duration.ofSeconds(10));
@@ -260,7 +252,7 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         tls.rejectUnknown();
         u.rejectUnknown();
         return new UpstreamSettings(new ConnectionSettings(host, port, user, password, connect, mode, ca), serverId,
-                semiSync, heartbeat, dead, initial, max, startFile, startGtid);
+                semiSync, heartbeat, dead, initial, max, startFile, startGtid, maxLoginFailures);
     }
 
     /**
@@ -324,22 +316,26 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
                         + ")");
             }
         }
-        if (inline) {
-            // read as a raw value: an all-digit password is a number in YAML
-            return new Secret(u.rawString("password")); // an empty password is a password (root on a test server)
+        if (inline || u.hasKey("password")) {
+            // a string only (Node.secret says why); '' is a password (root on a test server)
+            return new Secret(u.secret("password"));
         }
         return new Secret("");
     }
 
     private static ArchiveSettings archive(Node a, Path base) throws ConfigException {
         Path dir = a.path("dir", base, true);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new ConfigException(a.key("dir"), dir + " exists and is not a directory");
+        }
         Durability durability = a.enumValue("durability", Durability.class, Durability.FSYNC);
+        long minFree = a.size("minFreeSpace", ArchiveSettings.DEFAULT_MIN_FREE_SPACE);
         Node r = a.child("retention", false);
         Duration maxAge = r.has("maxAge") ? r.duration("maxAge", null) : null;
         long maxSize = r.size("maxTotalSize", 0);
         int maxFiles = (int) r.integer("maxFiles", 0, 0, Integer.MAX_VALUE);
         r.rejectUnknown();
         a.rejectUnknown();
-        return new ArchiveSettings(dir, durability, new RetentionPolicy(maxAge, maxSize, maxFiles));
+        return new ArchiveSettings(dir, durability, new RetentionPolicy(maxAge, maxSize, maxFiles), minFree);
     }
 }

@@ -20,5 +20,8 @@ public final class ArchiveMetrics {
                 .description("binlog files in the archive").register(registry);
         Gauge.builder("binlog_proxy_archive_epochs", archive, a -> a.epochs().size())
                 .description("masters the archive has followed (1 + committed failovers)").register(registry);
+        Gauge.builder("binlog_proxy_archive_free_bytes", archive, BinlogArchive::freeBytes).baseUnit("bytes")
+                .description("free space on the archive's file systems (appends stop below archive.minFreeSpace)")
+                .register(registry);
     }
 }

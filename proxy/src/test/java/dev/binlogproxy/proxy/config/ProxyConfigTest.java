@@ -223,4 +223,70 @@ class ProxyConfigTest {
                 + "server:\n  semiSync: {waitFor: 1}\n").key());
         assertEquals("server.semiSync", error(MINIMAL + "server:\n  semiSync: 3\n").key());
     }
+
+    @Test
+    void yamlSyntaxErrorsSayLineAndColumnButNeverTheLinesText() {
+        ConfigException quote = error(MINIMAL.replace("password: s3cret", "password: 's3cret-unclosed"));
+        assertTrue(quote.getMessage().startsWith("(file): not valid YAML at line "), quote.getMessage());
+        assertFalse(quote.getMessage().contains("s3cret"), quote.getMessage());
+        ConfigException tab = error(MINIMAL.replace("  password: s3cret", "\tpassword: s3cret-tabbed"));
+        assertTrue(tab.getMessage().matches("\\(file\\): not valid YAML at line 4, column 1: .*TAB.*"),
+                tab.getMessage());
+        assertFalse(tab.getMessage().contains("s3cret"), tab.getMessage());
+    }
+
+    @Test
+    void aKeyGivenTwiceIsAnErrorNamingIt() {
+        assertTrue(error(MINIMAL.replace("password: s3cret", "password: s3cret\n  password: other-s3cret"))
+                .getMessage().startsWith("upstream.password: given twice (line 5"));
+        String failover = MINIMAL + "failover:\n  mode: manual\n  candidates:\n    - {host: a, user: u, password: x,"
+                + " port: 1, port: 2}\n";
+        assertTrue(error(failover).getMessage().startsWith("failover.candidates[0].port: given twice"),
+                error(failover).getMessage());
+    }
+
+    @Test
+    void passwordsMustBeStringsAsWritten() throws Exception {
+        for (String coerced : new String[] {"0x1F2E3D", "0755", "1_000", "123456", "1e5", "true", "~", "null"}) {
+            ConfigException e = error(MINIMAL.replace("password: s3cret", "password: " + coerced));
+            assertTrue(e.getMessage().startsWith("upstream.password: YAML reads this value as "), coerced + ": "
+                    + e.getMessage());
+            assertTrue(e.getMessage().contains("quote it"), e.getMessage());
+            if (coerced.matches(".*\\d.*")) { // the value itself never shows (the words null, true may)
+                assertFalse(e.getMessage().contains(coerced), e.getMessage());
+            }
+        }
+        assertEquals("0x1F2E3D", ProxyConfig.parse(MINIMAL.replace("password: s3cret", "password: '0x1F2E3D'"), null)
+                .upstream().connection().password().reveal());
+        assertEquals("", ProxyConfig.parse(MINIMAL.replace("password: s3cret", "password: ''"), null)
+                .upstream().connection().password().reveal());
+        // nothing written is read as the empty string: the characters written, none
+        assertEquals("", ProxyConfig.parse(MINIMAL.replace("password: s3cret", "password:"), null)
+                .upstream().connection().password().reveal());
+        String candidate = MINIMAL + "failover:\n  mode: manual\n  candidates:\n"
+                + "    - {host: a, user: u, password: 0755}\n";
+        assertTrue(error(candidate).getMessage().startsWith("failover.candidates[0].password: YAML reads"));
+    }
+
+    @Test
+    void archiveDirThatIsAFileAndTheNewKeys() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertEquals("archive.dir: " + file + " exists and is not a directory",
+                error(MINIMAL.replace("/var/lib/binlog-proxy", file.toString())).getMessage());
+        ProxyConfig c = ProxyConfig.parse(MINIMAL + "  minFreeSpace: 64MB\n", null);
+        assertEquals(64L << 20, c.archive().minFreeSpace());
+        assertEquals(256L << 20, ProxyConfig.parse(MINIMAL, null).archive().minFreeSpace());
+        assertEquals(5, ProxyConfig.parse(MINIMAL, null).upstream().maxLoginFailures());
+        assertEquals(0, ProxyConfig.parse(MINIMAL.replace("serverId: 1001", "serverId: 1001\n  maxLoginFailures: 0"),
+                null).upstream().maxLoginFailures());
+    }
+
+    @Test
+    void theExampleConfigurationIsValid() throws Exception {
+        Path example = Files.copy(Path.of("..", "config", "binlog-proxy.example.yaml"), dir.resolve("example.yaml"));
+        Files.writeString(dir.resolve("upstream.password"), "change-me\n");
+        ProxyConfig c = ProxyConfig.load(example);
+        assertEquals(256L << 20, c.archive().minFreeSpace());
+        assertEquals(5, c.upstream().maxLoginFailures());
+    }
 }
