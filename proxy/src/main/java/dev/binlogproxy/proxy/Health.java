@@ -42,7 +42,8 @@ public final class Health {
         HealthCheck accepting = () -> archive.files().isEmpty()
                 ? Optional.of("no binlog file archived yet: the server refuses logins until the master's first")
                 : Optional.empty();
-        return new Health(List.of(mirror(mirror::state, mirror::failure, () -> mirror.settings().address()),
+        return new Health(List.of(mirror(mirror::state, () -> mirror.failure().or(mirror::diskFull),
+                () -> mirror.settings().address()),
                 archiveOpen, writable), List.of(archiveOpen, accepting));
     }
 
@@ -55,6 +56,8 @@ public final class Health {
             case RECONNECTING -> Optional.of("master lost: reconnecting to " + master.get());
             case PAUSED -> Optional.of("mirror paused (a failover or switchover is moving it)");
             case FAILED -> Optional.of("mirror stopped: " + failure.get().orElse("failed"));
+            // no acks while the archive cannot store; the mirror resumes by itself once space returns
+            case DISK_FULL -> Optional.of(failure.get().orElse("archive disk full"));
             case STOPPED -> Optional.of("mirror stopped");
         };
     }

@@ -69,6 +69,8 @@ class HealthEndpointsTest {
         assertEquals(Optional.of("mirror stopped: another master behind m:3306"),
                 mirror(State.FAILED, "another master behind m:3306"));
         assertEquals(Optional.of("mirror stopped"), mirror(State.STOPPED, null));
+        assertEquals(Optional.of("archive disk full at /a (1024 bytes free, archive.minFreeSpace is 256 MiB)"),
+                mirror(State.DISK_FULL, "archive disk full at /a (1024 bytes free, archive.minFreeSpace is 256 MiB)"));
     }
 
     @Test
