@@ -34,6 +34,7 @@ import dev.binlogproxy.downstream.admin.ServedMaster;
 import dev.binlogproxy.downstream.admin.ServerInfo;
 import dev.binlogproxy.downstream.admin.UpstreamStatus;
 import dev.binlogproxy.downstream.dump.DumpRun;
+import dev.binlogproxy.downstream.dump.Wakers;
 import dev.binlogproxy.downstream.login.Accounts;
 import dev.binlogproxy.protocol.PacketDecoder;
 import dev.binlogproxy.protocol.PacketEncoder;
@@ -80,6 +81,7 @@ public final class DownstreamServer implements AutoCloseable {
         return t;
     });
     private final AtomicLong connectionIds = new AtomicLong();
+    private final Wakers idleDumps = new Wakers();
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, RegisteredReplica> replicas = new ConcurrentHashMap<>();
     /** Running dumps by the client's server_id (0, the tools' id, is never tracked: they may run side by side). */
@@ -259,6 +261,10 @@ public final class DownstreamServer implements AutoCloseable {
 
     Executor dumpStarts() {
         return dumpStarts;
+    }
+
+    Wakers idleDumps() {
+        return idleDumps;
     }
 
     void dumpEnded(Session s, DumpRun run) {

@@ -378,7 +378,7 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
         }
         phase = Phase.DUMP;
         dump = new DumpRun(server.archiveState().archive(), request, ctx.channel(), seq, master().serverId(),
-                server.metrics().dumpMeters(), "dump-" + connectionId + "-sid" + request.serverId(), this::dumpEnded);
+                server.metrics().dumpMeters(), server.idleDumps(), "dump-" + connectionId + "-sid" + request.serverId(), this::dumpEnded);
         server.dumpStarting(this, request.serverId());
         log.info("session {} ({}): dump for server_id {} from {} (semi-sync {}, checksum {}, heartbeat {} ms)",
                 connectionId, clientHost, request.serverId(), describe(request.start()),

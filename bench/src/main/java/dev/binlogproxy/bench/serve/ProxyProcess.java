@@ -42,6 +42,12 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts a proxy mirroring {@code master} (which must have the user {@link #USER}); waits for its port. */
     static ProxyProcess start(DbServer master, int serverId) throws IOException, InterruptedException {
+        return start(master, serverId, false);
+    }
+
+    /** As {@link #start(DbServer, int)}; with {@code semiSync} the proxy acknowledges as a semi-sync replica. */
+    static ProxyProcess start(DbServer master, int serverId, boolean semiSync)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("serve-bench-proxy");
         int port = freePort();
         Path archive = dir.resolve("archive");
@@ -52,7 +58,7 @@ final class ProxyProcess implements AutoCloseable {
                 "  user: " + USER,
                 "  password: " + PASSWORD,
                 "  serverId: " + serverId,
-                "  semiSync: false",
+                "  semiSync: " + semiSync,
                 "  tls: {mode: disabled}",
                 "archive:",
                 "  dir: " + archive,

@@ -253,6 +253,11 @@ public final class BinlogSender {
         reader.whenChanged(idleGeneration, wake);
     }
 
+    /** The archive generation at which the last {@link Progress#IDLE} step found nothing more to send. */
+    long idleGeneration() {
+        return idleGeneration;
+    }
+
     /** Any thread; {@link #run()} returns promptly, and the next {@link #step()} ends the dump. */
     public void stop() {
         stopped = true;
