@@ -49,6 +49,7 @@ if [ "$mode" = quick ]; then
     BENCH_OPTS="-Dbench.rounds=2" run fanout bench/run-serve.sh fanout 256 8
     run relay bench/run-serve.sh relay 500
     BENCH_OPTS="-Dbench.tailWarmUp=200" run tail bench/run-serve.sh tail 50 500
+    BENCH_OPTS="-Dbench.scaleWarmUp=100" run scale bench/run-scale.sh 10,1000 300
     run failover bench/run-failover.sh failover 2
 else
     run semisync bench/run-semisync.sh
@@ -56,6 +57,7 @@ else
     run fanout bench/run-serve.sh fanout
     run relay bench/run-serve.sh relay
     run tail bench/run-serve.sh tail
+    run scale bench/run-scale.sh 10,100,1000 1000
     run failover bench/run-failover.sh failover 10
 fi
 
