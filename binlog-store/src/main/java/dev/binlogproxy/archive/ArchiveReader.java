@@ -410,7 +410,7 @@ public final class ArchiveReader implements AutoCloseable {
     }
 
     private void enterFile() throws IOException {
-        channel = FileChannel.open(dir.resolve(file), StandardOpenOption.READ);
+        channel = FileChannel.open(inventory.path(file), StandardOpenOption.READ);
         buf.clear().limit(0);
         bufStart = 0;
         // A listed file's FDE is always readable (the archive lists a file only with its head). Read exactly it:

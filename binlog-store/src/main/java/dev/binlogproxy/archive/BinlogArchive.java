@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The store of record for the binlog files a proxy mirrors from its master: a directory holding those files under
@@ -57,6 +59,17 @@ public final class BinlogArchive implements AutoCloseable {
     /** The masters, as archive.properties records them; replaced whole (checkIdentity, adopt). */
     private volatile Epochs history;
     private boolean closed;
+    /**
+     * How long a copy fetched back from the tier stays listed even with no reader in it: the dump that asked for it
+     * enters it only after the fetch (and a GTID start may fetch several before it picks one).
+     */
+    static final long FETCH_PIN_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** Object storage holding verified copies of closed files ({@link #attachTier}); null without tiering. */
+    private volatile Tier tier;
+    private volatile Path cacheDir;
+    /** One fetch-back at a time: two dumps asking for the same old file must not fetch it twice. */
+    private final Object fetchLock = new Object();
+    private volatile long fetchPinNanos = FETCH_PIN_NANOS;
 
     private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
@@ -362,7 +375,17 @@ public final class BinlogArchive implements AutoCloseable {
     private Optional<BinlogPosition> find(Predicate<IndexCatalog.FileStats> mayHold, Predicate<IndexEntry> match)
             throws IOException {
         requireOpen();
-        List<Inventory.FileView> files = inventory.views();
+        List<Inventory.FileView> files = new ArrayList<>(inventory.views());
+        // Copies fetched back from the tier are the oldest files and not in the index (it forgot them when their
+        // local copies were purged): scanned first, then the rest as usual.
+        List<Inventory.FileView> fetched = new ArrayList<>();
+        while (!files.isEmpty() && inventory.isFetched(files.get(0).name())) {
+            fetched.add(files.remove(0));
+        }
+        Optional<BinlogPosition> inFetched = scan(fetched, match);
+        if (inFetched.isPresent()) {
+            return inFetched;
+        }
         if (index.available()) {
             try {
                 return index.find(files, mayHold, match).map(e -> new BinlogPosition(e.file(), e.offset()));
@@ -370,10 +393,15 @@ public final class BinlogArchive implements AutoCloseable {
                 LOG.warn("index journal lookup failed, scanning the files instead", e);
             }
         }
+        return scan(files, match);
+    }
+
+    private Optional<BinlogPosition> scan(List<Inventory.FileView> files, Predicate<IndexEntry> match)
+            throws IOException {
         for (Inventory.FileView f : files) {
             IndexEntry[] found = new IndexEntry[1];
             try {
-                FileScan.entries(dir, f.name(), 0, f.visibleEnd(), e -> {
+                FileScan.entriesAt(inventory.path(f.name()), f.name(), 0, f.visibleEnd(), e -> {
                     if (match.test(e)) {
                         found[0] = e;
                         return false;
@@ -391,7 +419,9 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     /**
-     * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in).
+     * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in; with a
+     * tier attached, never one whose remote copy is not recorded as verified). Copies fetched back from the tier
+     * are removed as soon as no reader is in them.
      *
      * @return the names deleted
      */
@@ -401,12 +431,156 @@ public final class BinlogArchive implements AutoCloseable {
 
     List<String> purge(RetentionPolicy policy, Instant now) throws IOException {
         requireOpen();
-        List<String> deleted = inventory.purge(policy, now);
+        Tier t = tier;
+        // With a tier, a local copy goes only once the durable record says its remote copy is verified: a crash
+        // between upload and verification leaves the file here (and it is uploaded again).
+        List<String> deleted = inventory.purge(policy, now, t == null ? f -> true : t::holdsVerified);
         deleted.forEach(index::forget);
         if (!deleted.isEmpty()) {
             LOG.info("archive {}: purged {}", dir, deleted);
         }
         return deleted;
+    }
+
+    // ---- tiering ----
+
+    /**
+     * Attaches object storage holding verified copies of closed files: from now on a purge deletes a local copy
+     * only once {@code tier} records it as verified, and {@link #fetchBack} brings files back from it into
+     * {@code cacheDir} (emptied now: copies an earlier run fetched are not listed any more).
+     */
+    public void attachTier(Tier tier, Path cacheDir) throws IOException {
+        requireOpen();
+        Path abs = cacheDir.toAbsolutePath();
+        Files.createDirectories(abs);
+        try (Stream<Path> leftovers = Files.list(abs)) {
+            for (Path p : leftovers.toList()) {
+                if (Files.isRegularFile(p)) {
+                    Files.delete(p);
+                }
+            }
+        }
+        this.cacheDir = abs;
+        this.tier = tier;
+    }
+
+    /**
+     * The closed files whose bytes are the archive's own (in its directory), oldest first: what may be copied to
+     * a tier. Never the newest file (it may still grow), never a copy fetched back.
+     */
+    public List<ArchivedFile> closedLocalFiles() {
+        List<ArchivedFile> out = new ArrayList<>();
+        List<Inventory.FileView> views = inventory.views();
+        for (int i = 0; i < views.size() - 1; i++) {
+            Inventory.FileView v = views.get(i);
+            if (v.sealed() && !inventory.isFetched(v.name())) {
+                out.add(new ArchivedFile(v.name(), v.visibleEnd()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Makes {@code file} readable again if only the tier has it: fetches it, and every tiered file between it and
+     * the oldest listed file, into the cache directory (each checked against its upload record and validated as
+     * a whole binlog) and lists them in front, newest first, so the archive is a run of files without holes at
+     * every step and a reader crosses from one into the next as usual. Blocks for the downloads: call it where a
+     * dump's start may wait, never on an event loop.
+     *
+     * @return true if {@code file} is listed now; false if neither the archive nor the tier holds it (or the tier
+     *         holds it only after the oldest listed file, which cannot happen with uploads in order)
+     */
+    public boolean fetchBack(String file) throws IOException {
+        requireOpen();
+        Tier t = tier;
+        if (inventory.contains(file)) {
+            return true;
+        }
+        if (t == null) {
+            return false;
+        }
+        synchronized (fetchLock) {
+            if (inventory.contains(file)) {
+                return true;
+            }
+            List<String> tiered = t.files();
+            if (!tiered.contains(file)) {
+                return false;
+            }
+            String oldest = inventory.oldest();
+            if (oldest != null && Inventory.FILE_ORDER.compare(file, oldest) > 0) {
+                return false;
+            }
+            List<String> needed = new ArrayList<>();
+            for (String n : tiered) {
+                if (Inventory.FILE_ORDER.compare(n, file) >= 0
+                        && (oldest == null || Inventory.FILE_ORDER.compare(n, oldest) < 0)) {
+                    needed.add(n);
+                }
+            }
+            for (int i = needed.size() - 1; i >= 0; i--) {
+                fetchOne(t, needed.get(i));
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Fetches back the tiered file just before the oldest listed one (for a GTID start that needs older files than
+     * the archive lists).
+     *
+     * @return its name; empty if the tier holds no older file
+     */
+    public Optional<String> fetchBackPrevious() throws IOException {
+        requireOpen();
+        Tier t = tier;
+        if (t == null) {
+            return Optional.empty();
+        }
+        synchronized (fetchLock) {
+            String oldest = inventory.oldest();
+            String previous = null;
+            for (String n : t.files()) {
+                if (oldest == null || Inventory.FILE_ORDER.compare(n, oldest) < 0) {
+                    previous = n;
+                }
+            }
+            if (previous == null) {
+                return Optional.empty();
+            }
+            fetchOne(t, previous);
+            return Optional.of(previous);
+        }
+    }
+
+    private void fetchOne(Tier t, String name) throws IOException {
+        Path part = cacheDir.resolve(name + ".part");
+        Path copy = cacheDir.resolve(name);
+        long started = System.nanoTime();
+        try {
+            t.fetch(name, part);
+            // the tier checked size and checksum; a closed binlog must also read as one (every CRC, a ROTATE or
+            // an epoch's end), or a reader would meet the damage mid-dump
+            var s = dev.binlogproxy.binlog.file.BinlogFileSummary.scan(part);
+            if (!s.isValid() || s.endsInTransaction()) {
+                throw new IOException("the tier's copy of " + name + " is not a whole binlog: "
+                        + s.damage().map(Object::toString).orElse("it ends inside a transaction"));
+            }
+            Files.move(part, copy, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        long size = Files.size(copy);
+        inventory.prependFetched(name, size, copy, fetchPinNanos);
+        LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, size,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** Whether {@code file} is listed as a copy fetched back from the tier. */
+    public boolean isFetchedBack(String file) {
+        return inventory.isFetched(file);
     }
 
     /** Validates every file and checks the index journal against them. Reads the whole archive. */
@@ -504,6 +678,10 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     // ---- for tests ----
+
+    void fetchPinNanos(long nanos) {
+        fetchPinNanos = nanos;
+    }
 
     GroupCommit commits() {
         return commit;
