@@ -59,17 +59,16 @@ public final class BinlogArchive implements AutoCloseable {
     /** The masters, as archive.properties records them; replaced whole (checkIdentity, adopt). */
     private volatile Epochs history;
     private boolean closed;
-    /**
-     * How long a copy fetched back from the tier stays listed even with no reader in it: the dump that asked for it
-     * enters it only after the fetch (and a GTID start may fetch several before it picks one).
-     */
-    static final long FETCH_PIN_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Object storage holding verified copies of closed files ({@link #attachTier}); null without tiering. */
     private volatile Tier tier;
     private volatile Path cacheDir;
     /** One fetch-back at a time: two dumps asking for the same old file must not fetch it twice. */
     private final Object fetchLock = new Object();
-    private volatile long fetchPinNanos = FETCH_PIN_NANOS;
+    /**
+     * How long a copy fetched back stays listed even with no reader in it: the dump that asked for it enters it
+     * only after the fetch (and a GTID start may fetch several before it picks one).
+     */
+    private volatile long fetchHoldNanos;
 
     private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
@@ -421,7 +420,7 @@ public final class BinlogArchive implements AutoCloseable {
     /**
      * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in; with a
      * tier attached, never one whose remote copy is not recorded as verified). Copies fetched back from the tier
-     * are removed as soon as no reader is in them.
+     * are removed once no reader is in them and their hold ran out.
      *
      * @return the names deleted
      */
@@ -447,9 +446,10 @@ public final class BinlogArchive implements AutoCloseable {
     /**
      * Attaches object storage holding verified copies of closed files: from now on a purge deletes a local copy
      * only once {@code tier} records it as verified, and {@link #fetchBack} brings files back from it into
-     * {@code cacheDir} (emptied now: copies an earlier run fetched are not listed any more).
+     * {@code cacheDir} (emptied now: copies an earlier run fetched are not listed any more), where each stays at
+     * least {@code hold} (then until no reader is in it).
      */
-    public void attachTier(Tier tier, Path cacheDir) throws IOException {
+    public void attachTier(Tier tier, Path cacheDir, java.time.Duration hold) throws IOException {
         requireOpen();
         Path abs = cacheDir.toAbsolutePath();
         Files.createDirectories(abs);
@@ -461,6 +461,7 @@ public final class BinlogArchive implements AutoCloseable {
             }
         }
         this.cacheDir = abs;
+        this.fetchHoldNanos = hold.toNanos();
         this.tier = tier;
     }
 
@@ -570,12 +571,22 @@ public final class BinlogArchive implements AutoCloseable {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
+            // the reader that asked is dropped (its client reconnects and asks again): say why here
+            LOG.warn("archive {}: fetching {} back from the tier failed: {}", dir, name, e.toString());
             throw e;
         }
         long size = Files.size(copy);
-        inventory.prependFetched(name, size, copy, fetchPinNanos);
+        inventory.prependFetched(name, size, copy, fetchHoldNanos);
         LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, size,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /**
+     * Where {@code file}'s bytes are: in the archive directory, or in the tier's cache for a copy fetched back. For
+     * readers that open the file themselves (a dump's zero-copy regions) while a reader holds it listed.
+     */
+    public Path pathOf(String file) {
+        return inventory.path(file);
     }
 
     /** Whether {@code file} is listed as a copy fetched back from the tier. */
@@ -679,9 +690,6 @@ public final class BinlogArchive implements AutoCloseable {
 
     // ---- for tests ----
 
-    void fetchPinNanos(long nanos) {
-        fetchPinNanos = nanos;
-    }
 
     GroupCommit commits() {
         return commit;

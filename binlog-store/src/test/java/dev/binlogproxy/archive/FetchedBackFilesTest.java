@@ -68,7 +68,7 @@ class FetchedBackFilesTest {
                 Dump.awaitVisible(Dump.feedFile(a.writer(), Dump.streamName(k), Dump.streamFile(Dump.MYSQL_GTID, k)));
             }
             DirectoryTier tier = new DirectoryTier();
-            a.attachTier(tier, dir.resolve("tier-cache"));
+            a.attachTier(tier, dir.resolve("tier-cache"), java.time.Duration.ZERO);
             assertEquals(names(a).subList(0, 4), a.closedLocalFiles().stream().map(ArchivedFile::name).toList());
             // nothing verified: nothing goes, whatever the policy
             assertEquals(List.of(), a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
@@ -82,7 +82,6 @@ class FetchedBackFilesTest {
                     a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
             assertEquals(List.of(Dump.streamName(5)), names(a));
 
-            a.fetchPinNanos(0);
             assertTrue(a.fetchBack(Dump.streamName(2)));
             assertEquals(List.of(2, 3, 4, 5).stream().map(Dump::streamName).toList(), names(a));
             assertTrue(a.isFetchedBack(Dump.streamName(2)));

@@ -43,7 +43,7 @@ public final class Tiering implements Tier, AutoCloseable {
         Uploader uploader = new Uploader(archive, settings, bucket, record, metrics, steps);
         Tiering t = new Tiering(settings, bucket, record, metrics, uploader);
         try {
-            archive.attachTier(t, settings.cacheDirFor(archive.directory()));
+            archive.attachTier(t, settings.cacheDirFor(archive.directory()), settings.cacheHold());
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;

@@ -18,15 +18,19 @@ import java.util.Objects;
  * @param secretKey     the secret key, with {@code accessKey}
  * @param pathStyle     bucket in the path ({@code http://host/bucket/key}), as most S3-compatible stores need,
  *                      instead of in the host name
- * @param cacheDir      where files are fetched back to (the archive's {@code tier-cache/} if null); on the
- *                      archive's file system, so the final rename is atomic
+ * @param cacheDir      where files are fetched back to (the archive's {@code tier-cache/} if null); a
+ *                      download is renamed into place there, so it must be one file system
+ * @param cacheHold     a file fetched back stays at least this long (then until no reader is in it), so the
+ *                      dump that asked for it can enter it
  * @param scanInterval  how often the archive is looked at for closed files not uploaded yet
  * @param retryInitial  the first wait after a failed upload; doubled per failure in a row
  * @param retryMax      the longest wait between attempts
  */
 public record TieringSettings(URI endpoint, String region, String bucket, String prefix, String accessKey,
-                              String secretKey, boolean pathStyle, Path cacheDir, Duration scanInterval,
+                              String secretKey, boolean pathStyle, Path cacheDir, Duration cacheHold,
+                              Duration scanInterval,
                               Duration retryInitial, Duration retryMax) {
+    public static final Duration DEFAULT_CACHE_HOLD = Duration.ofMinutes(1);
     public static final Duration DEFAULT_SCAN_INTERVAL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RETRY_INITIAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_MAX = Duration.ofMinutes(5);
@@ -35,6 +39,7 @@ public record TieringSettings(URI endpoint, String region, String bucket, String
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(bucket, "bucket");
         Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(cacheHold, "cacheHold");
         Objects.requireNonNull(scanInterval, "scanInterval");
         Objects.requireNonNull(retryInitial, "retryInitial");
         Objects.requireNonNull(retryMax, "retryMax");
@@ -44,9 +49,10 @@ public record TieringSettings(URI endpoint, String region, String bucket, String
         if ((accessKey == null) != (secretKey == null)) {
             throw new IllegalArgumentException("accessKey and secretKey: give both or neither");
         }
-        if (scanInterval.isNegative() || scanInterval.isZero() || retryInitial.isNegative() || retryInitial.isZero()
-                || retryMax.compareTo(retryInitial) < 0) {
-            throw new IllegalArgumentException("scanInterval, retryInitial > 0 and retryMax >= retryInitial expected");
+        if (cacheHold.isNegative() || scanInterval.isNegative() || scanInterval.isZero() || retryInitial.isNegative()
+                || retryInitial.isZero() || retryMax.compareTo(retryInitial) < 0) {
+            throw new IllegalArgumentException("cacheHold >= 0, scanInterval > 0, retryInitial > 0 and retryMax >="
+                    + " retryInitial expected");
         }
     }
 

@@ -42,7 +42,7 @@ class CrashBetweenStepsTest {
                 // "crash": the step throws and the uploader is closed before it can try again (its backoff is
                 // longer than the test's wait), then the archive is closed and reopened as after a restart
                 TieringSettings slowRetry = new TieringSettings(s3.endpoint(), "us-east-1", S3Server.BUCKET, "",
-                        S3Server.ACCESS_KEY, S3Server.SECRET_KEY, true, null, Duration.ofMillis(100),
+                        S3Server.ACCESS_KEY, S3Server.SECRET_KEY, true, null, Duration.ZERO, Duration.ofMillis(100),
                         Duration.ofMinutes(5), Duration.ofMinutes(5));
                 try (Tiering t = Tiering.start(a, slowRetry, new TieringMetrics(new SimpleMeterRegistry()),
                         (step, file) -> {

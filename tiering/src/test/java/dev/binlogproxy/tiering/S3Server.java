@@ -81,10 +81,10 @@ public final class S3Server implements AutoCloseable {
         return store;
     }
 
-    /** Settings for this server: path style, the test key pair, {@code prefix}, fast scans and retries. */
+    /** Settings for this server: path style, the test key pair, {@code prefix}, a 2 s cache hold, fast retries. */
     public TieringSettings settings(String prefix) {
         return new TieringSettings(endpoint(), "us-east-1", BUCKET, prefix, ACCESS_KEY, SECRET_KEY, true, null,
-                Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(800));
+                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(800));
     }
 
     @Override
