@@ -555,6 +555,14 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     private void fetchOne(Tier t, String name) throws IOException {
+        // The cache shares the archive's file system: a fetch must not take the reserve the mirror's appends need
+        // (they would stop for a full disk because a replica asked for old files).
+        long size = t.size(name);
+        long usable = Files.getFileStore(cacheDir).getUsableSpace();
+        if (usable - size < disk.minFree()) {
+            throw new IOException("no room to fetch " + name + " (" + size + " bytes) back into " + cacheDir + ": "
+                    + usable + " bytes free, archive.minFreeSpace is " + disk.minFree());
+        }
         Path part = cacheDir.resolve(name + ".part");
         Path copy = cacheDir.resolve(name);
         long started = System.nanoTime();
@@ -575,9 +583,9 @@ public final class BinlogArchive implements AutoCloseable {
             LOG.warn("archive {}: fetching {} back from the tier failed: {}", dir, name, e.toString());
             throw e;
         }
-        long size = Files.size(copy);
-        inventory.prependFetched(name, size, copy, fetchHoldNanos);
-        LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, size,
+        long fetched = Files.size(copy);
+        inventory.prependFetched(name, fetched, copy, fetchHoldNanos);
+        LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, fetched,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 

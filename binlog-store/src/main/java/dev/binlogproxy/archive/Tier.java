@@ -20,6 +20,9 @@ public interface Tier {
     /** The files with a verified remote copy, in binlog order. Must not block on the network. */
     List<String> files();
 
+    /** The size of {@code file}'s remote copy as recorded; -1 if it has none. Must not block on the network. */
+    long size(String file);
+
     /**
      * Writes {@code file}'s remote copy to {@code target} (created or replaced), checked against what was
      * uploaded (size and checksum) and forced to disk.

@@ -52,6 +52,15 @@ class FetchedBackFilesTest {
         }
 
         @Override
+        public long size(String file) {
+            try {
+                return verified.contains(file) ? Files.size(remote.resolve(file)) : -1;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
         public void fetch(String file, Path target) throws IOException {
             Files.copy(remote.resolve(file), target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -116,4 +125,26 @@ class FetchedBackFilesTest {
             assertTrue(a.verify().ok());
         }
     }
+
+    @Test
+    void aFetchNeverTakesTheReserveTheMirrorNeeds() throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            for (int k = 1; k <= 3; k++) {
+                Dump.awaitVisible(Dump.feedFile(a.writer(), Dump.streamName(k), Dump.streamFile(Dump.MYSQL_GTID, k)));
+            }
+        }
+        // reopened with a reserve larger than the free space: appends would stop, and so does a fetch
+        long free = Files.getFileStore(dir).getUsableSpace();
+        try (BinlogArchive a = BinlogArchive.open(dir, Durability.WRITE, free + (1L << 30))) {
+            DirectoryTier tier = new DirectoryTier();
+            a.attachTier(tier, dir.resolve("tier-cache"), java.time.Duration.ZERO);
+            tier.upload(Dump.streamName(1));
+            assertEquals(List.of(Dump.streamName(1)), a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> a.fetchBack(Dump.streamName(1)));
+            assertTrue(e.getMessage().startsWith("no room to fetch " + Dump.streamName(1)), e.getMessage());
+            assertEquals(List.of(Dump.streamName(2), Dump.streamName(3)), names(a));
+        }
+    }
 }
+

@@ -69,6 +69,11 @@ public final class Tiering implements Tier, AutoCloseable {
     }
 
     @Override
+    public long size(String file) {
+        return record.get(file).map(TieredFile::size).orElse(-1L);
+    }
+
+    @Override
     public void fetch(String file, Path target) throws IOException {
         TieredFile f = record.get(file).orElseThrow(() -> new IOException(file + " is not recorded as tiered"));
         try {
