@@ -504,25 +504,44 @@ public final class BinlogArchive implements AutoCloseable {
             if (inventory.contains(file)) {
                 return true;
             }
-            List<String> tiered = t.files();
-            if (!tiered.contains(file)) {
-                return false;
-            }
-            String oldest = inventory.oldest();
-            if (oldest != null && Inventory.FILE_ORDER.compare(file, oldest) > 0) {
-                return false;
-            }
-            List<String> needed = new ArrayList<>();
-            for (String n : tiered) {
-                if (Inventory.FILE_ORDER.compare(n, file) >= 0
-                        && (oldest == null || Inventory.FILE_ORDER.compare(n, oldest) < 0)) {
-                    needed.add(n);
+            String anchor = anchorOldest();
+            try {
+                List<String> tiered = t.files();
+                if (!tiered.contains(file) || anchor != null && Inventory.FILE_ORDER.compare(file, anchor) > 0) {
+                    return false;
+                }
+                List<String> needed = new ArrayList<>();
+                for (String n : tiered) {
+                    if (Inventory.FILE_ORDER.compare(n, file) >= 0
+                            && (anchor == null || Inventory.FILE_ORDER.compare(n, anchor) < 0)) {
+                        needed.add(n);
+                    }
+                }
+                for (int i = needed.size() - 1; i >= 0; i--) {
+                    anchor = fetchOne(t, needed.get(i), anchor);
+                }
+                return true;
+            } finally {
+                if (anchor != null) {
+                    inventory.unregister(anchor);
                 }
             }
-            for (int i = needed.size() - 1; i >= 0; i--) {
-                fetchOne(t, needed.get(i));
+        }
+    }
+
+    /**
+     * Registers as a reader in the oldest listed file (null if none), so that no purge removes it, nor anything
+     * after it, while files are fetched in front of it: a purge of the oldest between two prepends would leave a
+     * hole a reader could never cross.
+     */
+    private String anchorOldest() throws IOException {
+        while (true) {
+            requireOpen();
+            String oldest = inventory.oldest();
+            if (oldest == null || inventory.register(oldest)) {
+                return oldest;
             }
-            return true;
+            // purged between the look and the registration: the next one is the oldest now
         }
     }
 
@@ -539,22 +558,34 @@ public final class BinlogArchive implements AutoCloseable {
             return Optional.empty();
         }
         synchronized (fetchLock) {
-            String oldest = inventory.oldest();
-            String previous = null;
-            for (String n : t.files()) {
-                if (oldest == null || Inventory.FILE_ORDER.compare(n, oldest) < 0) {
-                    previous = n;
+            String anchor = anchorOldest();
+            try {
+                String previous = null;
+                for (String n : t.files()) {
+                    if (anchor == null || Inventory.FILE_ORDER.compare(n, anchor) < 0) {
+                        previous = n;
+                    }
+                }
+                if (previous == null) {
+                    return Optional.empty();
+                }
+                anchor = fetchOne(t, previous, anchor);
+                return Optional.of(previous);
+            } finally {
+                if (anchor != null) {
+                    inventory.unregister(anchor);
                 }
             }
-            if (previous == null) {
-                return Optional.empty();
-            }
-            fetchOne(t, previous);
-            return Optional.of(previous);
         }
     }
 
-    private void fetchOne(Tier t, String name) throws IOException {
+    /**
+     * Fetches {@code name}, lists it in front of {@code anchor} and moves the anchor (a reader registration) to
+     * it.
+     *
+     * @return the new anchor: {@code name}
+     */
+    private String fetchOne(Tier t, String name, String anchor) throws IOException {
         // The cache shares the archive's file system: a fetch must not take the reserve the mirror's appends need
         // (they would stop for a full disk because a replica asked for old files).
         long size = t.size(name);
@@ -585,8 +616,15 @@ public final class BinlogArchive implements AutoCloseable {
         }
         long fetched = Files.size(copy);
         inventory.prependFetched(name, fetched, copy, fetchHoldNanos);
+        if (!inventory.register(name)) {
+            throw new IOException("archive " + dir + " closed while " + name + " was fetched back");
+        }
+        if (anchor != null) {
+            inventory.unregister(anchor);
+        }
         LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, fetched,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return name;
     }
 
     /**

@@ -31,7 +31,7 @@ class FetchedBackFilesTest {
     Path remote;
 
     /** Holds copies in a directory; {@link #verified} says which the "record" has. */
-    final class DirectoryTier implements Tier {
+    class DirectoryTier implements Tier {
         final Set<String> verified = ConcurrentHashMap.newKeySet();
 
         void upload(String name) throws IOException {
@@ -144,6 +144,42 @@ class FetchedBackFilesTest {
                     () -> a.fetchBack(Dump.streamName(1)));
             assertTrue(e.getMessage().startsWith("no room to fetch " + Dump.streamName(1)), e.getMessage());
             assertEquals(List.of(Dump.streamName(2), Dump.streamName(3)), names(a));
+        }
+    }
+
+    @Test
+    void aPurgeDuringAFetchLeavesNoHole() throws Exception {
+        try (BinlogArchive a = Dump.fresh(dir, Dump.MYSQL_GTID, Durability.WRITE)) {
+            for (int k = 1; k <= 5; k++) {
+                Dump.awaitVisible(Dump.feedFile(a.writer(), Dump.streamName(k), Dump.streamFile(Dump.MYSQL_GTID, k)));
+            }
+            List<List<String>> purgedDuringFetch = new ArrayList<>();
+            // retention runs while each file downloads (its thread is not the fetching one in the proxy; the
+            // effect on the inventory is the same)
+            DirectoryTier tier = new DirectoryTier() {
+                @Override
+                public void fetch(String file, Path target) throws IOException {
+                    purgedDuringFetch.add(a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
+                    super.fetch(file, target);
+                }
+            };
+            a.attachTier(tier, dir.resolve("tier-cache"), java.time.Duration.ZERO);
+            for (int k = 1; k <= 4; k++) {
+                tier.upload(Dump.streamName(k));
+            }
+            assertEquals(List.of(1, 2, 3).stream().map(Dump::streamName).toList(),
+                    a.purge(RetentionPolicy.keepAll().withMaxFiles(2)));
+            assertTrue(a.fetchBack(Dump.streamName(2)));
+            // file 4 (verified, over maxFiles) stayed while 3 and 2 were fetched in front of it
+            assertEquals(List.of(List.of(), List.of()), purgedDuringFetch);
+            assertEquals(List.of(2, 3, 4, 5).stream().map(Dump::streamName).toList(), names(a));
+            String last = null;
+            try (ArchiveReader r = a.openReader(BinlogPosition.startOf(Dump.streamName(2)))) {
+                for (BinlogEvent e = r.next(); e != null; e = r.next()) {
+                    last = r.position().file();
+                }
+            }
+            assertEquals(Dump.streamName(5), last);
         }
     }
 }
