@@ -131,6 +131,15 @@ class TieredFilesServedTest {
                 assertTrue(find.contains("transaction: " + logs.get(1).name()), find);
                 // without the configuration the tiered files are out of reach, as before
                 cli(1, "find", "--archive", dir.resolve("archive").toString(), "--gtid", gtid);
+                // an object replaced behind the proxy's back (its checksum metadata gone with it): verify says so
+                String key = "prod/db1/" + logs.get(1).name();
+                s3.blobStore().putBlob(S3Server.BUCKET, s3.blobStore().blobBuilder(key)
+                        .payload(master.readBinlog(logs.get(0).name())).build());
+                String damaged = cli(1, "verify", "--archive", dir.resolve("archive").toString(), "--config",
+                        configFile.toString());
+                assertTrue(damaged.lines().anyMatch(l -> l.startsWith(logs.get(1).name())
+                        && l.contains("DAMAGED in the bucket")), damaged);
+                assertTrue(damaged.contains("1 damaged or missing"), damaged);
                 System.out.printf("tiering: %d files (%d bytes) uploaded and verified in %d ms; mariadb-binlog"
                         + " read %d tiered files back in %d ms%n", closed, uploadedBytes, uploadMs, closed, rawMs);
             }

@@ -71,4 +71,36 @@ class FailingStoreTest {
             assertTrue(writeMs < 5_000, "writes took " + writeMs + " ms while the store was down");
         }
     }
+
+    @Test
+    void theStoreGoesAwayBetweenTheHashAndThePut() throws Exception {
+        Path dir = tmp.resolve("archive2");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (S3Server s3 = S3Server.start(tmp.resolve("s3-2"));
+             BinlogArchive a = TieringTestSupport.archiveWithFiles(dir, 2)) {
+            String first = names(a).get(0);
+            java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+            try (Tiering t = Tiering.start(a, s3.settings(""), new TieringMetrics(registry), (step, file) -> {
+                // the store dies while this upload is under way: its PUT meets a closed port
+                if (step == Uploader.Step.HASHED && stopped.compareAndSet(false, true)) {
+                    try {
+                        s3.stop();
+                    } catch (Exception e) {
+                        throw new java.io.IOException(e);
+                    }
+                }
+            })) {
+                await("failed attempts", Duration.ofSeconds(30),
+                        () -> meter(registry, "binlog_proxy_tiering_upload_failures") >= 2);
+                assertEquals(List.of(), t.tiered());
+                assertEquals(List.of(), a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
+                s3.start();
+                await("the upload retried to success", Duration.ofSeconds(30), () -> t.tiered().size() == 1);
+                byte[] local = Files.readAllBytes(dir.resolve(first));
+                assertEquals(List.of(first), a.purge(RetentionPolicy.keepAll().withMaxFiles(1)));
+                assertTrue(a.fetchBack(first));
+                assertTrue(java.util.Arrays.equals(local, Files.readAllBytes(a.pathOf(first))));
+            }
+        }
+    }
 }

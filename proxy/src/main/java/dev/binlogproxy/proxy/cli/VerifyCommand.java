@@ -104,7 +104,8 @@ final class VerifyCommand implements Callable<Integer> {
                             status = "ok, tiered only (fetched: sha256, every event and the chain checked)";
                         }
                     } catch (IOException e) {
-                        status = "UNREADABLE from the bucket: " + e.getMessage();
+                        // the object differs from its record, or the store would not give it
+                        status = "DAMAGED or unreadable in the bucket: " + e.getMessage();
                     } finally {
                         Files.deleteIfExists(tmp);
                     }
