@@ -231,8 +231,8 @@ public final class ArchiveReader implements AutoCloseable {
         } catch (InternalError fault) {
             // The JVM's answer to SIGBUS in a mapping: the file shrank under it (something outside the archive
             // truncated it). Damage under the archive, reported as such, never an Error out of a reader.
-            throw new IOException(dir.resolve(file) + " changed under the reader (truncated?): " + fault.getMessage(),
-                    fault);
+            throw new IOException(inventory.path(file) + " changed under the reader (truncated?): "
+                    + fault.getMessage(), fault);
         }
     }
 
@@ -327,7 +327,7 @@ public final class ArchiveReader implements AutoCloseable {
         long size = BinlogEvent.eventSizeOf(w, w.position());
         if (size < BinlogEvent.HEADER_LENGTH || position + size > limit) {
             // The writer publishes only whole events, so this is damage under the archive (or someone else's write).
-            throw new IOException(dir.resolve(file) + ": event at " + position + " declares " + size
+            throw new IOException(inventory.path(file) + ": event at " + position + " declares " + size
                     + " bytes, readable end is " + limit);
         }
         w = window(position, (int) size, limit);
@@ -339,7 +339,7 @@ public final class ArchiveReader implements AutoCloseable {
             try {
                 rotatedTo = Rotate.decode(event, checksum).nextFile();
             } catch (MalformedEventException e) {
-                throw new IOException(dir.resolve(file) + ": ROTATE at " + (position - size) + " does not decode: "
+                throw new IOException(inventory.path(file) + ": ROTATE at " + (position - size) + " does not decode: "
                         + e.getMessage(), e);
             }
         }
@@ -410,7 +410,7 @@ public final class ArchiveReader implements AutoCloseable {
     }
 
     private void enterFile() throws IOException {
-        channel = FileChannel.open(dir.resolve(file), StandardOpenOption.READ);
+        channel = FileChannel.open(inventory.path(file), StandardOpenOption.READ);
         buf.clear().limit(0);
         bufStart = 0;
         // A listed file's FDE is always readable (the archive lists a file only with its head). Read exactly it:
@@ -419,7 +419,8 @@ public final class ArchiveReader implements AutoCloseable {
         ByteBuffer w = window(at, BinlogEvent.HEADER_LENGTH, at + BinlogEvent.HEADER_LENGTH);
         long size = BinlogEvent.eventSizeOf(w, w.position());
         if (size < BinlogEvent.HEADER_LENGTH || size > channel.size() - at) {
-            throw new IOException(dir.resolve(file) + ": no valid FORMAT_DESCRIPTION at 4 (event_size " + size + ")");
+            throw new IOException(inventory.path(file) + ": no valid FORMAT_DESCRIPTION at 4 (event_size " + size
+                    + ")");
         }
         w = window(at, (int) size, at + size);
         byte[] copy = new byte[(int) size];
@@ -427,7 +428,7 @@ public final class ArchiveReader implements AutoCloseable {
         try {
             fde = FormatDescription.decode(BinlogEvent.wrap(copy));
         } catch (MalformedEventException e) {
-            throw new IOException(dir.resolve(file) + ": no valid FORMAT_DESCRIPTION at 4: " + e.getMessage(), e);
+            throw new IOException(inventory.path(file) + ": no valid FORMAT_DESCRIPTION at 4: " + e.getMessage(), e);
         }
         checksum = fde.checksumAlgorithm();
     }

@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The store of record for the binlog files a proxy mirrors from its master: a directory holding those files under
@@ -57,6 +59,16 @@ public final class BinlogArchive implements AutoCloseable {
     /** The masters, as archive.properties records them; replaced whole (checkIdentity, adopt). */
     private volatile Epochs history;
     private boolean closed;
+    /** Object storage holding verified copies of closed files ({@link #attachTier}); null without tiering. */
+    private volatile Tier tier;
+    private volatile Path cacheDir;
+    /** One fetch-back at a time: two dumps asking for the same old file must not fetch it twice. */
+    private final Object fetchLock = new Object();
+    /**
+     * How long a copy fetched back stays listed even with no reader in it: the dump that asked for it enters it
+     * only after the fetch (and a GTID start may fetch several before it picks one).
+     */
+    private volatile long fetchHoldNanos;
 
     private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
@@ -362,7 +374,17 @@ public final class BinlogArchive implements AutoCloseable {
     private Optional<BinlogPosition> find(Predicate<IndexCatalog.FileStats> mayHold, Predicate<IndexEntry> match)
             throws IOException {
         requireOpen();
-        List<Inventory.FileView> files = inventory.views();
+        List<Inventory.FileView> files = new ArrayList<>(inventory.views());
+        // Copies fetched back from the tier are the oldest files and not in the index (it forgot them when their
+        // local copies were purged): scanned first, then the rest as usual.
+        List<Inventory.FileView> fetched = new ArrayList<>();
+        while (!files.isEmpty() && inventory.isFetched(files.get(0).name())) {
+            fetched.add(files.remove(0));
+        }
+        Optional<BinlogPosition> inFetched = scan(fetched, match);
+        if (inFetched.isPresent()) {
+            return inFetched;
+        }
         if (index.available()) {
             try {
                 return index.find(files, mayHold, match).map(e -> new BinlogPosition(e.file(), e.offset()));
@@ -370,10 +392,15 @@ public final class BinlogArchive implements AutoCloseable {
                 LOG.warn("index journal lookup failed, scanning the files instead", e);
             }
         }
+        return scan(files, match);
+    }
+
+    private Optional<BinlogPosition> scan(List<Inventory.FileView> files, Predicate<IndexEntry> match)
+            throws IOException {
         for (Inventory.FileView f : files) {
             IndexEntry[] found = new IndexEntry[1];
             try {
-                FileScan.entries(dir, f.name(), 0, f.visibleEnd(), e -> {
+                FileScan.entriesAt(inventory.path(f.name()), f.name(), 0, f.visibleEnd(), e -> {
                     if (match.test(e)) {
                         found[0] = e;
                         return false;
@@ -391,7 +418,9 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     /**
-     * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in).
+     * Deletes old files as the policy allows (oldest first, never the newest, never one a reader is in; with a
+     * tier attached, never one whose remote copy is not recorded as verified). Copies fetched back from the tier
+     * are removed once no reader is in them and their hold ran out.
      *
      * @return the names deleted
      */
@@ -401,12 +430,214 @@ public final class BinlogArchive implements AutoCloseable {
 
     List<String> purge(RetentionPolicy policy, Instant now) throws IOException {
         requireOpen();
-        List<String> deleted = inventory.purge(policy, now);
+        Tier t = tier;
+        // With a tier, a local copy goes only once the durable record says its remote copy is verified: a crash
+        // between upload and verification leaves the file here (and it is uploaded again).
+        List<String> deleted = inventory.purge(policy, now, t == null ? f -> true : t::holdsVerified);
         deleted.forEach(index::forget);
         if (!deleted.isEmpty()) {
             LOG.info("archive {}: purged {}", dir, deleted);
         }
         return deleted;
+    }
+
+    // ---- tiering ----
+
+    /**
+     * Attaches object storage holding verified copies of closed files: from now on a purge deletes a local copy
+     * only once {@code tier} records it as verified, and {@link #fetchBack} brings files back from it into
+     * {@code cacheDir} (emptied now: copies an earlier run fetched are not listed any more), where each stays at
+     * least {@code hold} (then until no reader is in it).
+     */
+    public void attachTier(Tier tier, Path cacheDir, java.time.Duration hold) throws IOException {
+        requireOpen();
+        Path abs = cacheDir.toAbsolutePath();
+        Files.createDirectories(abs);
+        try (Stream<Path> leftovers = Files.list(abs)) {
+            for (Path p : leftovers.toList()) {
+                if (Files.isRegularFile(p)) {
+                    Files.delete(p);
+                }
+            }
+        }
+        this.cacheDir = abs;
+        this.fetchHoldNanos = hold.toNanos();
+        this.tier = tier;
+    }
+
+    /**
+     * The closed files whose bytes are the archive's own (in its directory), oldest first: what may be copied to
+     * a tier. Never the newest file (it may still grow), never a copy fetched back.
+     */
+    public List<ArchivedFile> closedLocalFiles() {
+        List<ArchivedFile> out = new ArrayList<>();
+        List<Inventory.FileView> views = inventory.views();
+        for (int i = 0; i < views.size() - 1; i++) {
+            Inventory.FileView v = views.get(i);
+            if (v.sealed() && !inventory.isFetched(v.name())) {
+                out.add(new ArchivedFile(v.name(), v.visibleEnd()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Makes {@code file} readable again if only the tier has it: fetches it, and every tiered file between it and
+     * the oldest listed file, into the cache directory (each checked against its upload record and validated as
+     * a whole binlog) and lists them in front, newest first, so the archive is a run of files without holes at
+     * every step and a reader crosses from one into the next as usual. Blocks for the downloads: call it where a
+     * dump's start may wait, never on an event loop.
+     *
+     * @return true if {@code file} is listed now; false if neither the archive nor the tier holds it (or the tier
+     *         holds it only after the oldest listed file, which cannot happen with uploads in order)
+     */
+    public boolean fetchBack(String file) throws IOException {
+        requireOpen();
+        Tier t = tier;
+        if (inventory.contains(file)) {
+            return true;
+        }
+        if (t == null) {
+            return false;
+        }
+        synchronized (fetchLock) {
+            if (inventory.contains(file)) {
+                return true;
+            }
+            String anchor = anchorOldest();
+            try {
+                List<String> tiered = t.files();
+                if (!tiered.contains(file) || anchor != null && Inventory.FILE_ORDER.compare(file, anchor) > 0) {
+                    return false;
+                }
+                List<String> needed = new ArrayList<>();
+                for (String n : tiered) {
+                    if (Inventory.FILE_ORDER.compare(n, file) >= 0
+                            && (anchor == null || Inventory.FILE_ORDER.compare(n, anchor) < 0)) {
+                        needed.add(n);
+                    }
+                }
+                for (int i = needed.size() - 1; i >= 0; i--) {
+                    anchor = fetchOne(t, needed.get(i), anchor);
+                }
+                return true;
+            } finally {
+                if (anchor != null) {
+                    inventory.unregister(anchor);
+                }
+            }
+        }
+    }
+
+    /**
+     * Registers as a reader in the oldest listed file (null if none), so that no purge removes it, nor anything
+     * after it, while files are fetched in front of it: a purge of the oldest between two prepends would leave a
+     * hole a reader could never cross.
+     */
+    private String anchorOldest() throws IOException {
+        while (true) {
+            requireOpen();
+            String oldest = inventory.oldest();
+            if (oldest == null || inventory.register(oldest)) {
+                return oldest;
+            }
+            // purged between the look and the registration: the next one is the oldest now
+        }
+    }
+
+    /**
+     * Fetches back the tiered file just before the oldest listed one (for a GTID start that needs older files than
+     * the archive lists).
+     *
+     * @return its name; empty if the tier holds no older file
+     */
+    public Optional<String> fetchBackPrevious() throws IOException {
+        requireOpen();
+        Tier t = tier;
+        if (t == null) {
+            return Optional.empty();
+        }
+        synchronized (fetchLock) {
+            String anchor = anchorOldest();
+            try {
+                String previous = null;
+                for (String n : t.files()) {
+                    if (anchor == null || Inventory.FILE_ORDER.compare(n, anchor) < 0) {
+                        previous = n;
+                    }
+                }
+                if (previous == null) {
+                    return Optional.empty();
+                }
+                anchor = fetchOne(t, previous, anchor);
+                return Optional.of(previous);
+            } finally {
+                if (anchor != null) {
+                    inventory.unregister(anchor);
+                }
+            }
+        }
+    }
+
+    /**
+     * Fetches {@code name}, lists it in front of {@code anchor} and moves the anchor (a reader registration) to
+     * it.
+     *
+     * @return the new anchor: {@code name}
+     */
+    private String fetchOne(Tier t, String name, String anchor) throws IOException {
+        // The cache shares the archive's file system: a fetch must not take the reserve the mirror's appends need
+        // (they would stop for a full disk because a replica asked for old files).
+        long size = t.size(name);
+        long usable = Files.getFileStore(cacheDir).getUsableSpace();
+        if (usable - size < disk.minFree()) {
+            throw new IOException("no room to fetch " + name + " (" + size + " bytes) back into " + cacheDir + ": "
+                    + usable + " bytes free, archive.minFreeSpace is " + disk.minFree());
+        }
+        Path part = cacheDir.resolve(name + ".part");
+        Path copy = cacheDir.resolve(name);
+        long started = System.nanoTime();
+        try {
+            t.fetch(name, part);
+            // the tier checked size and checksum; a closed binlog must also read as one (every CRC, a ROTATE or
+            // an epoch's end), or a reader would meet the damage mid-dump
+            var s = dev.binlogproxy.binlog.file.BinlogFileSummary.scan(part);
+            if (!s.isValid() || s.endsInTransaction()) {
+                throw new IOException("the tier's copy of " + name + " is not a whole binlog: "
+                        + s.damage().map(Object::toString).orElse("it ends inside a transaction"));
+            }
+            Files.move(part, copy, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            // the reader that asked is dropped (its client reconnects and asks again): say why here
+            LOG.warn("archive {}: fetching {} back from the tier failed: {}", dir, name, e.toString());
+            throw e;
+        }
+        long fetched = Files.size(copy);
+        inventory.prependFetched(name, fetched, copy, fetchHoldNanos);
+        if (!inventory.register(name)) {
+            throw new IOException("archive " + dir + " closed while " + name + " was fetched back");
+        }
+        if (anchor != null) {
+            inventory.unregister(anchor);
+        }
+        LOG.info("archive {}: fetched {} back from the tier ({} bytes in {} ms)", dir, name, fetched,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return name;
+    }
+
+    /**
+     * Where {@code file}'s bytes are: in the archive directory, or in the tier's cache for a copy fetched back. For
+     * readers that open the file themselves (a dump's zero-copy regions) while a reader holds it listed.
+     */
+    public Path pathOf(String file) {
+        return inventory.path(file);
+    }
+
+    /** Whether {@code file} is listed as a copy fetched back from the tier. */
+    public boolean isFetchedBack(String file) {
+        return inventory.isFetched(file);
     }
 
     /** Validates every file and checks the index journal against them. Reads the whole archive. */
@@ -504,6 +735,7 @@ public final class BinlogArchive implements AutoCloseable {
     }
 
     // ---- for tests ----
+
 
     GroupCommit commits() {
         return commit;

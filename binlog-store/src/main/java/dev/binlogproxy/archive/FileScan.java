@@ -30,7 +30,12 @@ final class FileScan {
      * @return the damage that stopped the walk early, if any (a valid file returns empty)
      */
     static Optional<BinlogDamage> entries(Path dir, String file, long from, long limit, Sink sink) throws IOException {
-        Path path = dir.resolve(file);
+        return entriesAt(dir.resolve(file), file, from, limit, sink);
+    }
+
+    /** As {@link #entries}, reading {@code file}'s bytes at {@code path} (a copy fetched back from the tier). */
+    static Optional<BinlogDamage> entriesAt(Path path, String file, long from, long limit, Sink sink)
+            throws IOException {
         try (BinlogFileReader reader = BinlogFileReader.open(path)) {
             for (FileEvent fe = reader.next(); fe != null; fe = reader.next()) {
                 if (fe.endOffset() > limit) {

@@ -75,6 +75,13 @@ final class Inventory {
         long end;
         /** Under the lock: the file ends at {@link #end} with a ROTATE to this file, not yet published. */
         String heldRotatedTo;
+        /**
+         * Where the bytes are when not in the archive directory: a copy fetched back from the tier into the cache
+         * directory (final once the file is listed). Null for the archive's own files.
+         */
+        volatile Path fetched;
+        /** Under the lock: a fetched copy stays at least until then (System.nanoTime), so its reader can enter it. */
+        long pinnedUntil;
 
         FileState(long visibleEnd) {
             this.visibleEnd = visibleEnd;
@@ -541,35 +548,55 @@ final class Inventory {
 
     /**
      * Deletes the oldest files the policy lets go, as a prefix: it stops at the first file that must stay (the
-     * newest, one a reader is in, or one no limit selects). Runs under the lock, so no reader can enter a file
-     * while it is being deleted.
+     * newest, one a reader is in, one no limit selects, or one {@code mayDelete} refuses). A copy fetched back from
+     * the tier goes as soon as no reader is in it and its pin ran out, whatever the limits: it is a cache. Runs
+     * under the lock, so no reader can enter a file while it is being deleted.
      */
-    List<String> purge(RetentionPolicy policy, Instant now) throws IOException {
+    List<String> purge(RetentionPolicy policy, Instant now, java.util.function.Predicate<String> mayDelete)
+            throws IOException {
         List<String> deleted = new ArrayList<>();
+        boolean archiveFiles = false;
         lock.lock();
         try {
+            // the limits are the archive's own files': a copy fetched back must not push one of them out
             long total = 0;
+            int count = 0;
             for (FileState st : files.values()) {
-                total += st.visibleEnd;
+                if (st.fetched == null) {
+                    total += st.visibleEnd;
+                    count++;
+                }
             }
-            int count = files.size();
+            long nanos = System.nanoTime();
             while (files.size() > 1) {
                 Map.Entry<String, FileState> oldest = files.firstEntry();
                 FileState st = oldest.getValue();
-                Path path = dir.resolve(oldest.getKey());
-                boolean byCount = policy.maxFiles() > 0 && count > policy.maxFiles();
-                boolean bySize = policy.maxTotalBytes() > 0 && total > policy.maxTotalBytes();
-                boolean byAge = policy.maxAge() != null
-                        && Files.getLastModifiedTime(path).toInstant().isBefore(now.minus(policy.maxAge()));
-                if (!(byCount || bySize || byAge) || st.readers > 0 || !st.sealed) {
+                Path path = pathLocked(oldest.getKey(), st);
+                if (st.readers > 0 || !st.sealed) {
                     break;
+                }
+                if (st.fetched != null) {
+                    if (nanos - st.pinnedUntil < 0) {
+                        break;
+                    }
+                } else {
+                    boolean byCount = policy.maxFiles() > 0 && count > policy.maxFiles();
+                    boolean bySize = policy.maxTotalBytes() > 0 && total > policy.maxTotalBytes();
+                    boolean byAge = policy.maxAge() != null
+                            && Files.getLastModifiedTime(path).toInstant().isBefore(now.minus(policy.maxAge()));
+                    if (!(byCount || bySize || byAge) || !mayDelete.test(oldest.getKey())) {
+                        break;
+                    }
+                    archiveFiles = true;
                 }
                 Files.deleteIfExists(path);
                 files.remove(oldest.getKey());
                 byName.remove(oldest.getKey());
                 deleted.add(oldest.getKey());
-                total -= st.visibleEnd;
-                count--;
+                if (st.fetched == null) {
+                    total -= st.visibleEnd;
+                    count--;
+                }
             }
             if (!deleted.isEmpty()) {
                 changedLocked();
@@ -577,10 +604,54 @@ final class Inventory {
         } finally {
             lock.unlock();
         }
-        if (!deleted.isEmpty()) {
+        if (archiveFiles) {
             Fsync.directory(dir);
         }
         return deleted;
+    }
+
+    // ---- copies fetched back from the tier ----
+
+    /**
+     * Lists {@code name}, a closed file fetched back from the tier to {@code path} ({@code size} bytes, whole and
+     * checked), in front of the oldest listed file, which must be the next one: the archive stays a run of files
+     * without holes. Sealed; its reader crosses into the next file as at any closed file's end. Purge leaves it
+     * for {@code pinNanos} (or while a reader is in it).
+     */
+    void prependFetched(String name, long size, Path path, long pinNanos) {
+        lock.lock();
+        try {
+            String first = oldest();
+            if (first != null && FILE_ORDER.compare(name, first) >= 0) {
+                throw new IllegalStateException("fetched " + name + " does not sort before " + first);
+            }
+            FileState st = new FileState(size);
+            st.sealed = true;
+            st.fetched = path;
+            st.pinnedUntil = System.nanoTime() + pinNanos;
+            files.put(name, st);
+            byName.put(name, st);
+            changedLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Where a listed file's bytes are: the archive directory, or the cache for a copy fetched back. */
+    Path path(String file) {
+        FileState st = byName.get(file);
+        return pathLocked(file, st);
+    }
+
+    private Path pathLocked(String file, FileState st) {
+        Path fetched = st == null ? null : st.fetched;
+        return fetched != null ? fetched : dir.resolve(file);
+    }
+
+    /** Whether {@code file} is listed as a copy fetched back from the tier (not the archive's own). */
+    boolean isFetched(String file) {
+        FileState st = byName.get(file);
+        return st != null && st.fetched != null;
     }
 
     private void changedLocked() {

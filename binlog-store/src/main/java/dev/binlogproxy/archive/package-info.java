@@ -8,6 +8,9 @@
  *                               file each owns, where the previous one's data ended; replaced atomically
  * &lt;dir&gt;/archive.lock            an OS lock: one process per archive
  * &lt;dir&gt;/index/                  Chronicle Queue event index journal; rebuilt from the files whenever it disagrees
+ * &lt;dir&gt;/tiering.journal         with tiering: the files whose copy in object storage is verified (the tiering
+ *                               module's; the only thing that lets a purge delete a local copy)
+ * &lt;dir&gt;/tier-cache/             with tiering: closed files fetched back for readers (listed before the oldest)
  * </pre>
  *
  * <h2>Public API</h2>
@@ -26,6 +29,9 @@
  *       the first event after it), and the old file's ROTATE becomes readable in that same step (see
  *       {@code Inventory}).</li>
  *   <li>Nothing corrupt is ever written: every event is checked (log_pos chain, CRC, boundaries) before it is.</li>
+ *   <li>With a {@link dev.binlogproxy.archive.Tier} attached, a local copy is purged only once the tier records its
+ *       remote copy as verified; a file only the tier holds is fetched back whole (checked) into the cache and
+ *       listed in front of the oldest file, so readers and lookups read it as any closed file.</li>
  *   <li>Recovery cuts only what cannot have been acknowledged (a torn or unfinished tail of the newest file) and
  *       refuses to touch anything else.</li>
  *   <li>The archive follows a history of masters ({@link dev.binlogproxy.archive.MasterEpoch}). A new master is

@@ -7,6 +7,8 @@ import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.proxy.metrics.ArchiveMetrics;
 import dev.binlogproxy.proxy.metrics.MetricsServer;
+import dev.binlogproxy.tiering.Tiering;
+import dev.binlogproxy.tiering.TieringMetrics;
 import dev.binlogproxy.upstream.ChainSettings;
 import dev.binlogproxy.upstream.MasterVariables;
 import dev.binlogproxy.upstream.MirrorMetrics;
@@ -33,8 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running proxy, assembled from its configuration: the archive, the mirror writing into it, the server reading
- * from it, the metrics endpoint and the housekeeping (retention, the master's variables). What {@code run} and the
- * demo start; closed in the reverse order.
+ * from it, tiering to object storage, the metrics endpoint and the housekeeping (retention, the master's
+ * variables). What {@code run} and the demo start; closed in the reverse order.
  */
 public final class BinlogProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BinlogProxy.class);
@@ -49,14 +51,18 @@ public final class BinlogProxy implements AutoCloseable {
     private final Failover failover;
     private final AtomicReference<Map<String, String>> masterVariables;
     private final Health health;
+    /** Null without tiering. */
+    private final Tiering tiering;
     /** What to close, last started first. */
     private final Deque<AutoCloseable> closers;
     private boolean closed;
 
     private BinlogProxy(BinlogArchive archive, MirrorService mirror, DownstreamServer server, Failover failover,
                         PrometheusMeterRegistry registry, SemiSyncChain chain,
-                        AtomicReference<Map<String, String>> masterVariables, Deque<AutoCloseable> closers) {
+                        AtomicReference<Map<String, String>> masterVariables, Tiering tiering,
+                        Deque<AutoCloseable> closers) {
         this.masterVariables = masterVariables;
+        this.tiering = tiering;
         this.failover = failover;
         this.chain = chain;
         this.archive = archive;
@@ -75,6 +81,16 @@ public final class BinlogProxy implements AutoCloseable {
             closers.push(archive);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             ArchiveMetrics.register(registry, archive);
+            // Tiering meters exist on every proxy (zero without tiering), so one dashboard fits all of them.
+            TieringMetrics tieringMetrics = new TieringMetrics(registry);
+            Tiering tiering = null;
+            if (cfg.tiering() != null) {
+                // before the mirror and the server: purges must wait for verified copies from the first one on,
+                // and a dump may ask for a tiered file as soon as the server listens
+                tiering = Tiering.start(archive, cfg.tiering(), tieringMetrics);
+                closers.push(tiering);
+                log.info("tiering closed files to {}", cfg.tiering());
+            }
             MetricsServer metricsServer = null;
             if (cfg.metrics().enabled()) {
                 metricsServer = MetricsServer.start(cfg.metrics().host(), cfg.metrics().port(),
@@ -120,7 +136,8 @@ public final class BinlogProxy implements AutoCloseable {
                         chained.waitForReplicas(), chained.timeout().toMillis());
             }
             RetentionPolicy retention = cfg.archive().retention();
-            if (!retention.keepsAll()) {
+            // with tiering the purge also takes back the copies fetched for readers, whatever the limits
+            if (!retention.keepsAll() || tiering != null) {
                 housekeeping.scheduleWithFixedDelay(() -> {
                     try {
                         List<String> purged = archive.purge(retention);
@@ -135,7 +152,7 @@ public final class BinlogProxy implements AutoCloseable {
             log.info("archive {} ({} mode), mirroring {}", cfg.archive().dir(), cfg.archive().durability(),
                     upstream.address());
             BinlogProxy proxy = new BinlogProxy(archive, mirror, server, failover, registry, chain, masterVariables,
-                    closers);
+                    tiering, closers);
             server.proxyStatus(() -> StatusTable.of(proxy).asTable());
             if (metricsServer != null) {
                 AdminRoutes.install(metricsServer, proxy);
@@ -177,6 +194,11 @@ public final class BinlogProxy implements AutoCloseable {
     /** The address replicas reach this proxy at, for an old master that rejoins after a switchover. */
     private static String advertisedHost(String listenHost) {
         return listenHost.equals("0.0.0.0") || listenHost.equals("::") ? "127.0.0.1" : listenHost;
+    }
+
+    /** Tiering to object storage, when configured. */
+    public Optional<Tiering> tiering() {
+        return Optional.ofNullable(tiering);
     }
 
     /** Chained semi-sync, when configured. */

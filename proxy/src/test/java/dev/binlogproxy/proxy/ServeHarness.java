@@ -121,6 +121,13 @@ final class ServeHarness implements AutoCloseable {
      * after a rotate from a background thread, so the master's end may move on while we wait.
      */
     void awaitCaughtUp(Duration timeout) throws InterruptedException {
+        awaitCaughtUp(proxy, master, timeout);
+    }
+
+    /** As {@link #awaitCaughtUp(Duration)}, for a proxy started without the harness. */
+    static void awaitCaughtUp(BinlogProxy proxy, DbServer master, Duration timeout) throws InterruptedException {
+        BinlogArchive archive = proxy.archive();
+        MirrorService mirror = proxy.mirror();
         var at = master.masterStatus();
         BinlogPosition target = new BinlogPosition(at.file(), at.position());
         long deadline = System.nanoTime() + timeout.toNanos();

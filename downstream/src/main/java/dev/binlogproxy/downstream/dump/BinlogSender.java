@@ -484,7 +484,8 @@ public final class BinlogSender {
     private FileChannel regionChannel(String file) throws IOException {
         if (regionChannel == null || !file.equals(regionFile)) {
             closeRegionChannel();
-            regionChannel = FileChannel.open(archive.directory().resolve(file), StandardOpenOption.READ);
+            // a copy fetched back from object storage lives in the tier's cache, not in the archive directory
+            regionChannel = FileChannel.open(archive.pathOf(file), StandardOpenOption.READ);
             regionFile = file;
         }
         return regionChannel;

@@ -11,12 +11,25 @@ final class DumpRefusedException extends MySqlProtocolException {
     static final String CHECKSUM_UNREADABLE = "Slave can not handle replication events with the checksum that master"
             + " is configured to log; ";
 
-    private DumpRefusedException(String message) {
+    /** The start lies before the archive's oldest file: a tiered file may hold it (see StartResolver). */
+    private final boolean beforeTheArchive;
+
+    private DumpRefusedException(String message, boolean beforeTheArchive) {
         super(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, ErrorCodes.SQLSTATE_GENERAL, message);
+        this.beforeTheArchive = beforeTheArchive;
     }
 
     static DumpRefusedException fatal(String message) {
-        return new DumpRefusedException(message);
+        return new DumpRefusedException(message, false);
+    }
+
+    /** A refusal because the replica needs transactions older than the archive's oldest listed file. */
+    static DumpRefusedException beforeTheArchive(String message) {
+        return new DumpRefusedException(message, true);
+    }
+
+    boolean isBeforeTheArchive() {
+        return beforeTheArchive;
     }
 
     /** The tail MySQL and MariaDB put on binlog read errors (file names without the directory). */

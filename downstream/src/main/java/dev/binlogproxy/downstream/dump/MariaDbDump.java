@@ -176,8 +176,12 @@ final class MariaDbDump implements DumpFlavor {
                 continue; // a domain this master never logged: MariaDB ignores it
             }
             if (!atAFileStart) {
-                throw DumpRefusedException.fatal("Error: connecting slave requested to start from GTID " + g
-                        + ", which is not in the master's binlog");
+                String message = "Error: connecting slave requested to start from GTID " + g
+                        + ", which is not in the master's binlog";
+                // older than what the oldest file's GTID_LIST says of its domain: an older (tiered) file may hold it
+                boolean older = !lists.isEmpty() && lists.get(0).stream().anyMatch(x -> x.domainId() == g.domainId()
+                        && x.seqNo() > g.seqNo());
+                throw older ? DumpRefusedException.beforeTheArchive(message) : DumpRefusedException.fatal(message);
             }
             wanted.add(g);
         }
@@ -186,8 +190,8 @@ final class MariaDbDump implements DumpFlavor {
         try {
             first = GtidStartLocator.mariadb(connect).locate(heads.count(), heads::gtidList);
         } catch (GtidStartLocator.PurgedException e) {
-            throw DumpRefusedException.fatal("Could not find GTID state requested by slave in any binlog files."
-                    + " Probably the slave state is too old and required binlog files have been purged.");
+            throw DumpRefusedException.beforeTheArchive("Could not find GTID state requested by slave in any binlog"
+                    + " files. Probably the slave state is too old and required binlog files have been purged.");
         }
         List<MariaGtid> list = lists.get(first);
         Map<Long, MariaGtid> skipUntil = new HashMap<>();

@@ -93,7 +93,7 @@ final class MySqlDump implements DumpFlavor {
         try {
             first = GtidStartLocator.mysql(executed).locate(heads.count(), heads::previousGtids);
         } catch (GtidStartLocator.PurgedException e) {
-            throw DumpRefusedException.fatal(PURGED);
+            throw DumpRefusedException.beforeTheArchive(PURGED);
         }
         BinlogArchive archive = heads.archive();
         Optional<UUID> master = archive.identity().flatMap(UpstreamIdentity::serverUuid);

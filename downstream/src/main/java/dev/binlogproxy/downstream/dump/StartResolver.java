@@ -52,16 +52,33 @@ final class StartResolver {
             if (aheadOfArchive(files, fp)) {
                 files = awaitCatchUp(archive, fp);
             }
+            if (!fp.file().isEmpty() && files.stream().noneMatch(f -> f.name().equals(fp.file()))
+                    && archive.fetchBack(fp.file())) {
+                // only object storage had it (tiering): fetched back, with every file up to the oldest listed
+                files = archive.files();
+            }
             return byPosition(files, fp, flavor);
         }
         if (files.isEmpty()) {
             throw DumpRefusedException.fatal(NO_SUCH_FILE);
         }
-        ArchiveHeads heads = new ArchiveHeads(archive, files);
-        if (sp instanceof StartPoint.MySqlGtids g) {
-            return MySqlDump.startAfter(heads, g.executed());
+        while (true) {
+            ArchiveHeads heads = new ArchiveHeads(archive, files);
+            try {
+                if (sp instanceof StartPoint.MySqlGtids g) {
+                    return MySqlDump.startAfter(heads, g.executed());
+                }
+                return MariaDbDump.startAfter(heads, ((StartPoint.MariaGtids) sp).connectState());
+            } catch (DumpRefusedException e) {
+                // The replica needs older transactions than the oldest listed file has: with tiering, fetch the
+                // file before it back and look again (heads only grow from file to file, so the newest tiered
+                // files are the likeliest), until the start is found or the tier has nothing older.
+                if (!e.isBeforeTheArchive() || archive.fetchBackPrevious().isEmpty()) {
+                    throw e;
+                }
+                files = archive.files();
+            }
         }
-        return MariaDbDump.startAfter(heads, ((StartPoint.MariaGtids) sp).connectState());
     }
 
     private static boolean aheadOfArchive(List<ArchivedFile> files, StartPoint.FilePosition fp) {

@@ -4,6 +4,8 @@ import dev.binlogproxy.archive.ArchiveExport;
 import dev.binlogproxy.archive.ArchiveExport.Start;
 import dev.binlogproxy.archive.ArchiveExport.Stop;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.proxy.config.ConfigException;
+import dev.binlogproxy.tiering.TieringSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,6 +34,10 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--archive", required = true, paramLabel = "DIR", description = "The archive (or any binlog directory).")
     Path archive;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The proxy's configuration: with tiering, the"
+            + " files only the bucket holds are exported too (fetched to a temporary directory first).")
+    Path config;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write; must be empty or absent.")
     Path out;
@@ -74,11 +81,18 @@ final class ExportCommand implements Callable<Integer> {
             console.println("export: " + e.getMessage());
             return 2;
         }
-        ArchiveExport.Result r;
+        Optional<TieringSettings> tiering;
         try {
+            tiering = TieredArchive.settings(config);
+        } catch (ConfigException e) {
+            console.println("export: --config " + config + ": " + e.getMessage());
+            return 2;
+        }
+        ArchiveExport.Result r;
+        try (TieredArchive dir = TieredArchive.open(archive, tiering, System.err)) {
             ArchiveExport.Progress shown = TerminalProgress.forConsole(progress);
             try {
-                r = ArchiveExport.export(archive, start, stop, out, shown);
+                r = ArchiveExport.export(dir.dir(), start, stop, out, shown);
             } finally {
                 if (shown instanceof TerminalProgress t) {
                     t.finish();

@@ -6,6 +6,8 @@ import dev.binlogproxy.archive.ArchiveSearch.Found;
 import dev.binlogproxy.archive.ArchiveSearch.Target;
 import dev.binlogproxy.archive.ArchiveSearch.Transaction;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.proxy.config.ConfigException;
+import dev.binlogproxy.tiering.TieringSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,6 +35,10 @@ final class FindCommand implements Callable<Integer> {
 
     @Option(names = "--archive", required = true, paramLabel = "DIR", description = "The archive (or any binlog directory).")
     Path archive;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The proxy's configuration: with tiering, the"
+            + " files only the bucket holds are searched too (fetched to a temporary directory first).")
+    Path config;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
@@ -62,9 +68,16 @@ final class FindCommand implements Callable<Integer> {
             console.println("find: " + e.getMessage());
             return 2;
         }
-        Found f;
+        Optional<TieringSettings> tiering;
         try {
-            f = ArchiveSearch.find(archive, target);
+            tiering = TieredArchive.settings(config);
+        } catch (ConfigException e) {
+            console.println("find: --config " + config + ": " + e.getMessage());
+            return 2;
+        }
+        Found f;
+        try (TieredArchive dir = TieredArchive.open(archive, tiering, System.err)) {
+            f = ArchiveSearch.find(dir.dir(), target);
         } catch (ArchiveSearch.SearchException e) {
             console.println("find: " + e.getMessage());
             return 1;

@@ -5,6 +5,10 @@ import dev.binlogproxy.archive.VerifyReport;
 import dev.binlogproxy.binlog.file.BinlogDamage;
 import dev.binlogproxy.binlog.file.BinlogFileSummary;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.proxy.config.ConfigException;
+import dev.binlogproxy.tiering.TieredFile;
+import dev.binlogproxy.tiering.Tiering;
+import dev.binlogproxy.tiering.TieringSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -33,9 +38,103 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--basename", paramLabel = "NAME", description = "Only files with this basename (default: all).")
     String basename;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "The proxy's configuration: with tiering, every"
+            + " tiered file is checked too (a local copy and the object against the record; a file only the bucket"
+            + " holds is fetched and validated).")
+    Path config;
+
     @Override
     public Integer call() throws IOException {
-        return verify(dir, basename, System.out);
+        Optional<TieringSettings> tiering;
+        try {
+            tiering = TieredArchive.settings(config);
+        } catch (ConfigException e) {
+            System.out.println("verify: --config " + config + ": " + e.getMessage());
+            return 2;
+        }
+        int tieredBad = 0;
+        if (tiering.isPresent()) {
+            if (!Files.isDirectory(dir)) {
+                System.out.println("verify: --archive " + dir + ": not a directory");
+                return 2;
+            }
+            tieredBad = verifyTiered(dir, tiering.get(), System.out);
+        }
+        int local = verify(dir, basename, System.out);
+        return local != 0 ? local : tieredBad == 0 ? 0 : 1;
+    }
+
+    /**
+     * The tiered files: each recorded file's object must match the record (size, SHA-256); a file still on disk
+     * must match it too; a file only the bucket holds is fetched (to a temporary file) and validated as a closed
+     * binlog whose ROTATE names the next file.
+     *
+     * @return how many are damaged or missing
+     */
+    static int verifyTiered(Path dir, TieringSettings settings, PrintStream out) throws IOException {
+        int bad = 0;
+        try (Tiering.Remote remote = Tiering.Remote.open(settings, dir)) {
+            List<TieredFile> files = remote.files();
+            List<Path> local = binlogFiles(dir, null);
+            String firstLocal = local.isEmpty() ? null : local.get(0).getFileName().toString();
+            for (int i = 0; i < files.size(); i++) {
+                TieredFile f = files.get(i);
+                String next = i + 1 < files.size() ? files.get(i + 1).name() : firstLocal;
+                String status;
+                Optional<String> head = remote.headMismatch(f);
+                Path copy = dir.resolve(f.name());
+                if (head.isPresent()) {
+                    status = "DAMAGED in the bucket: " + head.get();
+                } else if (Files.exists(copy)) {
+                    String sha = sha256(copy);
+                    status = sha.equals(f.sha256()) ? "ok, tiered (the object and the local copy match the record)"
+                            : "DIFFERS: the local copy's sha256 is " + sha + ", the record's " + f.sha256();
+                } else {
+                    Path tmp = Files.createTempFile("binlog-proxy-verify-", ".binlog");
+                    try {
+                        remote.fetch(f, tmp);
+                        BinlogFileSummary s = BinlogFileSummary.scan(tmp);
+                        if (!s.isValid()) {
+                            status = "DAMAGED " + s.damage().orElseThrow();
+                        } else if (s.rotate().isPresent() && next != null
+                                && !s.rotate().get().nextFile().equals(next)) {
+                            status = "BROKEN CHAIN: rotates to " + s.rotate().get().nextFile() + " but the next file"
+                                    + " is " + next;
+                        } else {
+                            status = "ok, tiered only (fetched: sha256, every event and the chain checked)";
+                        }
+                    } catch (IOException e) {
+                        // the object differs from its record, or the store would not give it
+                        status = "DAMAGED or unreadable in the bucket: " + e.getMessage();
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                }
+                if (!status.startsWith("ok")) {
+                    bad++;
+                }
+                out.printf("%-24s %12d bytes  %s%n", f.name(), f.size(), status);
+            }
+            out.printf("tiered: %d files in %s, %s%n", files.size(), settings,
+                    bad == 0 ? "all valid" : bad + " damaged or missing");
+        }
+        return bad;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+        try (var in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                md.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
     }
 
     static int verify(Path dir, String basename, PrintStream out) throws IOException {

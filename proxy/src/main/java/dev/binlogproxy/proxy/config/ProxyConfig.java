@@ -5,6 +5,8 @@ import dev.binlogproxy.binlog.position.MariaGtidPosition;
 import dev.binlogproxy.binlog.position.MySqlGtidSet;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import dev.binlogproxy.downstream.ServerSettings;
 import dev.binlogproxy.downstream.login.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
 import dev.binlogproxy.proxy.metrics.MetricsSettings;
+import dev.binlogproxy.tiering.TieringSettings;
 import dev.binlogproxy.upstream.ChainSettings;
 import dev.binlogproxy.upstream.UpstreamSettings;
 
@@ -38,7 +41,14 @@ import dev.binlogproxy.upstream.UpstreamSettings;
  * docs/configuration.md.
  */
 public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server,
-                          ChainSettings chain, MetricsSettings metrics, FailoverSettings failover) {
+                          ChainSettings chain, MetricsSettings metrics, FailoverSettings failover,
+                          TieringSettings tiering) {
+
+    /** Without tiering (its settings are null when the section is absent or {@code enabled: false}). */
+    public ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server, ChainSettings chain,
+                       MetricsSettings metrics, FailoverSettings failover) {
+        this(upstream, archive, server, chain, metrics, failover, null);
+    }
 
     /** Without failover (mode off). */
     public ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, ServerSettings server, ChainSettings chain,
@@ -72,8 +82,9 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
                 (int) m.integer("port", 9104, 0, 65535));
         m.rejectUnknown();
         FailoverSettings failover = failover(top.child("failover", false), base, upstream);
+        TieringSettings tiering = top.has("tiering") ? tiering(top.child("tiering", true), base) : null;
         top.rejectUnknown();
-        return new ProxyConfig(upstream, archive, server, chain[0], metrics, failover);
+        return new ProxyConfig(upstream, archive, server, chain[0], metrics, failover, tiering);
     }
 
     /** The server section; a chained semi-sync section inside it goes to {@code chainOut[0]}. */
@@ -297,6 +308,80 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         f.rejectUnknown();
         return new FailoverSettings(mode, detect, probe, candidates, before, after, hookTimeout, catchUp, maxLag,
                 replication);
+    }
+
+    /** The tiering section; null when {@code enabled: false} (the other keys are then still checked for typos). */
+    private static TieringSettings tiering(Node t, Path base) throws ConfigException {
+        boolean enabled = t.bool("enabled", true);
+        URI endpoint = null;
+        String endpointText = t.optionalString("endpoint");
+        if (endpointText != null) {
+            try {
+                endpoint = new URI(endpointText);
+            } catch (URISyntaxException e) {
+                throw new ConfigException(t.key("endpoint"), "not a URL: " + e.getMessage());
+            }
+            if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
+                    || endpoint.getHost() == null) {
+                throw new ConfigException(t.key("endpoint"), endpointText + " (expected: http(s)://host[:port])");
+            }
+        }
+        String region = t.string("region", "us-east-1");
+        String bucket = t.optionalString("bucket");
+        String prefix = t.has("prefix") ? t.rawString("prefix") : "";
+        if (prefix.chars().anyMatch(Character::isWhitespace) || prefix.startsWith("/")) {
+            throw new ConfigException(t.key("prefix"), "'" + prefix + "' (no white space, no leading /)");
+        }
+        String accessKey = secretValue(t, "accessKey", base);
+        String secretKey = secretValue(t, "secretKey", base);
+        if ((accessKey == null) != (secretKey == null)) {
+            throw new ConfigException(t.key(accessKey == null ? "accessKey" : "secretKey"), "missing: give accessKey"
+                    + " and secretKey (or their *File keys) together, or neither for the SDK's default credentials"
+                    + " (environment, profile, instance role)");
+        }
+        boolean pathStyle = t.bool("pathStyle", endpoint != null);
+        Path cacheDir = t.path("cacheDir", base, false);
+        Duration cacheHold = t.duration("cacheHold", TieringSettings.DEFAULT_CACHE_HOLD);
+        Duration scan = t.duration("scanInterval", TieringSettings.DEFAULT_SCAN_INTERVAL);
+        Node r = t.child("retry", false);
+        Duration initial = r.duration("initialDelay", TieringSettings.DEFAULT_RETRY_INITIAL);
+        Duration max = r.duration("maxDelay", TieringSettings.DEFAULT_RETRY_MAX);
+        r.rejectUnknown();
+        t.rejectUnknown();
+        if (!enabled) {
+            return null;
+        }
+        if (bucket == null) {
+            throw new ConfigException(t.key("bucket"), "missing (required with tiering enabled)");
+        }
+        if (scan.isZero() || initial.isZero() || max.compareTo(initial) < 0) {
+            throw new ConfigException(t.key("retry"), "scanInterval and retry.initialDelay must be positive,"
+                    + " retry.maxDelay at least retry.initialDelay");
+        }
+        return new TieringSettings(endpoint, region, bucket, prefix, accessKey, secretKey, pathStyle, cacheDir,
+                cacheHold, scan, initial, max);
+    }
+
+    /** {@code name} written inline (a YAML string) or read from {@code nameFile}; null if neither is given. */
+    private static String secretValue(Node n, String name, Path base) throws ConfigException {
+        boolean fromFile = n.has(name + "File");
+        if (n.hasKey(name) && fromFile) {
+            throw new ConfigException(n.key(name), "give either " + name + " or " + name + "File, not both");
+        }
+        if (fromFile) {
+            Path p = n.path(name + "File", base, true);
+            try {
+                return Files.readString(p, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new ConfigException(n.key(name + "File"), "cannot read " + p + " ("
+                        + e.getClass().getSimpleName() + ")");
+            }
+        }
+        String inline = n.secret(name);
+        if (inline != null && inline.isEmpty()) {
+            throw new ConfigException(n.key(name), "empty");
+        }
+        return inline;
     }
 
     private static Secret password(Node u, Path base) throws ConfigException {

@@ -57,7 +57,11 @@ class ConfigReferenceTest {
             Map.entry("keyFile", "key.pem"), Map.entry("detectTimeout", "2s"), Map.entry("probeInterval", "250ms"),
             Map.entry("execBefore", "true"), Map.entry("execAfter", "true"), Map.entry("hookTimeout", "30s"),
             Map.entry("catchUpTimeout", "30s"), Map.entry("maxCandidateLag", "64MB"), Map.entry("port", 3306),
-            Map.entry("serverId", 7));
+            Map.entry("serverId", 7), Map.entry("endpoint", "http://127.0.0.1:9000"),
+            Map.entry("region", "us-east-1"), Map.entry("bucket", "binlogs"), Map.entry("prefix", "db1/"),
+            Map.entry("accessKey", "AKIA"), Map.entry("secretKey", "s"), Map.entry("accessKeyFile", "pw.txt"),
+            Map.entry("secretKeyFile", "pw.txt"), Map.entry("pathStyle", true), Map.entry("cacheDir", "cache"),
+            Map.entry("cacheHold", "1m"), Map.entry("scanInterval", "10s"));
 
     @TempDir
     Path dir;
@@ -94,7 +98,8 @@ class ConfigReferenceTest {
         }
         assertTrue(read.size() > 40, read.toString());
         // the sections are the reference's headings
-        Set<String> documented = new TreeSet<>(List.of("upstream", "archive", "server", "metrics", "failover"));
+        Set<String> documented = new TreeSet<>(List.of("upstream", "archive", "server", "metrics", "failover",
+                "tiering"));
         Matcher code = CODE.matcher(Files.readString(repo().resolve("docs/configuration.md")));
         while (code.find()) {
             documented.addAll(List.of(code.group(1).split("\\.")));
@@ -112,7 +117,7 @@ class ConfigReferenceTest {
             JsonNode root = YAML.readTree(copy.toFile());
             // the files a sample names beside itself (password files, certificates), as an installation has them
             for (String f : List.of("upstream.password", "admin.password", "repl.password", "ca.pem", "server-cert.pem",
-                    "server-key.pem")) {
+                    "server-key.pem", "s3.access-key", "s3.secret-key")) {
                 Files.writeString(dir.resolve(f), "x\n");
             }
             ProxyConfig.load(copy);
@@ -143,7 +148,7 @@ class ConfigReferenceTest {
         }
         for (int i = 0; i < names.size(); i++) {
             String section = names.get(i);
-            if (!Set.of("upstream", "archive", "server", "metrics", "failover").contains(section)) {
+            if (!Set.of("upstream", "archive", "server", "metrics", "failover", "tiering").contains(section)) {
                 continue;
             }
             int end = i + 1 < bounds.size() ? bounds.get(i + 1)[0] : doc.length();

@@ -289,4 +289,48 @@ class ProxyConfigTest {
         assertEquals(256L << 20, c.archive().minFreeSpace());
         assertEquals(5, c.upstream().maxLoginFailures());
     }
+
+    @Test
+    void tieringSectionIsReadIntoItsSettings() throws Exception {
+        Files.writeString(dir.resolve("secret"), "  s3-secret\n");
+        ProxyConfig c = ProxyConfig.parse(MINIMAL + """
+                tiering:
+                  endpoint: http://127.0.0.1:9000
+                  bucket: binlogs
+                  prefix: db1/
+                  accessKey: 'AKIA1'
+                  secretKeyFile: secret
+                  cacheHold: 30s
+                  retry: {initialDelay: 2s, maxDelay: 1m}
+                """, dir);
+        var t = c.tiering();
+        assertEquals(java.net.URI.create("http://127.0.0.1:9000"), t.endpoint());
+        assertEquals("us-east-1", t.region());
+        assertEquals("db1/mysql-bin.000042", t.keyOf("mysql-bin.000042"));
+        assertEquals("AKIA1", t.accessKey());
+        assertEquals("s3-secret", t.secretKey());
+        assertTrue(t.pathStyle(), "path style by default with an endpoint");
+        assertEquals(Duration.ofSeconds(30), t.cacheHold());
+        assertEquals(Duration.ofSeconds(2), t.retryInitial());
+        assertEquals(Duration.ofMinutes(1), t.retryMax());
+        assertEquals(dir.resolve("archive/tier-cache"), t.cacheDirFor(dir.resolve("archive")));
+        assertFalse(t.toString().contains("s3-secret"), t.toString());
+        assertNull(ProxyConfig.parse(MINIMAL, null).tiering());
+        assertNull(ProxyConfig.parse(MINIMAL + "tiering: {enabled: false, bucket: b}\n", null).tiering());
+    }
+
+    @Test
+    void tieringErrorsNameTheKey() {
+        assertEquals("tiering.bucket: missing (required with tiering enabled)",
+                error(MINIMAL + "tiering: {endpoint: 'http://s3:9000'}\n").getMessage());
+        assertTrue(error(MINIMAL + "tiering: {bucket: b, endpoint: 's3.example'}\n").getMessage()
+                .startsWith("tiering.endpoint: s3.example (expected: http(s)://host[:port])"));
+        assertTrue(error(MINIMAL + "tiering: {bucket: b, accessKey: 'a'}\n").getMessage()
+                .startsWith("tiering.secretKey: missing"));
+        assertTrue(error(MINIMAL + "tiering: {bucket: b, accessKey: 'a', secretKey: 0755}\n").getMessage()
+                .startsWith("tiering.secretKey: YAML reads this value as a number"));
+        assertEquals("tiering.bucketName: unknown key", error(MINIMAL + "tiering: {bucketName: b}\n").getMessage());
+        assertEquals("tiering.retry.max: unknown key",
+                error(MINIMAL + "tiering: {bucket: b, retry: {max: 1s}}\n").getMessage());
+    }
 }
