@@ -53,6 +53,7 @@ public final class ArchiveWriter {
 
     private final BinlogArchive archive;
     private final Path dir;
+    private final FileLayer layer;
     private final Inventory inventory;
     private final GroupCommit commit;
     private final WriteBuffer buffer = new WriteBuffer(BUFFER_SIZE);
@@ -88,10 +89,12 @@ public final class ArchiveWriter {
     private boolean holding;
     private final CommitFeed commits;
 
-    ArchiveWriter(BinlogArchive archive, Path dir, Inventory inventory, GroupCommit commit, DiskGuard disk) {
+    ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
+                  DiskGuard disk) {
         this.archive = archive;
         this.disk = disk;
         this.dir = dir;
+        this.layer = layer;
         this.inventory = inventory;
         this.commit = commit;
         this.commits = new CommitFeed(commit);
@@ -165,7 +168,7 @@ public final class ArchiveWriter {
         if (!name.equals(file) || channel == null) {
             finishCurrentFile();
             file = name;
-            channel = FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = layer.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         newFile = false;
         verifyLimit = recheck ? archived : -1;
@@ -189,8 +192,8 @@ public final class ArchiveWriter {
         finishCurrentFile();
         boolean isNewest = name.equals(newest);
         channel = isNewest
-                ? FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(dir.resolve(name), StandardOpenOption.READ);
+                ? layer.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : layer.open(dir.resolve(name), StandardOpenOption.READ);
         file = name;
         newFile = false;
         startPosition = BinlogPosition.FIRST_EVENT_OFFSET;
@@ -535,7 +538,7 @@ public final class ArchiveWriter {
     private void create(byte[] fdeBytes) throws IOException {
         FileChannel ch;
         try {
-            ch = ArchivedBytes.create(dir, file, fdeBytes);
+            ch = ArchivedBytes.create(layer, dir, file, fdeBytes);
         } catch (IOException e) {
             throw DiskFullException.isNoSpace(e) ? new DiskFullException(dir, disk.freeBytes(), disk.minFree(), e) : e;
         }

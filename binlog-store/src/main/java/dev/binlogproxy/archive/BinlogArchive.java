@@ -46,6 +46,8 @@ public final class BinlogArchive implements AutoCloseable {
 
     private final Path dir;
     private final Durability durability;
+    /** Every change to the files goes through it: {@link FileLayer#DIRECT}, or a test's recorder. */
+    private final FileLayer layer;
     private final FileChannel lockChannel;
     private final Inventory inventory;
     private final IndexJournal index;
@@ -58,10 +60,11 @@ public final class BinlogArchive implements AutoCloseable {
     private volatile Epochs history;
     private boolean closed;
 
-    private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
+    private BinlogArchive(Path dir, Durability durability, FileLayer layer, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
         this.dir = dir;
         this.durability = durability;
+        this.layer = layer;
         this.lockChannel = lockChannel;
         this.history = history;
         this.inventory = inventory;
@@ -69,8 +72,8 @@ public final class BinlogArchive implements AutoCloseable {
         this.recovery = recovery;
         this.commit = new GroupCommit(durability, inventory, index, "archive-commit-" + dir.getFileName());
         this.disk = new DiskGuard(dir, minFreeSpace);
-        this.writer = new ArchiveWriter(this, dir, inventory, commit, disk);
-        this.adoption = new Adoption(dir, inventory, writer, index);
+        this.writer = new ArchiveWriter(this, dir, layer, inventory, commit, disk);
+        this.adoption = new Adoption(layer, dir, inventory, writer, index);
     }
 
     /** Opens (creating it if needed) the archive in {@code dir} with {@link Durability#FSYNC}. */
@@ -96,6 +99,15 @@ public final class BinlogArchive implements AutoCloseable {
      */
     public static BinlogArchive open(Path dir, Durability durability, long minFreeSpace)
             throws IOException, ArchiveException {
+        return open(dir, durability, minFreeSpace, FileLayer.DIRECT);
+    }
+
+    /**
+     * As {@link #open(Path, Durability, long)}, with every change to the files (recovery's included) made through
+     * {@code layer}: for tests that record what the archive does to its disk (crash images).
+     */
+    static BinlogArchive open(Path dir, Durability durability, long minFreeSpace, FileLayer layer)
+            throws IOException, ArchiveException {
         Path abs = dir.toAbsolutePath();
         Files.createDirectories(abs);
         FileChannel lockChannel = FileChannel.open(abs.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -112,8 +124,8 @@ public final class BinlogArchive implements AutoCloseable {
                 throw new ArchiveException("archive " + abs + " is open in another process (or twice in this one)");
             }
             Epochs epochs = EpochsFile.read(abs);
-            Recovery.Result recovery = Recovery.run(abs, epochs);
-            Inventory inventory = new Inventory(abs);
+            Recovery.Result recovery = Recovery.run(layer, abs, epochs);
+            Inventory inventory = new Inventory(abs, layer);
             for (Recovery.Recovered f : recovery.files()) {
                 if (f.rotatedTo() != null) {
                     inventory.loadHeldRotate(f.name(), f.rotateAt(), f.end(), f.rotatedTo());
@@ -125,7 +137,8 @@ public final class BinlogArchive implements AutoCloseable {
                 inventory.loadUnlisted(recovery.unlisted().name(), recovery.unlisted().end());
             }
             index = IndexJournal.open(abs, inventory.committedViews(), epochs);
-            return new BinlogArchive(abs, durability, lockChannel, epochs, inventory, index, recovery, minFreeSpace);
+            return new BinlogArchive(abs, durability, layer, lockChannel, epochs, inventory, index, recovery,
+                    minFreeSpace);
         } catch (IOException | ArchiveException | RuntimeException e) {
             if (index != null) {
                 index.close();
@@ -186,7 +199,7 @@ public final class BinlogArchive implements AutoCloseable {
             }
         }
         Epochs first = Epochs.first(upstream);
-        EpochsFile.write(dir, first);
+        EpochsFile.write(layer, dir, first);
         history = first;
     }
 
@@ -252,7 +265,7 @@ public final class BinlogArchive implements AutoCloseable {
                         + " (its master wrote to the archive)");
             }
             Epochs before = history.withoutLast();
-            EpochsFile.write(dir, before);
+            EpochsFile.write(layer, dir, before);
             history = before;
             current.handover().ifPresent(h -> inventory.reopenEpoch(h.previousEnd().file()));
             LOG.warn("archive {}: abandoned {}; following {} again", dir, current,
@@ -440,7 +453,7 @@ public final class BinlogArchive implements AutoCloseable {
         names.removeIf(n -> known.leftoverOf(n).isPresent());
         Optional<BinlogPosition> epochEnd = epochs.current().flatMap(MasterEpoch::handover)
                 .map(MasterEpoch.Handover::previousEnd);
-        Inventory inventory = new Inventory(abs);
+        Inventory inventory = new Inventory(abs, FileLayer.DIRECT); // read-only: never purges
         List<String> notes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);

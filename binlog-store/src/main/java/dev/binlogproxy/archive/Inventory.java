@@ -97,6 +97,8 @@ final class Inventory {
     }
 
     private final Path dir;
+    /** Purge deletes through it (see {@link FileLayer}). */
+    private final FileLayer layer;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
     /**
@@ -114,8 +116,9 @@ final class Inventory {
     private volatile long generation;
     private volatile boolean closed;
 
-    Inventory(Path dir) {
+    Inventory(Path dir, FileLayer layer) {
         this.dir = dir;
+        this.layer = layer;
     }
 
     /** Adds a file found on disk at open (oldest first), readable to {@code end}. */
@@ -564,7 +567,7 @@ final class Inventory {
                 if (!(byCount || bySize || byAge) || st.readers > 0 || !st.sealed) {
                     break;
                 }
-                Files.deleteIfExists(path);
+                layer.deleteIfExists(path);
                 files.remove(oldest.getKey());
                 byName.remove(oldest.getKey());
                 deleted.add(oldest.getKey());
@@ -578,7 +581,7 @@ final class Inventory {
             lock.unlock();
         }
         if (!deleted.isEmpty()) {
-            Fsync.directory(dir);
+            layer.syncDirectory(dir);
         }
         return deleted;
     }

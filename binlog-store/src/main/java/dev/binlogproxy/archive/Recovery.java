@@ -91,10 +91,10 @@ final class Recovery {
     private Recovery() {
     }
 
-    static Result run(Path dir, Epochs epochs) throws IOException, ArchiveException {
+    static Result run(FileLayer layer, Path dir, Epochs epochs) throws IOException, ArchiveException {
         List<String> names = binlogFiles(dir, epochs.basename().orElse(null));
         List<String> actions = new ArrayList<>();
-        finishAdopt(dir, epochs, names, actions);
+        finishAdopt(layer, dir, epochs, names, actions);
         String epochEnd = epochs.current().flatMap(MasterEpoch::handover).map(h -> h.previousEnd().file())
                 .orElse(null);
         String rotatedTo = null;
@@ -115,15 +115,15 @@ final class Recovery {
                 cut = s.lastBoundary();
             }
             if (s.formatDescription() == null || cut <= BinlogPosition.FIRST_EVENT_OFFSET) {
-                Files.delete(path);
-                Fsync.directory(dir);
+                layer.deleteIfExists(path);
+                layer.syncDirectory(dir);
                 actions.add("deleted " + newest + " (" + s.fileSize() + " bytes, no complete FORMAT_DESCRIPTION:"
                         + " a crash while it was created)");
                 names.remove(names.size() - 1);
                 continue;
             }
             if (cut < s.fileSize()) {
-                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                try (FileChannel ch = layer.open(path, StandardOpenOption.WRITE)) {
                     ch.truncate(cut);
                     ch.force(true);
                 }
@@ -172,7 +172,7 @@ final class Recovery {
      * Finishes what an adopt recorded and a crash may have left undone (see the class comment). Idempotent: on an
      * archive whose adopt completed it only looks at one file's size and the names.
      */
-    private static void finishAdopt(Path dir, Epochs epochs, List<String> names, List<String> actions)
+    private static void finishAdopt(FileLayer layer, Path dir, Epochs epochs, List<String> names, List<String> actions)
             throws IOException, ArchiveException {
         MasterEpoch current = epochs.current().orElse(null);
         if (current == null || current.firstFile().isEmpty()) {
@@ -190,8 +190,8 @@ final class Recovery {
                         + " complete transactions; an adopt deletes only a file its master had begun (nothing past"
                         + " its FORMAT_DESCRIPTION). Move it away if it does not belong here.");
             }
-            Files.delete(path);
-            Fsync.directory(dir);
+            layer.deleteIfExists(path);
+            layer.syncDirectory(dir);
             names.remove(name);
             actions.add("deleted " + name + " (" + s.fileSize() + " bytes, begun by the previous master and never"
                     + " readable: finishing the adopt of " + current + ")");
@@ -210,7 +210,7 @@ final class Recovery {
                     + " data ends at " + end + ", but " + end.file() + " is only " + size + " bytes");
         }
         if (size > end.offset()) {
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = layer.open(path, StandardOpenOption.WRITE)) {
                 ch.truncate(end.offset());
                 ch.force(true);
             }
