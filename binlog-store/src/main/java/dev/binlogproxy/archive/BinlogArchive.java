@@ -84,7 +84,7 @@ public final class BinlogArchive implements AutoCloseable {
     /**
      * Opens (creating it if needed) the archive in {@code dir}, recovering from whatever ended the last run.
      *
-     * @throws ArchiveDamagedException if the newest file is corrupt in a way recovery must not repair
+     * @throws ArchiveDamagedException if the newest file's FORMAT_DESCRIPTION does not read
      * @throws ArchiveException        if another process has the archive open, or an interrupted adopt cannot be
      *                                 finished without removing data (the message says which file)
      */
