@@ -23,15 +23,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * What every crash image must satisfy once the archive is opened on it (recovery): the issue's checks, one image
  * at a time, each failure a line naming the image (which {@link CrashImages#spec} replays).
  * <ol>
- *   <li>{@code verifyInPlace} on the image as the crash left it finds no damage but a torn tail of the newest file
- *       (which it reports as a note).</li>
+ *   <li>{@code verifyInPlace} (the read-only {@code verify}) on the image as the crash left it names damage in no
+ *       file but the newest (the torn tail a power loss leaves, which recovery cuts).</li>
  *   <li>The archive opens.</li>
  *   <li>Every binlog file left on disk is a byte prefix of what the run wrote to it: recovery left nothing torn.</li>
  *   <li>A reader from the oldest file's start gets exactly the run's bytes at every position: nothing after a torn
  *       or missing part is served.</li>
  *   <li>Where the durability promises it ({@code FSYNC}, or any mode against kill -9), every transaction
  *       acknowledged before the cut is served whole (a rotation's FDE or ROTATE: on disk); a file retention
- *       deleted before the cut is excused.</li>
+ *       deleted before the cut, and what an adopt that holds cut (the dead master's held ROTATE, its begun file),
+ *       are excused.</li>
  *   <li>{@code verify} after the open passes: the files, and the index journal against them (it was caught up or
  *       rebuilt whatever it was).</li>
  *   <li>An adopt is all or nothing: the epochs recorded are those before it or those after it, and after it if the

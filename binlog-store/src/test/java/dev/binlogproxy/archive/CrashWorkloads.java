@@ -15,8 +15,10 @@ import java.util.UUID;
 /**
  * Synthetic workloads recorded for {@link CrashImages}: real fixture bytes (both flavors) and synthetic large
  * events fed through the writer as a master's dump sends them, on a {@link RecordingFileLayer}. Each run is
- * deterministic (every sync happens on this thread or is waited for before the next write), so a sample's seed and
- * an image's number replay the same image on every run; {@link #record} checks that by recording twice.
+ * nearly deterministic: the operations and bytes are the same every time, but where the mirror's way of feeding
+ * syncs inline, the commit thread's round may add a sync the inline one already covered, or come just after the
+ * next write. A seed and an image number replay the same image on one recording ({@link CrashImageRun#one}); the
+ * regression images aim at a kind of cut instead of a number for that reason.
  *
  * <p>Two ways of feeding, alternating by file: as a plain caller (each transaction's durable future awaited: one
  * write and one group-commit round each) and as the mirror does (commits held over a "socket read" of a few
