@@ -44,7 +44,7 @@ import java.util.stream.Stream;
  *       {@code FILE.damaged-OFFSET} beside it ({@link #DAMAGED_SUFFIX}) and the cut is logged as an error. After a
  *       power loss the unsynced tail reaches the disk in any order (a later page written back, an earlier one not:
  *       a hole, then valid events), so this is what a power loss leaves, and the crash images produce it; refusing
- *       the open made every such power loss an operator's incident. Nothing acknowledged is before the damage
+ *       the open made every such power loss an operator's incident. Nothing acknowledged lies past the damage
  *       (in fsync mode an acknowledged transaction is synced, and a synced byte is not torn; in write mode a
  *       finished file is synced before the next one exists, so only the newest file can be torn), and the mirror
  *       fetches what was cut again. Only a disk that corrupts synced data could put an acknowledged transaction
