@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -71,12 +70,14 @@ final class Adoption {
         }
     }
 
+    private final FileLayer layer;
     private final Path dir;
     private final Inventory inventory;
     private final ArchiveWriter writer;
     private final IndexJournal index;
 
-    Adoption(Path dir, Inventory inventory, ArchiveWriter writer, IndexJournal index) {
+    Adoption(FileLayer layer, Path dir, Inventory inventory, ArchiveWriter writer, IndexJournal index) {
+        this.layer = layer;
         this.dir = dir;
         this.inventory = inventory;
         this.writer = writer;
@@ -115,7 +116,7 @@ final class Adoption {
             MasterEpoch epoch = new MasterEpoch(current.number() + 1, next, Optional.of(firstFile), handover);
             Epochs after = history.then(epoch);
             try {
-                EpochsFile.write(dir, after);
+                EpochsFile.write(layer, dir, after);
             } catch (IOException e) {
                 // The rename may or may not have happened: only a reopen knows which history holds.
                 throw writer.failAdopt(e);
@@ -129,8 +130,8 @@ final class Adoption {
                 }
                 steps.reached(Step.ROTATE_CUT);
                 if (tail.unlisted() != null) {
-                    Files.deleteIfExists(dir.resolve(tail.unlisted()));
-                    Fsync.directory(dir);
+                    layer.deleteIfExists(dir.resolve(tail.unlisted()));
+                    layer.syncDirectory(dir);
                 }
                 steps.reached(Step.LEFTOVER_DELETED);
             } catch (IOException e) {
@@ -198,13 +199,13 @@ final class Adoption {
     }
 
     private void sync(String file) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir.resolve(file), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = layer.open(dir.resolve(file), StandardOpenOption.WRITE)) {
             ch.force(true);
         }
     }
 
     private void cut(String file, long end) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir.resolve(file), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = layer.open(dir.resolve(file), StandardOpenOption.WRITE)) {
             if (ch.size() > end) {
                 ch.truncate(end);
                 ch.force(true);

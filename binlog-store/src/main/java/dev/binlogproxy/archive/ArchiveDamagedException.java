@@ -3,9 +3,10 @@ package dev.binlogproxy.archive;
 import java.nio.file.Path;
 
 /**
- * An archived binlog file is corrupt in a way crash recovery must not repair: valid-looking data follows the damage,
- * so cutting the file could throw away transactions that were acknowledged. A person has to look at it (compare
- * with the master's copy, or restore it); the archive refuses to open until then.
+ * An archived binlog file is damaged in a way crash recovery must not repair: the newest listed file's
+ * FORMAT_DESCRIPTION does not read (recovery keeps only files whose head it can read; damage past the head is cut,
+ * see {@link Recovery}). A person has to look at it (compare with the master's copy, or restore it); the archive
+ * refuses to open until then.
  */
 public final class ArchiveDamagedException extends ArchiveException {
     private final transient Path file;
@@ -13,7 +14,7 @@ public final class ArchiveDamagedException extends ArchiveException {
 
     ArchiveDamagedException(Path file, long offset, String reason) {
         super(file + " is damaged at offset " + offset + ": " + reason
-                + " (valid data follows, so it was not cut; compare it with the master's copy)");
+                + " (not repaired at open; compare it with the master's copy)");
         this.file = file;
         this.offset = offset;
     }

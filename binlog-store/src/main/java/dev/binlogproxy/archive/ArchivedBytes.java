@@ -22,9 +22,9 @@ final class ArchivedBytes {
      * anything in it can be acknowledged. A failure (a full disk) deletes what was made: the file was never
      * listed, and left behind it would only block the next start of this name.
      */
-    static FileChannel create(Path dir, String name, byte[] fdeBytes) throws IOException {
+    static FileChannel create(FileLayer layer, Path dir, String name, byte[] fdeBytes) throws IOException {
         Path path = dir.resolve(name);
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel ch = layer.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
             ByteBuffer head = ByteBuffer.allocate(BinlogFileReader.MAGIC.length + fdeBytes.length);
@@ -32,12 +32,12 @@ final class ArchivedBytes {
             Fsync.writeFully(ch, head, 0);
             // a crash before this leaves a file without a whole FDE, which recovery deletes
             ch.force(false);
-            Fsync.directory(dir);
+            layer.syncDirectory(dir);
             return ch;
         } catch (IOException e) {
             ch.close();
             try {
-                Files.deleteIfExists(path);
+                layer.deleteIfExists(path);
             } catch (IOException again) {
                 e.addSuppressed(again);
             }

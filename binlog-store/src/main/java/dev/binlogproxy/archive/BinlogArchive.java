@@ -48,6 +48,8 @@ public final class BinlogArchive implements AutoCloseable {
 
     private final Path dir;
     private final Durability durability;
+    /** Every change to the files goes through it: {@link FileLayer#DIRECT}, or a test's recorder. */
+    private final FileLayer layer;
     private final FileChannel lockChannel;
     private final Inventory inventory;
     private final IndexJournal index;
@@ -70,10 +72,11 @@ public final class BinlogArchive implements AutoCloseable {
      */
     private volatile long fetchHoldNanos;
 
-    private BinlogArchive(Path dir, Durability durability, FileChannel lockChannel, Epochs history,
+    private BinlogArchive(Path dir, Durability durability, FileLayer layer, FileChannel lockChannel, Epochs history,
                           Inventory inventory, IndexJournal index, Recovery.Result recovery, long minFreeSpace) {
         this.dir = dir;
         this.durability = durability;
+        this.layer = layer;
         this.lockChannel = lockChannel;
         this.history = history;
         this.inventory = inventory;
@@ -81,8 +84,8 @@ public final class BinlogArchive implements AutoCloseable {
         this.recovery = recovery;
         this.commit = new GroupCommit(durability, inventory, index, "archive-commit-" + dir.getFileName());
         this.disk = new DiskGuard(dir, minFreeSpace);
-        this.writer = new ArchiveWriter(this, dir, inventory, commit, disk);
-        this.adoption = new Adoption(dir, inventory, writer, index);
+        this.writer = new ArchiveWriter(this, dir, layer, inventory, commit, disk);
+        this.adoption = new Adoption(layer, dir, inventory, writer, index);
     }
 
     /** Opens (creating it if needed) the archive in {@code dir} with {@link Durability#FSYNC}. */
@@ -93,7 +96,7 @@ public final class BinlogArchive implements AutoCloseable {
     /**
      * Opens (creating it if needed) the archive in {@code dir}, recovering from whatever ended the last run.
      *
-     * @throws ArchiveDamagedException if the newest file is corrupt in a way recovery must not repair
+     * @throws ArchiveDamagedException if the newest file's FORMAT_DESCRIPTION does not read
      * @throws ArchiveException        if another process has the archive open, or an interrupted adopt cannot be
      *                                 finished without removing data (the message says which file)
      */
@@ -107,6 +110,15 @@ public final class BinlogArchive implements AutoCloseable {
      * 0 keeps no reserve (a full disk is still handled: the write fails, the file is cut back, nothing is lost).
      */
     public static BinlogArchive open(Path dir, Durability durability, long minFreeSpace)
+            throws IOException, ArchiveException {
+        return open(dir, durability, minFreeSpace, FileLayer.DIRECT);
+    }
+
+    /**
+     * As {@link #open(Path, Durability, long)}, with every change to the files (recovery's included) made through
+     * {@code layer}: for tests that record what the archive does to its disk (crash images).
+     */
+    static BinlogArchive open(Path dir, Durability durability, long minFreeSpace, FileLayer layer)
             throws IOException, ArchiveException {
         Path abs = dir.toAbsolutePath();
         Files.createDirectories(abs);
@@ -124,8 +136,8 @@ public final class BinlogArchive implements AutoCloseable {
                 throw new ArchiveException("archive " + abs + " is open in another process (or twice in this one)");
             }
             Epochs epochs = EpochsFile.read(abs);
-            Recovery.Result recovery = Recovery.run(abs, epochs);
-            Inventory inventory = new Inventory(abs);
+            Recovery.Result recovery = Recovery.run(layer, abs, epochs);
+            Inventory inventory = new Inventory(abs, layer);
             for (Recovery.Recovered f : recovery.files()) {
                 if (f.rotatedTo() != null) {
                     inventory.loadHeldRotate(f.name(), f.rotateAt(), f.end(), f.rotatedTo());
@@ -137,7 +149,8 @@ public final class BinlogArchive implements AutoCloseable {
                 inventory.loadUnlisted(recovery.unlisted().name(), recovery.unlisted().end());
             }
             index = IndexJournal.open(abs, inventory.committedViews(), epochs);
-            return new BinlogArchive(abs, durability, lockChannel, epochs, inventory, index, recovery, minFreeSpace);
+            return new BinlogArchive(abs, durability, layer, lockChannel, epochs, inventory, index, recovery,
+                    minFreeSpace);
         } catch (IOException | ArchiveException | RuntimeException e) {
             if (index != null) {
                 index.close();
@@ -198,7 +211,7 @@ public final class BinlogArchive implements AutoCloseable {
             }
         }
         Epochs first = Epochs.first(upstream);
-        EpochsFile.write(dir, first);
+        EpochsFile.write(layer, dir, first);
         history = first;
     }
 
@@ -264,7 +277,7 @@ public final class BinlogArchive implements AutoCloseable {
                         + " (its master wrote to the archive)");
             }
             Epochs before = history.withoutLast();
-            EpochsFile.write(dir, before);
+            EpochsFile.write(layer, dir, before);
             history = before;
             current.handover().ifPresent(h -> inventory.reopenEpoch(h.previousEnd().file()));
             LOG.warn("archive {}: abandoned {}; following {} again", dir, current,
@@ -594,6 +607,9 @@ public final class BinlogArchive implements AutoCloseable {
             throw new IOException("no room to fetch " + name + " (" + size + " bytes) back into " + cacheDir + ": "
                     + usable + " bytes free, archive.minFreeSpace is " + disk.minFree());
         }
+        // The cache's files go around the archive's FileLayer on purpose: they are copies, checked when fetched,
+        // never the authority, and the cache is emptied at every start (attachTier), so no crash image of them
+        // can matter.
         Path part = cacheDir.resolve(name + ".part");
         Path copy = cacheDir.resolve(name);
         long started = System.nanoTime();
@@ -671,7 +687,7 @@ public final class BinlogArchive implements AutoCloseable {
         names.removeIf(n -> known.leftoverOf(n).isPresent());
         Optional<BinlogPosition> epochEnd = epochs.current().flatMap(MasterEpoch::handover)
                 .map(MasterEpoch.Handover::previousEnd);
-        Inventory inventory = new Inventory(abs);
+        Inventory inventory = new Inventory(abs, FileLayer.DIRECT); // read-only: never purges
         List<String> notes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);

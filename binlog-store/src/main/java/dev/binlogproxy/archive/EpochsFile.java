@@ -86,7 +86,7 @@ final class EpochsFile {
         }
     }
 
-    static void write(Path dir, Epochs epochs) throws IOException {
+    static void write(FileLayer layer, Path dir, Epochs epochs) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("# binlog-proxy archive: the masters whose binlog files this directory mirrors, oldest first.\n");
         sb.append("# Epoch 1 is the master the archive was created for; each later epoch is a master adopted at a\n");
@@ -112,7 +112,7 @@ final class EpochsFile {
                 }
             }
         }
-        Fsync.writeAtomically(dir.resolve(NAME), sb.toString().getBytes(StandardCharsets.UTF_8));
+        Fsync.writeAtomically(layer, dir.resolve(NAME), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static void put(StringBuilder sb, String key, String value) {

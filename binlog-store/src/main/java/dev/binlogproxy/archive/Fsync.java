@@ -3,39 +3,27 @@ package dev.binlogproxy.archive;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** The few durability primitives the archive needs, in one place. */
+/** The few durability primitives the archive needs, in one place; file operations go through {@link FileLayer}. */
 final class Fsync {
     private Fsync() {
-    }
-
-    /**
-     * Makes a directory's entries durable: a file created, renamed or deleted is only certain to be (or not be) there
-     * after a power loss once its directory was synced. fdatasync of the file itself does not cover its name.
-     */
-    static void directory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
     }
 
     /**
      * Replaces {@code target} with {@code content} so that a crash leaves either the old or the new file, never a mix:
      * temp file, fsync, rename over, directory fsync.
      */
-    static void writeAtomically(Path target, byte[] content) throws IOException {
+    static void writeAtomically(FileLayer layer, Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = layer.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, ByteBuffer.wrap(content), 0);
             ch.force(true);
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        directory(target.getParent());
+        layer.replace(tmp, target);
+        layer.syncDirectory(target.getParent());
     }
 
     static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {

@@ -131,6 +131,12 @@ final class IndexJournal implements AutoCloseable {
             j.failure = new IllegalStateException("no index journal (" + j.dir + " is missing)");
             return j;
         }
+        Optional<String> empty = emptyCycleFile(j.dir);
+        if (empty.isPresent()) {
+            j.failure = new IllegalStateException("the index journal's cycle file " + empty.get()
+                    + " has no header");
+            return j;
+        }
         try {
             j.queue = SingleChronicleQueueBuilder.single(j.dir.toFile()).rollCycle(LargeRollCycles.LARGE_DAILY)
                     .readOnly(true).build();
@@ -157,7 +163,15 @@ final class IndexJournal implements AutoCloseable {
     private void openQueue() throws ArchiveException {
         for (int attempt = 0; ; attempt++) {
             try {
-                if (attempt == 0) {
+                Optional<String> empty = attempt == 0 ? emptyCycleFile(dir) : Optional.empty();
+                if (empty.isPresent()) {
+                    // Chronicle waits for a cycle file without a header (another appender creating it?) before
+                    // giving up on it: 0.5 s here, 10 s read-only. Only this process appends, so it is a power
+                    // loss's leftover (the file's first page never reached the disk): start afresh at once.
+                    outcomeReason = "journal's cycle file " + empty.get() + " has no header";
+                    LOG.warn("index journal {}: {}; rebuilding it from the files", dir, outcomeReason);
+                    deleteRecursively(dir);
+                } else if (attempt == 0) {
                     // metadata.cq4t is Chronicle's own bookkeeping (roll cycle, cycle range, a table-store lock);
                     // Chronicle recreates it from the cycle files (checked). A garbled one made the build wait 10 s
                     // for a lock no one holds; the archive lock keeps every other process out, so start afresh.
@@ -170,7 +184,11 @@ final class IndexJournal implements AutoCloseable {
                     dc.wire().bytes().writeUnsignedByte(0);
                 }
                 return;
-            } catch (Exception e) { // Chronicle also throws checked exceptions undeclared
+            } catch (Exception | AssertionError e) {
+                // Chronicle also throws checked exceptions undeclared, and an AssertionError for a cycle file whose
+                // header a power loss left half written (crash images: a page lost). Which of the two it is,
+                // a garbled journal or a JVM that cannot write queues at all, only the retry on an empty directory
+                // tells.
                 if (queue != null) {
                     queue.close();
                     queue = null;
@@ -207,11 +225,17 @@ final class IndexJournal implements AutoCloseable {
             return;
         }
         IndexEntry last;
+        Optional<String> broken;
         try {
             last = readLast(epochs);
+            broken = newestCycleBroken();
         } catch (Exception e) {
             // Chronicle also throws checked exceptions undeclared (StreamCorruptedException for a bad header).
             rebuild(files, "journal unreadable: " + e);
+            return;
+        }
+        if (broken.isPresent()) {
+            rebuild(files, "journal " + broken.get());
             return;
         }
         String newest = files.isEmpty() ? null : files.get(files.size() - 1).name();
@@ -254,6 +278,46 @@ final class IndexJournal implements AutoCloseable {
             return;
         }
         catchUp(files, last.file(), last.end(), "journal ends at " + last.file() + ":" + last.end());
+    }
+
+    /**
+     * Reads the newest cycle file forward: every entry must decode and the read must reach the entry the backward
+     * read found last. The queue's pages are written back by the kernel in any order and never synced, so after a
+     * power loss an earlier page can be lost (zeros) while a later one is there: the last entry then checks out,
+     * but a forward read (verify, the catalog of lookups) stops at the hole or fails to decode (crash images).
+     * Only the newest cycle: pages older than the kernel's write-back delay (30 s by default) reached the disk, and
+     * reading the whole journal would make every open as slow as a rebuild.
+     *
+     * @return what is wrong, or empty if the newest cycle reads through
+     */
+    private Optional<String> newestCycleBroken() {
+        long lastIndex;
+        try (ExcerptTailer back = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd();
+             DocumentContext dc = back.readingDocument()) {
+            if (!dc.isPresent()) {
+                return Optional.empty();
+            }
+            lastIndex = dc.index();
+        }
+        try (ExcerptTailer t = queue.createTailer()) {
+            int cycle = queue.rollCycle().toCycle(lastIndex);
+            if (!t.moveToCycle(cycle)) {
+                return Optional.of("cycle " + cycle + " (its last entry's) does not read");
+            }
+            long reached = -1;
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    IndexEntry.readFrom(dc.wire().bytes());
+                    reached = dc.index();
+                }
+            }
+            return reached == lastIndex ? Optional.empty()
+                    : Optional.of("read forward stops at index " + Long.toHexString(reached) + ", before its last"
+                    + " entry " + Long.toHexString(lastIndex) + " (a page lost in between)");
+        }
     }
 
     /** Whether the event at the entry's offset is the event the entry describes (type, size, log_pos chain). */
@@ -542,6 +606,37 @@ final class IndexJournal implements AutoCloseable {
                 .rollCycle(LargeRollCycles.LARGE_DAILY)
                 .timeoutMS(HEADER_TIMEOUT_MS)
                 .build();
+    }
+
+    /**
+     * A cycle file ({@code .cq4}) of the journal's directory without a header (empty, or zeros where Chronicle
+     * writes its header when it creates the file), if any: what a power loss leaves of a file whose first page
+     * never reached the disk.
+     */
+    private static Optional<String> emptyCycleFile(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path p : list.toList()) {
+                if (p.getFileName().toString().endsWith(".cq4") && !hasHeader(p)) {
+                    return Optional.of(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty(); // the open that follows meets the same problem and says what it is
+        }
+        return Optional.empty();
+    }
+
+    private static boolean hasHeader(Path cycleFile) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(8);
+        try (FileChannel ch = FileChannel.open(cycleFile, StandardOpenOption.READ)) {
+            while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+                // read on: a short read of a regular file is rare, but possible
+            }
+        }
+        return head.position() == head.capacity() && head.getLong(0) != 0;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -104,6 +104,8 @@ final class Inventory {
     }
 
     private final Path dir;
+    /** Purge deletes through it (see {@link FileLayer}). */
+    private final FileLayer layer;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentSkipListMap<String, FileState> files = new ConcurrentSkipListMap<>(FILE_ORDER);
     /**
@@ -121,8 +123,9 @@ final class Inventory {
     private volatile long generation;
     private volatile boolean closed;
 
-    Inventory(Path dir) {
+    Inventory(Path dir, FileLayer layer) {
         this.dir = dir;
+        this.layer = layer;
     }
 
     /** Adds a file found on disk at open (oldest first), readable to {@code end}. */
@@ -589,7 +592,7 @@ final class Inventory {
                     }
                     archiveFiles = true;
                 }
-                Files.deleteIfExists(path);
+                layer.deleteIfExists(path);
                 files.remove(oldest.getKey());
                 byName.remove(oldest.getKey());
                 deleted.add(oldest.getKey());
@@ -605,7 +608,7 @@ final class Inventory {
             lock.unlock();
         }
         if (archiveFiles) {
-            Fsync.directory(dir);
+            layer.syncDirectory(dir);
         }
         return deleted;
     }

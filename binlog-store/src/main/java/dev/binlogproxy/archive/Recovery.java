@@ -40,7 +40,15 @@ import java.util.stream.Stream;
  *       it is.</li>
  *   <li>CORRUPT followed only by zero bytes: also a torn tail. After a power loss the file's size may have
  *       reached the disk before its data (ext4 and XFS zero-fill such blocks); no real event is all zeros.</li>
- *   <li>CORRUPT with data after it: refused, naming the file and offset. Cutting would drop what follows.</li>
+ *   <li>CORRUPT with data after it: also cut, but what is cut is first copied, synced, to
+ *       {@code FILE.damaged-OFFSET} beside it ({@link #DAMAGED_SUFFIX}) and the cut is logged as an error. After a
+ *       power loss the unsynced tail reaches the disk in any order (a later page written back, an earlier one not:
+ *       a hole, then valid events), so this is what a power loss leaves, and the crash images produce it; refusing
+ *       the open made every such power loss an operator's incident. Nothing acknowledged lies past the damage
+ *       (in fsync mode an acknowledged transaction is synced, and a synced byte is not torn; in write mode a
+ *       finished file is synced before the next one exists, so only the newest file can be torn), and the mirror
+ *       fetches what was cut again. Only a disk that corrupts synced data could put an acknowledged transaction
+ *       behind the damage: then the copy keeps it, and the error names it.</li>
  *   <li>No whole FDE (a crash while the file was being created): the file is deleted, nothing in it was ever
  *       acknowledged, and the dump resumes at its position 4.</li>
  * </ul>
@@ -68,6 +76,8 @@ import java.util.stream.Stream;
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
     private static final Pattern BINLOG_NAME = Pattern.compile(".+\\.[0-9]+");
+    /** What a cut with data after the damage keeps aside: {@code NAME + DAMAGED_SUFFIX + offset}. */
+    static final String DAMAGED_SUFFIX = ".damaged-";
 
     /**
      * One file as recovery left it, {@code end} bytes long. Only for the newest listed file: {@code rotatedTo}
@@ -91,10 +101,10 @@ final class Recovery {
     private Recovery() {
     }
 
-    static Result run(Path dir, Epochs epochs) throws IOException, ArchiveException {
+    static Result run(FileLayer layer, Path dir, Epochs epochs) throws IOException, ArchiveException {
         List<String> names = binlogFiles(dir, epochs.basename().orElse(null));
         List<String> actions = new ArrayList<>();
-        finishAdopt(dir, epochs, names, actions);
+        finishAdopt(layer, dir, epochs, names, actions);
         String epochEnd = epochs.current().flatMap(MasterEpoch::handover).map(h -> h.previousEnd().file())
                 .orElse(null);
         String rotatedTo = null;
@@ -105,30 +115,43 @@ final class Recovery {
             Path path = dir.resolve(newest);
             BinlogFileSummary s = BinlogFileSummary.scan(path);
             long cut = s.fileSize();
+            String keptAside = null;
             if (s.damage().isPresent()) {
                 BinlogDamage d = s.damage().get();
-                if (d.kind() == BinlogDamage.Kind.CORRUPT && !zerosFrom(path, d.offset())) {
-                    throw new ArchiveDamagedException(path, d.offset(), d.reason());
-                }
                 cut = s.lastBoundary();
+                if (d.kind() == BinlogDamage.Kind.CORRUPT && !zerosFrom(path, d.offset())) {
+                    keptAside = keepAside(layer, dir, newest, cut, s.fileSize());
+                    LOG.error("archive {}: {} is damaged at offset {} ({}) with data after it: a power loss's torn"
+                            + " tail, or a disk corrupting data; cutting it at {}, the cut bytes kept in {}", dir,
+                            newest, d.offset(), d.reason(), cut, keptAside);
+                }
             } else if (s.endsInTransaction()) {
                 cut = s.lastBoundary();
             }
             if (s.formatDescription() == null || cut <= BinlogPosition.FIRST_EVENT_OFFSET) {
-                Files.delete(path);
-                Fsync.directory(dir);
+                layer.deleteIfExists(path);
+                layer.syncDirectory(dir);
                 actions.add("deleted " + newest + " (" + s.fileSize() + " bytes, no complete FORMAT_DESCRIPTION:"
                         + " a crash while it was created)");
                 names.remove(names.size() - 1);
                 continue;
             }
-            if (cut < s.fileSize()) {
-                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            if (cut == s.fileSize()) {
+                // What was just validated may still be only in the page cache (a kill in write mode): make it
+                // durable before anything is written after it, so a later power loss cannot tear it behind a
+                // newer file, where recovery would not look again.
+                try (FileChannel ch = layer.open(path, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            } else {
+                try (FileChannel ch = layer.open(path, StandardOpenOption.WRITE)) {
                     ch.truncate(cut);
                     ch.force(true);
                 }
                 actions.add("cut " + newest + " from " + s.fileSize() + " to " + cut + " bytes (" + s.damage()
-                        .map(BinlogDamage::toString).orElse("ends inside a transaction") + ")");
+                        .map(BinlogDamage::toString).orElse("ends inside a transaction")
+                        + (keptAside == null ? "" : "; data follows the damage, the cut bytes are kept in "
+                        + keptAside) + ")");
             }
             // The ROTATE counts only if it is the last event that stays.
             rotatedTo = cut == s.validEnd() ? s.rotate().map(r -> r.nextFile()).orElse(null) : null;
@@ -172,7 +195,7 @@ final class Recovery {
      * Finishes what an adopt recorded and a crash may have left undone (see the class comment). Idempotent: on an
      * archive whose adopt completed it only looks at one file's size and the names.
      */
-    private static void finishAdopt(Path dir, Epochs epochs, List<String> names, List<String> actions)
+    private static void finishAdopt(FileLayer layer, Path dir, Epochs epochs, List<String> names, List<String> actions)
             throws IOException, ArchiveException {
         MasterEpoch current = epochs.current().orElse(null);
         if (current == null || current.firstFile().isEmpty()) {
@@ -190,8 +213,8 @@ final class Recovery {
                         + " complete transactions; an adopt deletes only a file its master had begun (nothing past"
                         + " its FORMAT_DESCRIPTION). Move it away if it does not belong here.");
             }
-            Files.delete(path);
-            Fsync.directory(dir);
+            layer.deleteIfExists(path);
+            layer.syncDirectory(dir);
             names.remove(name);
             actions.add("deleted " + name + " (" + s.fileSize() + " bytes, begun by the previous master and never"
                     + " readable: finishing the adopt of " + current + ")");
@@ -210,7 +233,7 @@ final class Recovery {
                     + " data ends at " + end + ", but " + end.file() + " is only " + size + " bytes");
         }
         if (size > end.offset()) {
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = layer.open(path, StandardOpenOption.WRITE)) {
                 ch.truncate(end.offset());
                 ch.force(true);
             }
@@ -249,8 +272,10 @@ final class Recovery {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             Fsync.readFully(ch, b, at);
         }
-        BinlogEvent e = BinlogEvent.wrap(b.array());
         try {
+            // After an adopt the file before an unlisted one may end with no ROTATE at all (the handover cut it):
+            // whatever the bytes there are, they are not this ROTATE.
+            BinlogEvent e = BinlogEvent.wrap(b.array());
             boolean isRotate = e.type() == EventType.ROTATE && e.eventSize() == size && e.logPos() == end
                     && EventChecksum.matches(e, h.checksum()) && Rotate.decode(e, h.checksum()).nextFile().equals(next);
             return isRotate ? at : -1;
@@ -278,6 +303,30 @@ final class Recovery {
         }
         out.sort(Inventory.FILE_ORDER);
         return out;
+    }
+
+    /**
+     * Copies {@code [from, to)} of the file to {@code NAME.damaged-FROM} and makes the copy durable (file and
+     * directory) before the caller cuts: a crash during recovery never loses those bytes. Its name is not a binlog
+     * file's, so nothing of the archive reads it; it is for the operator to compare with the master's copy.
+     */
+    private static String keepAside(FileLayer layer, Path dir, String name, long from, long to) throws IOException {
+        String aside = name + DAMAGED_SUFFIX + from;
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        try (FileChannel in = FileChannel.open(dir.resolve(name), StandardOpenOption.READ);
+             FileChannel out = layer.open(dir.resolve(aside), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long at = from; at < to; ) {
+                b.clear().limit((int) Math.min(b.capacity(), to - at));
+                Fsync.readFully(in, b, at);
+                b.flip();
+                Fsync.writeFully(out, b, at - from);
+                at += b.limit();
+            }
+            out.force(true);
+        }
+        layer.syncDirectory(dir);
+        return aside;
     }
 
     private static boolean zerosFrom(Path path, long offset) throws IOException {
