@@ -176,6 +176,11 @@ final class Pitr {
 
     /** Runs the binlog-proxy CLI in this JVM; returns what it printed, asserting exit 0. */
     static String cli(String... args) {
+        return cli(0, args);
+    }
+
+    /** Runs the binlog-proxy CLI in this JVM; returns what it printed, asserting the exit code. */
+    static String cli(int expectedExit, String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream saved = System.out;
         int exit;
@@ -186,7 +191,7 @@ final class Pitr {
             System.setOut(saved);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, String.join(" ", args) + "\n" + printed);
+        assertEquals(expectedExit, exit, String.join(" ", args) + "\n" + printed);
         return printed;
     }
 

@@ -5,7 +5,6 @@ import dev.binlogproxy.archive.ArchivedFile;
 import dev.binlogproxy.archive.Durability;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.client.ConnectionSettings;
-import dev.binlogproxy.proxy.cli.BinlogProxyCli;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.proxy.metrics.MetricsSettings;
 import dev.binlogproxy.testkit.BinaryLog;
@@ -20,8 +19,6 @@ import dev.binlogproxy.failover.FailoverSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +111,7 @@ class TieredFilesServedTest {
                 proxy.archive().purge(keepOne);
 
                 // verify and find with the configuration cover the tiered files
-                String verify = cli(0, "verify", "--archive", dir.resolve("archive").toString(), "--config",
+                String verify = Pitr.cli(0, "verify", "--archive", dir.resolve("archive").toString(), "--config",
                         configFile.toString());
                 for (BinaryLog log : logs.subList(0, closed)) {
                     assertTrue(verify.lines().anyMatch(l -> l.startsWith(log.name()) && l.contains("ok, tiered")),
@@ -126,16 +123,16 @@ class TieredFilesServedTest {
                 assertTrue(summary.find() && Integer.parseInt(summary.group(1)) >= closed, verify);
                 String gtid = backupGtid.substring(0, backupGtid.lastIndexOf('-') + 1)
                         + (Long.parseLong(backupGtid.substring(backupGtid.lastIndexOf('-') + 1)) + 1);
-                String find = cli(0, "find", "--archive", dir.resolve("archive").toString(), "--config",
+                String find = Pitr.cli(0, "find", "--archive", dir.resolve("archive").toString(), "--config",
                         configFile.toString(), "--gtid", gtid);
                 assertTrue(find.contains("transaction: " + logs.get(1).name()), find);
                 // without the configuration the tiered files are out of reach, as before
-                cli(1, "find", "--archive", dir.resolve("archive").toString(), "--gtid", gtid);
+                Pitr.cli(1, "find", "--archive", dir.resolve("archive").toString(), "--gtid", gtid);
                 // an object replaced behind the proxy's back (its checksum metadata gone with it): verify says so
                 String key = "prod/db1/" + logs.get(1).name();
                 s3.blobStore().putBlob(S3Server.BUCKET, s3.blobStore().blobBuilder(key)
                         .payload(master.readBinlog(logs.get(0).name())).build());
-                String damaged = cli(1, "verify", "--archive", dir.resolve("archive").toString(), "--config",
+                String damaged = Pitr.cli(1, "verify", "--archive", dir.resolve("archive").toString(), "--config",
                         configFile.toString());
                 assertTrue(damaged.lines().anyMatch(l -> l.startsWith(logs.get(1).name())
                         && l.contains("DAMAGED in the bucket")), damaged);
@@ -169,21 +166,6 @@ class TieredFilesServedTest {
                   secretKey: '%s'
                 """.formatted(master.port(), t.endpoint(), t.bucket(), S3Server.ACCESS_KEY, S3Server.SECRET_KEY));
         return f;
-    }
-
-    private static String cli(int expectedExit, String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int exit;
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            exit = BinlogProxyCli.run(args);
-        } finally {
-            System.setOut(saved);
-        }
-        String printed = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(expectedExit, exit, printed);
-        return printed;
     }
 
     private Path rawCopy(BinlogProxy proxy, String firstFile) throws Exception {

@@ -6,6 +6,7 @@ import dev.binlogproxy.archive.UpstreamIdentity;
 import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.ChecksumAlgorithm;
+import dev.binlogproxy.binlog.EventType;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -50,6 +51,20 @@ final class Archives {
         long end() {
             return offset + event.eventSize();
         }
+    }
+
+    /** The first transaction of {@code events} (GTID through XID), as indexes into it: {first, last}. */
+    static int[] firstTransaction(List<Positioned> events) {
+        int first = -1;
+        for (int i = 0; i < events.size(); i++) {
+            EventType t = events.get(i).event().type();
+            if (t == EventType.GTID) {
+                first = i;
+            } else if (t == EventType.XID && first >= 0) {
+                return new int[] {first, i};
+            }
+        }
+        throw new IllegalArgumentException("no GTID ... XID transaction in the fixture");
     }
 
     static List<Positioned> events(byte[] file) {

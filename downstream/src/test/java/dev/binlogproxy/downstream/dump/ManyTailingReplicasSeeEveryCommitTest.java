@@ -58,16 +58,9 @@ class ManyTailingReplicasSeeEveryCommitTest {
         String scenario = Archives.MYSQL_GTID;
         byte[] f1 = Archives.bytes(scenario, Archives.FILE1);
         List<Archives.Positioned> events = Archives.events(f1);
-        int first = -1;
-        int last = -1;
-        for (int i = 0; i < events.size() && last < 0; i++) {
-            EventType t = events.get(i).event().type();
-            if (t == EventType.GTID) {
-                first = i;
-            } else if (t == EventType.XID && first >= 0) {
-                last = i;
-            }
-        }
+        int[] bounds = Archives.firstTransaction(events);
+        int first = bounds[0];
+        int last = bounds[1];
         List<BinlogEvent> txn = new ArrayList<>();
         events.subList(first, last + 1).forEach(p -> txn.add(p.event()));
         List<BinaryLogClient> clients = new ArrayList<>();
