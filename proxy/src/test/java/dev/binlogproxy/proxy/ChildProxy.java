@@ -1,11 +1,17 @@
 package dev.binlogproxy.proxy;
 
+import dev.binlogproxy.testkit.DbServer;
+import dev.binlogproxy.upstream.MirrorHarness;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code binlog-proxy run} in a child JVM, as the kill -9 tests need it: its output appended to a log file. */
 final class ChildProxy {
@@ -83,6 +89,25 @@ final class ChildProxy {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
+        }
+    }
+
+    /** The proxy's dump is the master's semi-sync replica (polled every 10 ms). */
+    static void awaitSemiSyncClient(DbServer master, Process proxy, Path log, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (MirrorHarness.status(master, "Rpl_semi_sync_master_clients") >= 1) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // the master is still starting
+            }
+            assertTrue(proxy.isAlive(), "the proxy exited\n" + logTail(log, 30));
+            assertTrue(System.nanoTime() < deadline, "the proxy did not become a semi-sync replica within " + timeout
+                    + "\n" + logTail(log, 30));
+            Thread.sleep(10);
         }
     }
 }

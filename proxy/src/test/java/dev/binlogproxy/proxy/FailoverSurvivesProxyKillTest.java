@@ -64,7 +64,7 @@ class FailoverSurvivesProxyKillTest {
                     candidate.port()));
             Process proxy = startProxy(config, crashAt);
             try {
-                awaitSemiSyncClient(master);
+                ChildProxy.awaitSemiSyncClient(master, proxy, dir.resolve("proxy.log"), Duration.ofSeconds(30));
                 AckedWriter writer = AckedWriter.start(master, 0);
                 candidate.replicateFrom("127.0.0.1", proxyPort, FailoverHarness.REPL, FailoverHarness.REPL_PW, true);
                 candidate.execute("SET GLOBAL read_only = ON");
@@ -134,16 +134,6 @@ class FailoverSurvivesProxyKillTest {
     private static List<String> journal(Path archive) throws IOException {
         Path j = archive.resolve("failover.journal");
         return Files.exists(j) ? Files.readAllLines(j) : List.of();
-    }
-
-    private void awaitSemiSyncClient(DbServer master) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            if ("1".equals(master.globalStatus("Rpl_semi_sync_master_clients"))) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the proxy never became the master's semi-sync replica\n" + logTail());
     }
 
     private String logTail() {

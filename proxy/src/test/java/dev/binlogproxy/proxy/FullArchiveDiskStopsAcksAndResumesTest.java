@@ -70,7 +70,7 @@ class FullArchiveDiskStopsAcksAndResumesTest {
             Path log = dir.resolve("proxy.log");
             Process proxy = ChildProxy.start(config, log);
             try {
-                MasterRestartsAreFollowedWithinASecondTest.awaitSemiSyncClient(master, proxy, log,
+                ChildProxy.awaitSemiSyncClient(master, proxy, log,
                         Duration.ofSeconds(60));
                 AckedWriter writer = AckedWriter.start(master, 200);
                 replica.replicateFrom("127.0.0.1", proxyPort, ServeHarness.REPL, ServeHarness.REPL_PW, true);

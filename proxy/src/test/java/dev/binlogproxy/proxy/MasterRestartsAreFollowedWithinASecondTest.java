@@ -56,7 +56,7 @@ class MasterRestartsAreFollowedWithinASecondTest {
             Path log = dir.resolve("proxy.log");
             Process proxy = ChildProxy.start(config, log);
             try {
-                awaitSemiSyncClient(master, proxy, log, Duration.ofSeconds(60));
+                ChildProxy.awaitSemiSyncClient(master, proxy, log, Duration.ofSeconds(60));
                 AckedWriter writer = AckedWriter.start(master, 500);
                 replica.replicateFrom("127.0.0.1", proxyPort, ServeHarness.REPL, ServeHarness.REPL_PW, true);
                 writer.awaitMore(200);
@@ -70,7 +70,7 @@ class MasterRestartsAreFollowedWithinASecondTest {
                     master.kill9();
                     master.restart(); // returns once it accepts connections
                     long up = System.nanoTime();
-                    awaitSemiSyncClient(master, proxy, log, Duration.ofSeconds(30));
+                    ChildProxy.awaitSemiSyncClient(master, proxy, log, Duration.ofSeconds(30));
                     long back = (System.nanoTime() - up) / 1_000_000;
                     backMillis.add(back);
                     assertTrue(back <= 1000, "restart " + i + ": the proxy was back " + back + " ms after the master"
@@ -100,25 +100,6 @@ class MasterRestartsAreFollowedWithinASecondTest {
                 proxy.destroyForcibly();
                 proxy.waitFor();
             }
-        }
-    }
-
-    /** The proxy's dump is the master's semi-sync replica (polled every 10 ms). */
-    static void awaitSemiSyncClient(DbServer master, Process proxy, Path log, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                if (MirrorHarness.status(master, "Rpl_semi_sync_master_clients") >= 1) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // the master is still starting
-            }
-            assertTrue(proxy.isAlive(), "the proxy exited\n" + ChildProxy.logTail(log, 30));
-            assertTrue(System.nanoTime() < deadline, "the proxy did not become a semi-sync replica within " + timeout
-                    + "\n" + ChildProxy.logTail(log, 30));
-            Thread.sleep(10);
         }
     }
 }

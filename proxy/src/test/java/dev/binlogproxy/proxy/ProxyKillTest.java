@@ -74,7 +74,7 @@ class ProxyKillTest {
             long began = System.nanoTime();
             long maxInFlight = 0; // archived beyond what the client had seen acknowledged at the kill
             Process proxy = startProxy(config);
-            awaitSemiSyncClient(master, proxy);
+            ChildProxy.awaitSemiSyncClient(master, proxy, dir.resolve("proxy.log"), Duration.ofSeconds(60));
             // not before: with semi-sync on and no replica attached a commit waits out the whole timeout, after
             // which the master switches semi-sync off and nothing later would wait for the proxy
             master.execute("CREATE DATABASE k", "CREATE TABLE k.t (id BIGINT PRIMARY KEY, pad VARCHAR(200))");
@@ -82,7 +82,8 @@ class ProxyKillTest {
             try {
                 for (int kill = 0; kill < KILLS; kill++) {
                     try {
-                        awaitSemiSyncClient(master, proxy);
+                        ChildProxy.awaitSemiSyncClient(master, proxy, dir.resolve("proxy.log"),
+                                Duration.ofSeconds(60));
                         awaitCommitsProgress(committed, proxy);
                     } catch (AssertionError e) {
                         throw new AssertionError("kill " + kill + ": " + e.getMessage() + "\nproxy log tail:\n"
@@ -134,20 +135,6 @@ class ProxyKillTest {
                 n += BinlogFileSummary.scan(archiveDir.resolve(f.name())).transactions();
             }
             return n;
-        }
-    }
-
-    /** Commits only wait for acks once the proxy's dump registered as a semi-sync replica. */
-    private static void awaitSemiSyncClient(DbServer master, Process proxy) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (MirrorHarness.status(master, "Rpl_semi_sync_master_clients") < 1) {
-            if (!proxy.isAlive()) {
-                throw new AssertionError("the proxy exited with " + proxy.exitValue());
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the proxy did not register as a semi-sync replica within 60 s");
-            }
-            Thread.sleep(10);
         }
     }
 

@@ -49,7 +49,7 @@ class SigtermStopsInOrderTest {
             Process proxy = ChildProxy.start(config, log);
             List<Long> stopMillis = new ArrayList<>();
             try {
-                MasterRestartsAreFollowedWithinASecondTest.awaitSemiSyncClient(master, proxy, log,
+                ChildProxy.awaitSemiSyncClient(master, proxy, log,
                         Duration.ofSeconds(60));
                 AckedWriter writer = AckedWriter.start(master, 0);
                 replica.replicateFrom("127.0.0.1", proxyPort, ServeHarness.REPL, ServeHarness.REPL_PW, true);
@@ -63,7 +63,7 @@ class SigtermStopsInOrderTest {
                     assertEquals(0, proxy.exitValue(), "stop " + i + "\n" + ChildProxy.logTail(log, 20));
                     assertCleanArchive(archive, i);
                     proxy = ChildProxy.start(config, log);
-                    MasterRestartsAreFollowedWithinASecondTest.awaitSemiSyncClient(master, proxy, log,
+                    ChildProxy.awaitSemiSyncClient(master, proxy, log,
                             Duration.ofSeconds(60));
                 }
                 writer.awaitMore(300);
