@@ -8,7 +8,7 @@ import java.util.Locale;
  * ETA instead of a shrinking number. The rate is smoothed (a moving average over roughly the last 10 samples): one
  * large event, or an fsync that stalls, should not swing the ETA from second to second.
  */
-final class CatchUpRate {
+public final class CatchUpRate {
     private static final double SMOOTHING = 0.2;
     private long lastNanos;
     private long lastDone = -1;
@@ -38,7 +38,12 @@ final class CatchUpRate {
                 duration(Math.round(toGo / bytesPerSecond)));
     }
 
-    static String duration(long seconds) {
+    /** Created by the mirror; public only for {@link #duration}. */
+    CatchUpRate() {
+    }
+
+    /** Time left as the progress lines say it (catch-up here, the CLI's export): "59 s", "2 min 05 s", "3 h 20 min". */
+    public static String duration(long seconds) {
         if (seconds < 60) {
             return seconds + " s";
         }

@@ -1,6 +1,7 @@
 package dev.binlogproxy.proxy.cli;
 
 import dev.binlogproxy.archive.ArchiveExport;
+import dev.binlogproxy.upstream.CatchUpRate;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -62,19 +63,10 @@ final class TerminalProgress implements ArchiveExport.Progress {
     static String line(String phase, long done, long total, long elapsedNanos) {
         double seconds = elapsedNanos / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
-        String left = rate > 0 && total > done ? ", about " + duration(Math.round((total - done) / rate)) + " left" : "";
+        String left = rate > 0 && total > done
+                ? ", about " + CatchUpRate.duration(Math.round((total - done) / rate)) + " left" : "";
         int percent = total > 0 ? (int) Math.min(100, done * 100 / total) : 100;
         return String.format(Locale.ROOT, "%-4s %,.1f of %,.1f MB (%d%%), %.1f MB/s%s   ", phase, done / 1e6,
                 total / 1e6, percent, rate / 1e6, left);
-    }
-
-    static String duration(long seconds) {
-        if (seconds < 60) {
-            return seconds + " s";
-        }
-        if (seconds < 3600) {
-            return String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60);
-        }
-        return String.format(Locale.ROOT, "%d h %02d min", seconds / 3600, seconds % 3600 / 60);
     }
 }

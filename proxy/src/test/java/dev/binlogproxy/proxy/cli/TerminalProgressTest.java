@@ -32,7 +32,10 @@ class TerminalProgressTest {
 
     @Test
     void longTimesReadAsMinutesAndHours() {
-        assertEquals("2 min 05 s", TerminalProgress.duration(125));
-        assertEquals("3 h 20 min", TerminalProgress.duration(12_000));
+        // 1 MB/s with 125 MB and with 12,000 MB to go
+        assertEquals("copy 1.0 of 126.0 MB (0%), 1.0 MB/s, about 2 min 05 s left   ",
+                TerminalProgress.line("copy", 1_000_000, 126_000_000, 1_000_000_000L));
+        assertEquals("copy 1.0 of 12,001.0 MB (0%), 1.0 MB/s, about 3 h 20 min left   ",
+                TerminalProgress.line("copy", 1_000_000, 12_001_000_000L, 1_000_000_000L));
     }
 }
