@@ -119,11 +119,8 @@ public final class ScaleBench {
                           Duration connectTime) {
     }
 
-    private static long status(DbServer master, String name) throws Exception {
-        try (Connection c = master.connect();
-             java.sql.ResultSet rs = c.createStatement().executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
-            return rs.next() ? rs.getLong(2) : -1;
-        }
+    private static long status(DbServer master, String name) {
+        return Long.parseLong(master.globalStatus(name));
     }
 
     /** Until the master counts the proxy as its semi-sync replica (its dump has negotiated semi-sync). */
