@@ -73,15 +73,15 @@ public final class DumpRun {
      * @param channel         the session's: the dump's packets go there, and it steps on its event loop
      * @param firstSequenceId the id of the dump's first packet (the command came at 0)
      * @param masterServerId  the server_id put into fake events (the upstream master's)
-     * @param idleDumps       the channel's event loop's (see {@link Wakers})
+     * @param wakers          the server's: the channel's event loop's {@link IdleDumps} come from it
      * @param name            for logs
      */
     public DumpRun(BinlogArchive archive, DumpRequest request, Channel channel, int firstSequenceId,
-                   long masterServerId, DumpMetrics metrics, Wakers idleDumps, String name, Listener listener) {
+                   long masterServerId, DumpMetrics metrics, Wakers wakers, String name, Listener listener) {
         this.request = request;
         this.channel = channel;
         this.loop = channel.eventLoop();
-        this.idleDumps = idleDumps.of(loop);
+        this.idleDumps = wakers.of(loop);
         this.output = new ChannelDumpOutput(channel, firstSequenceId);
         this.sender = new BinlogSender(archive, request, output, masterServerId, metrics);
         this.name = name;
@@ -208,7 +208,7 @@ public final class DumpRun {
 
     private void idle(long nanos) {
         if (!parked) {
-            parked = idleDumps.park(this, sender.idleGeneration(), sender);
+            parked = idleDumps.park(this, sender);
         }
         if (nanos == Long.MAX_VALUE) {
             return;

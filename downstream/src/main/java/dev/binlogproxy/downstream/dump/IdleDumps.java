@@ -32,11 +32,12 @@ final class IdleDumps {
     }
 
     /**
-     * Steps {@code run} again once the archive changes past {@code seenGeneration}, the generation at which it
-     * found nothing more to send; {@code sender} registers the loop's listener when none is pending. Returns
-     * false when it did not park the dump but scheduled its next step at once.
+     * Steps {@code run} again once the archive changes past the generation at which its {@code sender} found
+     * nothing more to send; the sender registers the loop's listener when none is pending. Returns false when it
+     * did not park the dump but scheduled its next step at once.
      */
-    boolean park(DumpRun run, long seenGeneration, BinlogSender sender) {
+    boolean park(DumpRun run, BinlogSender sender) {
+        long seenGeneration = sender.idleGeneration();
         if (registered && seenGeneration != registeredAt) {
             // The pending listener waits for changes past another generation. One older than the dump's has
             // already fired or will (its drain is queued); one newer means changes the dump has not read: either
