@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${BENCH_SKIP_BUILD:-}" ] || mvn -B -q -pl bench -am package -DskipTests
+[ -n "${BENCH_SKIP_BUILD:-}" ] || [ -f proxy/target/binlog-proxy.jar ] || mvn -B -q -ntp -pl proxy -am package -DskipTests
 flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' pom.xml | head -1)
 # shellcheck disable=SC2086 # the flags are a list
 java $flags ${BENCH_OPTS:-} -cp "$(cat bench/target/classpath.txt):bench/target/classes" \

@@ -1,16 +1,9 @@
 package dev.binlogproxy.bench;
 
-import dev.binlogproxy.archive.ArchivedFile;
-import dev.binlogproxy.archive.BinlogArchive;
-import dev.binlogproxy.archive.Durability;
-import dev.binlogproxy.client.ConnectionSettings;
-import dev.binlogproxy.upstream.MirrorMetrics;
+import dev.binlogproxy.bench.serve.ProxyProcess;
 import dev.binlogproxy.testkit.BinaryLog;
 import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.testkit.ServerOptions;
-import dev.binlogproxy.upstream.MirrorService;
-import dev.binlogproxy.upstream.UpstreamSettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -30,13 +23,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Mirroring a backlog, side by side in one run: a MariaDB 10.11 master holding about 1 GB of binlog in ~10 files
  * (max_binlog_size 100 MB), copied (a) by {@code mariadb-binlog --read-from-remote-server --raw --to-last-log}, the
- * anchor, and by the proxy from an empty archive with durability (b) write and (c) fsync, each into a fresh
- * directory on the same disk, timed from start to the last byte of the master's last file being in the copy (for
- * the proxy: visible to the archive's readers, so in fsync mode synced). mariadb-binlog never syncs, so it runs
- * twice: as it is, and followed by an fdatasync of each file it wrote (the anchor for the proxy's fsync mode).
- * Ratio: anchor time / proxy time (above 1: the proxy is faster). Every copy is compared byte for byte with the master's files afterwards. Before the timed
- * runs the proxy mirrors the first file once in each mode, untimed, so the JIT has compiled its path (a proxy runs
- * for months; mariadb-binlog is C).
+ * anchor, and by the proxy as its users start it ({@code bin/binlog-proxy run}, a fresh process and an empty
+ * archive) with durability (b) write and (c) fsync, each into a fresh directory on the same disk, timed from the
+ * start of the process to the last byte of the master's last file being in the copy and served by the proxy (its
+ * SHOW MASTER STATUS at the master's end; so in fsync mode synced). The proxy's time includes its JVM's start and
+ * a cold JIT: a catch-up is what a proxy does right after it starts. mariadb-binlog never syncs, so it runs twice: as
+ * it is, and followed by an fdatasync of each file it wrote (the anchor for the proxy's fsync mode). Ratio: anchor
+ * time / proxy time (above 1: the proxy is faster). Every copy is compared byte for byte with the master's files
+ * afterwards, and the proxy's index journal is weighed against the binlog bytes it indexes (blocks on disk).
  *
  * <p>The backlog: rows of ~1 KB inserted 1,000 per transaction with INSERT ... SELECT into a BLACKHOLE table (row
  * events are logged, nothing is stored, so generating a gigabyte takes seconds, not minutes of InnoDB writes).
@@ -78,21 +72,11 @@ public final class BacklogBench {
             long total = logs.stream().mapToLong(BinaryLog::size).sum();
             System.out.printf(Locale.ROOT, "backlog: %d files, %.1f MB, generated in %.1f s%n", logs.size(),
                     total / 1e6, (System.nanoTime() - genStart) / 1e9);
-            // The proxy is a long-running process: compile its path before timing it (untimed: the first file, in
-            // each mode), as mariadb-binlog, a C program, needs no warm-up.
-            for (Durability d : Durability.values()) {
-                Path dir = Files.createDirectory(work.resolve("warm-up-" + d));
-                long t = System.nanoTime();
-                proxy(master, List.of(logs.get(0), new BinaryLog(logs.get(1).name(), 4)), dir, d);
-                System.out.printf(Locale.ROOT, "warm-up, proxy %s, first file: %.2f s%n", d,
-                        (System.nanoTime() - t) / 1e9);
-                BenchFiles.delete(dir);
-            }
             for (int round = 0; round < rounds; round++) {
                 runs.add(timed(work, RAW, logs, dir -> mariadbBinlog(master, logs, dir, false)));
                 runs.add(timed(work, RAW_SYNCED, logs, dir -> mariadbBinlog(master, logs, dir, true)));
-                runs.add(timed(work, WRITE, logs, dir -> proxy(master, logs, dir, Durability.WRITE)));
-                runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, dir, Durability.FSYNC)));
+                runs.add(timed(work, WRITE, logs, dir -> proxy(master, logs, "write")));
+                runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, "fsync")));
             }
             report(runs, logs.size(), total, rounds);
         } finally {
@@ -183,34 +167,31 @@ public final class BacklogBench {
         compare(master, logs, dir, "mariadb-binlog");
     }
 
-    private static void proxy(DbServer master, List<BinaryLog> logs, Path dir, Durability durability)
-            throws Exception {
-        BinaryLog last = logs.get(logs.size() - 1);
-        Path archiveDir = dir.resolve("archive");
-        try (BinlogArchive archive = BinlogArchive.open(archiveDir, durability)) {
-            UpstreamSettings s = new UpstreamSettings(ConnectionSettings.plain("127.0.0.1", master.port(), USER,
-                    PASSWORD), 9600, false, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMillis(50),
-                    Duration.ofSeconds(1), null, null);
-            try (MirrorService mirror = MirrorService.start(s, archive, new MirrorMetrics(new SimpleMeterRegistry()))) {
-                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-                while (!caughtUp(archive, last)) {
-                    if (System.nanoTime() > deadline || mirror.state() == MirrorService.State.FAILED) {
-                        throw new IllegalStateException("the proxy did not catch up: " + mirror.status());
-                    }
-                    Thread.sleep(2);
-                }
-            }
+    /** Index journal bytes on disk over binlog bytes, per proxy run, for the report. */
+    private static final List<String> INDEX_SIZES = new ArrayList<>();
+
+    private static void proxy(DbServer master, List<BinaryLog> logs, String durability) throws Exception {
+        try (ProxyProcess proxy = ProxyProcess.start(master, 9600, false, durability)) {
+            proxy.awaitMirrored(master, Duration.ofMinutes(10));
+            Path archiveDir = proxy.archiveDir();
+            compare(master, logs, archiveDir, "proxy " + durability);
+            long binlog = logs.stream().mapToLong(BinaryLog::size).sum();
+            long index = diskUsage(archiveDir.resolve("index"));
+            String line = String.format(Locale.ROOT, "index journal (%s): %.1f MB on disk for %.1f MB of binlog: %.3fx",
+                    durability, index / 1e6, binlog / 1e6, (double) index / binlog);
+            System.out.println(line);
+            INDEX_SIZES.add(line);
         }
-        compare(master, logs, archiveDir, "proxy " + durability);
     }
 
-    private static boolean caughtUp(BinlogArchive archive, BinaryLog last) {
-        List<ArchivedFile> files = archive.files();
-        if (files.isEmpty()) {
-            return false;
+    /** Bytes of the blocks a directory's files hold on disk (Chronicle's cycle files are sparse). */
+    private static long diskUsage(Path dir) throws Exception {
+        Process p = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("du " + dir + ": " + out);
         }
-        ArchivedFile newest = files.get(files.size() - 1);
-        return newest.name().equals(last.name()) && newest.size() >= last.size();
+        return Long.parseLong(out.split("\\s+")[0]);
     }
 
     /**
@@ -254,6 +235,7 @@ public final class BacklogBench {
                     + " %.2fx; proxy fsync / mariadb-binlog %.2fx, / mariadb-binlog then fsync %.2fx%n", round + 1,
                     raw / write, raw / fsync, synced / fsync));
         }
+        INDEX_SIZES.forEach(l -> out.append(l).append('\n'));
         System.out.print(out);
         BenchFiles.writeSummary("bench/target/backlog-summary.txt", out.toString());
         // the best of the rounds, as the other side-by-side benchmarks report

@@ -82,6 +82,8 @@ public final class ArchiveWriter {
     private boolean verifyingSealed;
     private String expectedNext;
     private List<IndexEntry> pending = new ArrayList<>();
+    /** The journal entry of the transaction being appended, complete at its last event. */
+    private IndexEntry openTransaction;
     /** Where the last complete transaction of {@link #lastTxnFile} starts (-1: not known, see recheckPosition). */
     private long lastTxnStart = -1;
     private String lastTxnFile;
@@ -244,6 +246,7 @@ public final class ArchiveWriter {
         }
         checksum = fde.checksumAlgorithm();
         tracker = new TransactionTracker();
+        openTransaction = null;
         tracker.accept(stored);
         end = boundary = fdeEnd;
         buffer.reset(fdeEnd);
@@ -266,6 +269,7 @@ public final class ArchiveWriter {
         }
         checksum = archived.checksumAlgorithm();
         tracker = new TransactionTracker();
+        openTransaction = null;
         tracker.accept(archivedEvent);
         end = boundary = startPosition;
         buffer.reset(startPosition);
@@ -327,10 +331,23 @@ public final class ArchiveWriter {
         } catch (MalformedEventException e) {
             throw new EventRejectedException(at(), e.getMessage());
         }
+        if (!verifying && role == EventRole.END && openTransaction == null) {
+            // cannot be: the tracker saw the start, and verifying ends only at a transaction's end
+            throw new IllegalStateException("the end of a transaction whose start was not appended, at " + at());
+        }
         if (!verifying) {
             write(event);
             disk.wrote(size);
-            pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
+            // The journal keeps transactions, not events (IndexEntry): a transaction's first event waits for
+            // its last one, the events between add nothing.
+            if (role == EventRole.START) {
+                openTransaction = IndexEntry.of(file, end, event, role, checked.gtid());
+            } else if (role == EventRole.END) {
+                pending.add(openTransaction.spanningTo(eventEnd));
+                openTransaction = null;
+            } else if (role != EventRole.INSIDE) {
+                pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
+            }
         }
         end = eventEnd;
         if (!role.isBoundaryAfter()) {
@@ -440,6 +457,7 @@ public final class ArchiveWriter {
         }
         end = boundary;
         pending = new ArrayList<>();
+        openTransaction = null;
         tracker.reset();
     }
 

@@ -33,6 +33,31 @@ final class FileScan {
         return entriesAt(dir.resolve(file), file, from, limit, sink);
     }
 
+    /**
+     * The index journal's entries ({@link IndexEntry#spanEnd}): one per transaction, by its first event, and one per
+     * control event, for the transactions and control events that start at or after {@code from} (a transaction
+     * boundary) and end at or before {@code limit}.
+     *
+     * @return the damage that stopped the walk early, if any (a valid file returns empty)
+     */
+    static Optional<BinlogDamage> spans(Path dir, String file, long from, long limit, Sink sink) throws IOException {
+        IndexEntry[] open = {null};
+        return entries(dir, file, from, limit, e -> switch (e.role()) {
+            case START -> {
+                open[0] = e;
+                yield true;
+            }
+            case INSIDE -> true;
+            case END -> {
+                IndexEntry start = open[0];
+                open[0] = null;
+                // a transaction cut by from (not a boundary: the caller's mistake) has no entry
+                yield start == null || sink.accept(start.spanningTo(e.end()));
+            }
+            default -> sink.accept(e);
+        });
+    }
+
     /** As {@link #entries}, reading {@code file}'s bytes at {@code path} (a copy fetched back from the tier). */
     static Optional<BinlogDamage> entriesAt(Path path, String file, long from, long limit, Sink sink)
             throws IOException {

@@ -273,9 +273,7 @@ final class GroupCommit implements AutoCloseable {
         // Commits arrive in file order with growing ends, so each file's last commit holds its new visible end:
         // publish at each change of file (in the order the files were written) and at the end of the batch. A
         // ROTATE is not published but handed over as such: the inventory shows it with the next file's head.
-        for (Commit c : batch) {
-            index.append(c.entries());
-        }
+        index.append(batch);
         Commit toPublish = null;
         for (Commit c : batch) {
             if (toPublish != null && (c.rotatedTo() != null || !c.file().equals(toPublish.file()))) {

@@ -19,6 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +27,10 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * The event index journal, a Chronicle Queue under {@code <archive>/index}: one entry per archived event, appended
- * (by the commit thread) after the event's transaction is in the file and before readers may see it.
+ * The index journal, a Chronicle Queue under {@code <archive>/index}: one entry per archived transaction (by its
+ * first event, with where the transaction ends) and per control event ({@link IndexEntry}), appended after the
+ * transaction is in the file and before readers may see it, one document per commit round and file
+ * ({@link IndexBatch}).
  *
  * <p>Never the authority (design.md, "Chronicle Queue: measured here": its sync does not cover its header, index
  * pages or directory, so after a power loss it can be ahead of, behind, or disagree with the files). On open its
@@ -55,6 +58,8 @@ final class IndexJournal implements AutoCloseable {
      */
     private static final long HEADER_TIMEOUT_MS = 500;
     private static final String METADATA_FILE = "metadata.cq4t";
+    /** Entries per document when the journal is built from the files. */
+    private static final int BUILD_BATCH = 1024;
 
     static {
         // Chronicle's DiskSpaceMonitor warns "disk almost full, the JVM may crash" by its own percentage every
@@ -73,6 +78,8 @@ final class IndexJournal implements AutoCloseable {
     private final Path dir;
     private final IndexCatalog catalog = new IndexCatalog();
     private final Object buildLock = new Object();
+    /** Entries of the round being appended (rounds run one at a time), kept to spare a list per round. */
+    private final List<IndexEntry> roundEntries = new ArrayList<>();
     private ChronicleQueue queue;
     private ExcerptAppender appender;
     private volatile RuntimeException failure;
@@ -263,8 +270,8 @@ final class IndexJournal implements AutoCloseable {
             }
             return;
         }
-        if (last.end() > lastFile.visibleEnd()) {
-            rebuild(files, "journal ends at " + last.file() + ":" + last.end() + ", beyond the file's end "
+        if (last.spanEnd() > lastFile.visibleEnd()) {
+            rebuild(files, "journal ends at " + last.file() + ":" + last.spanEnd() + ", beyond the file's end "
                     + lastFile.visibleEnd());
             return;
         }
@@ -273,11 +280,11 @@ final class IndexJournal implements AutoCloseable {
             rebuild(files, "journal's last entry disagrees with the file: " + disagreement.get());
             return;
         }
-        if (last.file().equals(newest) && last.end() == lastFile.visibleEnd()) {
+        if (last.file().equals(newest) && last.spanEnd() == lastFile.visibleEnd()) {
             outcome = Outcome.IN_SYNC;
             return;
         }
-        catchUp(files, last.file(), last.end(), "journal ends at " + last.file() + ":" + last.end());
+        catchUp(files, last.file(), last.spanEnd(), "journal ends at " + last.file() + ":" + last.spanEnd());
     }
 
     /**
@@ -310,7 +317,7 @@ final class IndexJournal implements AutoCloseable {
                     if (!dc.isPresent()) {
                         break;
                     }
-                    IndexEntry.readFrom(dc.wire().bytes());
+                    IndexBatch.read(dc.wire().bytes());
                     reached = dc.index();
                 }
             }
@@ -320,12 +327,15 @@ final class IndexJournal implements AutoCloseable {
         }
     }
 
-    /** Whether the event at the entry's offset is the event the entry describes (type, size, log_pos chain). */
+    /**
+     * Whether the event at the entry's offset is the event the entry describes (type, size, log_pos chain), and the
+     * file reaches the end of its span.
+     */
     private Optional<String> checkAgainstFile(IndexEntry e) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(archiveDir.resolve(e.file()), StandardOpenOption.READ)) {
-            if (ch.size() < e.end()) {
-                return Optional.of("file is " + ch.size() + " bytes, entry ends at " + e.end());
+            if (ch.size() < e.spanEnd()) {
+                return Optional.of("file is " + ch.size() + " bytes, entry ends at " + e.spanEnd());
             }
             Fsync.readFully(ch, header, e.offset());
         }
@@ -367,15 +377,24 @@ final class IndexJournal implements AutoCloseable {
     private void appendFromFiles(List<Inventory.FileView> files, String fromFile, long fromOffset)
             throws IOException {
         try (ExcerptAppender a = queue.createAppender()) {
+            List<IndexEntry> batch = new ArrayList<>(BUILD_BATCH);
             for (Inventory.FileView f : files) {
                 if (Inventory.FILE_ORDER.compare(f.name(), fromFile) < 0) {
                     continue;
                 }
                 long from = f.name().equals(fromFile) ? fromOffset : 0;
-                Optional<BinlogDamage> damage = FileScan.entries(archiveDir, f.name(), from, f.visibleEnd(), e -> {
-                    write(a, e);
+                Optional<BinlogDamage> damage = FileScan.spans(archiveDir, f.name(), from, f.visibleEnd(), e -> {
+                    batch.add(e);
+                    if (batch.size() == BUILD_BATCH) {
+                        write(a, batch, 0, batch.size());
+                        batch.clear();
+                    }
                     return true;
                 });
+                if (!batch.isEmpty()) {
+                    write(a, batch, 0, batch.size());
+                    batch.clear();
+                }
                 // Recovery validated the newest file; an older damaged file is indexed up to the damage and left
                 // for verify() to report.
                 damage.ifPresent(d -> LOG.error("{} is damaged ({}); indexed up to offset {}", f.name(), d, d.offset()));
@@ -383,10 +402,11 @@ final class IndexJournal implements AutoCloseable {
         }
     }
 
-    private static void write(ExcerptAppender a, IndexEntry e) {
+    /** One document of {@code entries[from, to)}, all of one file. */
+    private static void write(ExcerptAppender a, List<IndexEntry> entries, int from, int to) {
         try (DocumentContext dc = a.writingDocument()) {
             try {
-                e.writeTo(dc.wire().bytes());
+                IndexBatch.write(dc.wire().bytes(), entries, from, to);
             } catch (RuntimeException ex) {
                 dc.rollbackOnClose();
                 throw ex;
@@ -427,8 +447,11 @@ final class IndexJournal implements AutoCloseable {
                 + " binlog-store/pom.xml (chronicle.jvm.flags).", dir, e.toString(), e);
     }
 
-    /** Appends a committed batch, from one round at a time. A failure switches the journal off, never the archive. */
-    void append(List<IndexEntry> entries) {
+    /**
+     * Appends a round's commits' entries: a document for each run of one file. One round at a time; a failure
+     * switches the journal off, never the archive.
+     */
+    void append(List<GroupCommit.Commit> round) {
         if (failure != null) {
             return;
         }
@@ -436,13 +459,27 @@ final class IndexJournal implements AutoCloseable {
             if (appender == null) {
                 appender = appender();
             }
-            boolean cataloged = catalog.isBuilt();
-            for (IndexEntry e : entries) {
-                write(appender, e);
-                if (cataloged) {
-                    catalog.add(e, appender.lastIndexAppended());
-                }
+            List<IndexEntry> entries = roundEntries;
+            entries.clear();
+            for (GroupCommit.Commit c : round) {
+                entries.addAll(c.entries());
             }
+            boolean cataloged = catalog.isBuilt();
+            int from = 0;
+            for (int i = 1; i <= entries.size(); i++) {
+                if (i < entries.size() && entries.get(i).file().equals(entries.get(from).file())) {
+                    continue;
+                }
+                write(appender, entries, from, i);
+                if (cataloged) {
+                    long index = appender.lastIndexAppended();
+                    for (int k = from; k < i; k++) {
+                        catalog.add(entries.get(k), index);
+                    }
+                }
+                from = i;
+            }
+            entries.clear();
         } catch (Exception | InternalError e) {
             // InternalError: a fault writing the memory-mapped queue (its file system full); the archive goes on
             disable(e);
@@ -468,15 +505,22 @@ final class IndexJournal implements AutoCloseable {
      * first open after every failover.
      */
     IndexEntry readLast(Epochs epochs) {
+        return lastMatching(e -> !epochs.cutAway(e.file(), e.offset()));
+    }
+
+    /** The newest entry {@code match} accepts, reading the journal back from its end; null if none. */
+    private IndexEntry lastMatching(Predicate<IndexEntry> match) {
         try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd()) {
             while (true) {
                 try (DocumentContext dc = t.readingDocument()) {
                     if (!dc.isPresent()) {
                         return null;
                     }
-                    IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
-                    if (!epochs.cutAway(e.file(), e.offset())) {
-                        return e;
+                    List<IndexEntry> entries = IndexBatch.read(dc.wire().bytes());
+                    for (int i = entries.size() - 1; i >= 0; i--) {
+                        if (match.test(entries.get(i))) {
+                            return entries.get(i);
+                        }
                     }
                 }
             }
@@ -488,31 +532,30 @@ final class IndexJournal implements AutoCloseable {
      * (past only the few entries after the last transaction start: control events, a cut-away tail).
      */
     Optional<IndexEntry> lastTransactionStart(String file, long end) {
-        try (ExcerptTailer t = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd()) {
-            while (true) {
-                try (DocumentContext dc = t.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return Optional.empty();
-                    }
-                    IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
-                    int byFile = Inventory.FILE_ORDER.compare(e.file(), file);
-                    if (e.startsTransaction() && (byFile < 0 || byFile == 0 && e.end() <= end)) {
-                        return Optional.of(e);
-                    }
-                }
-            }
-        }
+        return Optional.ofNullable(lastMatching(e -> {
+            int byFile = Inventory.FILE_ORDER.compare(e.file(), file);
+            return e.startsTransaction() && (byFile < 0 || byFile == 0 && e.end() <= end);
+        }));
     }
 
     /** Reads the journal from its first entry, in order. Use it on one thread and close it. */
     final class Cursor implements AutoCloseable {
         private final ExcerptTailer tailer = queue.createTailer();
+        private List<IndexEntry> document = List.of();
+        private int next;
 
         /** The next entry, or null at the end. */
         IndexEntry next() {
-            try (DocumentContext dc = tailer.readingDocument()) {
-                return dc.isPresent() ? IndexEntry.readFrom(dc.wire().bytes()) : null;
+            while (next == document.size()) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return null;
+                    }
+                    document = IndexBatch.read(dc.wire().bytes());
+                    next = 0;
+                }
             }
+            return document.get(next++);
         }
 
         @Override
@@ -543,9 +586,11 @@ final class IndexJournal implements AutoCloseable {
                         if (!dc.isPresent() || dc.index() > s.lastIndex) {
                             break;
                         }
-                        IndexEntry e = IndexEntry.readFrom(dc.wire().bytes());
-                        if (e.file().equals(f.name()) && e.end() <= f.visibleEnd() && match.test(e)) {
-                            return Optional.of(e);
+                        for (IndexEntry e : IndexBatch.read(dc.wire().bytes())) {
+                            // the whole transaction visible, not only its first event
+                            if (e.file().equals(f.name()) && e.spanEnd() <= f.visibleEnd() && match.test(e)) {
+                                return Optional.of(e);
+                            }
                         }
                     }
                 }
@@ -585,7 +630,9 @@ final class IndexJournal implements AutoCloseable {
                 if (!dc.isPresent()) {
                     return;
                 }
-                catalog.add(IndexEntry.readFrom(dc.wire().bytes()), dc.index());
+                for (IndexEntry e : IndexBatch.read(dc.wire().bytes())) {
+                    catalog.add(e, dc.index());
+                }
             }
         }
     }

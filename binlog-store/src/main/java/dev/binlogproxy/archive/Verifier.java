@@ -181,7 +181,7 @@ final class Verifier {
                 if (!problems.isEmpty() || lagging[0] != null || !Files.exists(dir.resolve(v.name()))) {
                     break;
                 }
-                FileScan.entries(dir, v.name(), 0, v.visibleEnd(), fromFile -> {
+                FileScan.spans(dir, v.name(), 0, v.visibleEnd(), fromFile -> {
                     IndexEntry fromIndex = nextRelevant(cursor, oldest);
                     if (fromIndex == null) {
                         // A proxy killed (or running) leaves the journal at most one batch behind the files,

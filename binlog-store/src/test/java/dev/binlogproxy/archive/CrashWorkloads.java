@@ -42,7 +42,13 @@ final class CrashWorkloads {
          * a partial transaction on disk), a disconnect inside such a transaction (the cut truncates the file), the
          * resume, a rotation.
          */
-        LARGE_EVENTS
+        LARGE_EVENTS,
+        /**
+         * Synthetic MySQL CRC32: 1,200 small transactions, each its own commit, then as many held per read as the
+         * mirror holds them. The index journal keeps a document per commit round, so this is what spreads it over
+         * pages (15 and more): a page lost before its last one is what this workload's images reach.
+         */
+        MANY_TRANSACTIONS
     }
 
     private CrashWorkloads() {
@@ -56,6 +62,7 @@ final class CrashWorkloads {
                 case MYSQL_ROTATIONS -> rotations(a, layer);
                 case MARIADB_PURGE_ADOPT -> purgeAndAdopt(a, layer);
                 case LARGE_EVENTS -> largeEvents(a, layer);
+                case MANY_TRANSACTIONS -> manyTransactions(a, layer);
             }
             layer.snapshotIndex();
         }
@@ -109,6 +116,22 @@ final class CrashWorkloads {
         layer.snapshotIndex();
         feed(w, layer, Dump.streamName(5), pair.newFile(5), false, 0);
         feed(w, layer, Dump.streamName(6), pair.newFile(6), true, 0);
+    }
+
+    private static void manyTransactions(BinlogArchive a, RecordingFileLayer layer) throws Exception {
+        a.checkIdentity(UpstreamIdentity.mysql(UUID.fromString("3e11fa47-71ca-11e1-9e33-c80aa9429562"), 1,
+                "mysql-bin"));
+        layer.note(CrashImageCheck.IDENTITY_RECORDED);
+        SyntheticBinlog one = SyntheticBinlog.mysql(ChecksumAlgorithm.CRC32);
+        SyntheticBinlog held = SyntheticBinlog.mysql(ChecksumAlgorithm.CRC32);
+        for (int i = 0; i < 1_200; i++) {
+            one.transaction();
+            held.transaction();
+        }
+        one.rotate(Dump.streamName(2));
+        feed(a.writer(), layer, Dump.streamName(1), one.bytes(), false, 0);
+        layer.snapshotIndex();
+        feed(a.writer(), layer, Dump.streamName(2), held.bytes(), true, 0);
     }
 
     private static void largeEvents(BinlogArchive a, RecordingFileLayer layer) throws Exception {

@@ -23,7 +23,7 @@ import dev.binlogproxy.testkit.DbServer;
  * ({@code -Dbench.launcher=cli}, the default), or {@link ServedProxyMain} on this classpath
  * ({@code -Dbench.launcher=jvm}).
  */
-final class ProxyProcess implements AutoCloseable {
+public final class ProxyProcess implements AutoCloseable {
 
     static final String USER = "repl";
     static final String PASSWORD = "bench-pw";
@@ -48,6 +48,15 @@ final class ProxyProcess implements AutoCloseable {
     /** As {@link #start(DbServer, int)}; with {@code semiSync} the proxy acknowledges as a semi-sync replica. */
     static ProxyProcess start(DbServer master, int serverId, boolean semiSync)
             throws IOException, InterruptedException {
+        return start(master, serverId, semiSync, "write");
+    }
+
+    /**
+     * As {@link #start(DbServer, int, boolean)} with {@code archive.durability} set to {@code durability}
+     * ({@code write} or {@code fsync}).
+     */
+    public static ProxyProcess start(DbServer master, int serverId, boolean semiSync, String durability)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("serve-bench-proxy");
         int port = freePort();
         Path archive = dir.resolve("archive");
@@ -62,7 +71,7 @@ final class ProxyProcess implements AutoCloseable {
                 "  tls: {mode: disabled}",
                 "archive:",
                 "  dir: " + archive,
-                "  durability: write",
+                "  durability: " + durability,
                 "server:",
                 "  host: 127.0.0.1",
                 "  port: " + port,
@@ -119,7 +128,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     /** The JVM's pid (the launcher script execs java, so the child is the JVM itself). */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -131,12 +140,12 @@ final class ProxyProcess implements AutoCloseable {
         return Procs.statusKb(pid(), "VmHWM");
     }
 
-    Path archiveDir() {
+    public Path archiveDir() {
         return dir.resolve("archive");
     }
 
     /** Waits until every binlog file of the master is in the archive with the master's size. */
-    void awaitMirrored(DbServer master, Duration timeout) throws InterruptedException, IOException {
+    public void awaitMirrored(DbServer master, Duration timeout) throws InterruptedException, IOException {
         List<BinaryLog> logs = master.showBinaryLogs();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -159,7 +168,7 @@ final class ProxyProcess implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new IOException("the proxy did not mirror " + logs + " within " + timeout + ":\n" + tail());
             }
-            Thread.sleep(50);
+            Thread.sleep(10); // a catch-up of a few seconds is timed with this
         }
     }
 

@@ -14,6 +14,8 @@ import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.Rotate;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.txn.EventRole;
+import dev.binlogproxy.binlog.txn.TransactionTracker;
 import dev.binlogproxy.testkit.fixtures.GoldenFixtures;
 
 import java.nio.ByteBuffer;
@@ -96,6 +98,22 @@ public final class Dump {
             at += size;
         }
         return out;
+    }
+
+    /**
+     * How many entries the index journal keeps for {@code file}'s events: one per transaction and one per event
+     * outside transactions (the transaction tracker's roles, as the archive gives them).
+     */
+    public static int journalEntries(List<Positioned> events) {
+        TransactionTracker tracker = new TransactionTracker();
+        int entries = 0;
+        for (Positioned p : events) {
+            EventRole role = tracker.accept(p.event());
+            if (role != EventRole.INSIDE && role != EventRole.END) {
+                entries++;
+            }
+        }
+        return entries;
     }
 
     /** The algorithm the file's FDE declares. */
