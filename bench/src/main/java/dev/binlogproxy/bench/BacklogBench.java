@@ -1,5 +1,6 @@
 package dev.binlogproxy.bench;
 
+import dev.binlogproxy.bench.serve.Procs;
 import dev.binlogproxy.bench.serve.ProxyProcess;
 import dev.binlogproxy.testkit.BinaryLog;
 import dev.binlogproxy.testkit.DbServer;
@@ -38,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * previous one's writeback.
  *
  * <p>Usage: {@code bench/run-backlog.sh [MB]} (default 1024); {@code -Dbench.rounds=N} (default 2) repeats the
- * three copies, in turn; {@code -Dbench.rowBytes} and {@code -Dbench.rowsPerTransaction} change the transactions
+ * copies, in turn; {@code -Dbench.only=REGEX} runs only the copies whose name matches; {@code -Dbench.rowBytes} and {@code -Dbench.rowsPerTransaction} change the transactions
  * (e.g. 200 and 5 for ~1 KB transactions of small events, where per-event and per-transaction costs show).
  */
 public final class BacklogBench {
@@ -126,6 +127,9 @@ public final class BacklogBench {
     }
 
     private static Run timed(Path work, String what, List<BinaryLog> logs, Copy copy) throws Exception {
+        if (!what.matches(".*(" + System.getProperty("bench.only", "") + ").*")) {
+            return new Run(what, Double.NaN, 0, 0); // left out with -Dbench.only
+        }
         Path dir = Files.createDirectory(work.resolve("copy-" + System.nanoTime()));
         try {
             drainDirtyPages();
@@ -171,8 +175,16 @@ public final class BacklogBench {
     private static final List<String> INDEX_SIZES = new ArrayList<>();
 
     private static void proxy(DbServer master, List<BinaryLog> logs, String durability) throws Exception {
+        long launched = System.nanoTime();
+        double masterCpu = Procs.cpuSeconds(master.pid());
         try (ProxyProcess proxy = ProxyProcess.start(master, 9600, false, durability)) {
+            long greeted = System.nanoTime();
+            double greetedCpu = Procs.cpuSeconds(proxy.pid());
             proxy.awaitMirrored(master, Duration.ofMinutes(10));
+            System.out.printf(Locale.ROOT, "proxy %s: %.2f s from launch to its port answering (%.2f CPU s), %.2f s"
+                    + " from there to the backlog served (%.2f CPU s); the master's CPU: %.2f s%n", durability,
+                    (greeted - launched) / 1e9, greetedCpu, (System.nanoTime() - greeted) / 1e9,
+                    Procs.cpuSeconds(proxy.pid()) - greetedCpu, Procs.cpuSeconds(master.pid()) - masterCpu);
             Path archiveDir = proxy.archiveDir();
             compare(master, logs, archiveDir, "proxy " + durability);
             long binlog = logs.stream().mapToLong(BinaryLog::size).sum();

@@ -313,7 +313,7 @@ public final class ArchiveWriter {
             disk.beforeTransaction(); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
-        EventChecks.Checked checked = EventChecks.check(event, at(), checksum);
+        EventChecks.Checked checked = EventChecks.check(event, file, end, checksum);
         String rotateTo = checked.rotateTo();
         if (verifying) {
             byte[] archived = ArchivedBytes.read(channel, end, (int) Math.min(size, verifyLimit - end));
@@ -651,7 +651,7 @@ public final class ArchiveWriter {
 
     private void write(BinlogEvent event) throws IOException {
         try {
-            buffer.add(channel, event.bytes());
+            buffer.add(channel, event);
         } catch (IOException e) {
             throw fail(e);
         }

@@ -27,24 +27,30 @@ final class EventChecks {
     private EventChecks() {
     }
 
+    /** What most events give: no GTID, no next file (one instance, not one per event). */
+    private static final Checked NOTHING = new Checked(null, null);
+
     /**
-     * @param at       where the event would start in its file
+     * @param file     the file the event would go to
+     * @param offset   where the event would start in it (refusals name {@code file:offset}; the position is only
+     *                 built for them, as building one per event was a tenth of a catch-up's event loop)
      * @param checksum the algorithm the file's FDE declares
-     * @throws EventRejectedException naming {@code at} and what is wrong
+     * @throws EventRejectedException naming where and what is wrong
      */
-    static Checked check(BinlogEvent event, BinlogPosition at, ChecksumAlgorithm checksum)
+    static Checked check(BinlogEvent event, String file, long offset, ChecksumAlgorithm checksum)
             throws EventRejectedException {
-        long eventEnd = at.offset() + event.eventSize();
+        long eventEnd = offset + event.eventSize();
         if (event.logPos() != eventEnd) {
-            throw new EventRejectedException(at, event.type() + " has log_pos " + event.logPos() + " (expected: "
-                    + eventEnd + ", its end offset in " + at.file() + ")");
+            throw new EventRejectedException(new BinlogPosition(file, offset), event.type() + " has log_pos "
+                    + event.logPos() + " (expected: " + eventEnd + ", its end offset in " + file + ")");
         }
         if (event.type() == EventType.FORMAT_DESCRIPTION) {
-            throw new EventRejectedException(at, "FORMAT_DESCRIPTION in the middle of " + at.file());
+            throw new EventRejectedException(new BinlogPosition(file, offset), "FORMAT_DESCRIPTION in the middle of "
+                    + file);
         }
         if (!EventChecksum.matches(event, checksum)) {
-            throw new EventRejectedException(at, event.type() + " checksum mismatch: stored 0x"
-                    + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
+            throw new EventRejectedException(new BinlogPosition(file, offset), event.type()
+                    + " checksum mismatch: stored 0x" + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
                     + Integer.toHexString(EventChecksum.expected(event)));
         }
         try {
@@ -54,9 +60,9 @@ final class EventChecks {
                 rotateTo = Rotate.decode(event, checksum).nextFile();
                 BinlogPosition.startOf(rotateTo);
             }
-            return new Checked(gtid, rotateTo);
+            return gtid == null && rotateTo == null ? NOTHING : new Checked(gtid, rotateTo);
         } catch (MalformedEventException | IllegalArgumentException e) {
-            throw new EventRejectedException(at, e.getMessage());
+            throw new EventRejectedException(new BinlogPosition(file, offset), e.getMessage());
         }
     }
 }

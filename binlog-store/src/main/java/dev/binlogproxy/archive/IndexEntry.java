@@ -74,7 +74,7 @@ record IndexEntry(String file, long offset, int length, int typeCode, long times
         if (type == EventType.GTID) {
             return MySqlGtidEvent.decode(event, checksum).gtid();
         } else if (type == EventType.MARIA_GTID) {
-            return MariaGtidEvent.decode(event, checksum).gtid();
+            return MariaGtidEvent.gtidOf(event, checksum);
         }
         return null;
     }

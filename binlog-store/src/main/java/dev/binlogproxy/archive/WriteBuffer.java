@@ -1,5 +1,7 @@
 package dev.binlogproxy.archive;
 
+import dev.binlogproxy.binlog.BinlogEvent;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -47,17 +49,17 @@ final class WriteBuffer {
     }
 
     /** Adds one event's bytes, writing the buffer first if they do not fit. */
-    void add(FileChannel ch, ByteBuffer event) throws IOException {
-        int size = event.remaining();
+    void add(FileChannel ch, BinlogEvent event) throws IOException {
+        int size = event.eventSize();
         if (size > buffer.remaining()) {
             flush(ch);
         }
         if (size > buffer.capacity()) {
             dirty = true;
-            Fsync.writeFully(ch, event, start);
+            Fsync.writeFully(ch, event.bytes(), start);
             start += size;
         } else {
-            buffer.put(event);
+            event.copyTo(buffer);
         }
     }
 

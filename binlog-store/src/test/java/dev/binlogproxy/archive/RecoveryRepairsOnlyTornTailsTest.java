@@ -3,6 +3,11 @@ package dev.binlogproxy.archive;
 import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,6 +185,49 @@ class RecoveryRepairsOnlyTornTailsTest {
         try (BinlogArchive a = BinlogArchive.open(dir)) {
             assertEquals(IndexJournal.Outcome.CAUGHT_UP, a.index().outcome());
             assertTrue(a.verify().ok());
+        }
+        try (BinlogArchive a = BinlogArchive.open(dir)) {
+            assertEquals(IndexJournal.Outcome.IN_SYNC, a.index().outcome());
+        }
+    }
+
+    /**
+     * An archive of an earlier release: its journal has a document per event in the first layout (version 1). The
+     * first open finds a document it cannot read as its last and rebuilds the journal from the files, which is the
+     * whole upgrade; lookups then work.
+     */
+    @Test
+    void aJournalOfTheEarlierLayoutIsRebuiltAtTheFirstOpen() throws Exception {
+        archiveBothFiles();
+        try (Stream<Path> walk = Files.walk(dir.resolve(IndexJournal.DIR_NAME))) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        try (ChronicleQueue q = SingleChronicleQueueBuilder.single(dir.resolve(IndexJournal.DIR_NAME).toFile())
+                .rollCycle(LargeRollCycles.LARGE_DAILY).build();
+             ExcerptAppender appender = q.createAppender()) {
+            for (Dump.Positioned p : Dump.events(f1)) {
+                try (DocumentContext dc = appender.writingDocument()) {
+                    // version 1: version, file, offset, length, type, timestamp, role, GTID kind
+                    var out = dc.wire().bytes();
+                    out.writeUnsignedByte(1);
+                    out.writeUtf8(Dump.FILE1);
+                    out.writeLong(p.offset());
+                    out.writeInt(p.event().eventSize());
+                    out.writeUnsignedByte(p.event().typeCode());
+                    out.writeInt((int) p.event().timestamp());
+                    out.writeUnsignedByte(0);
+                    out.writeUnsignedByte(0);
+                }
+            }
+        }
+        try (BinlogArchive a = BinlogArchive.open(dir)) {
+            assertEquals(IndexJournal.Outcome.REBUILT, a.index().outcome());
+            assertTrue(a.index().outcomeReason().contains("version 1"), a.index().outcomeReason());
+            assertTrue(a.verify().ok(), a.verify()::toString);
+            assertEquals(Dump.journalEntries(Dump.events(f1)) + Dump.journalEntries(events2),
+                    a.verify().indexEntries());
         }
         try (BinlogArchive a = BinlogArchive.open(dir)) {
             assertEquals(IndexJournal.Outcome.IN_SYNC, a.index().outcome());

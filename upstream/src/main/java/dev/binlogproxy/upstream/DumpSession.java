@@ -271,11 +271,33 @@ final class DumpSession {
         volatile long lastActive = System.nanoTime();
         volatile boolean processing;
 
+        /** Where the master's binlog ended when the dump connected: reaching it is being caught up. */
+        private final BinlogPosition masterEnd;
+        /** The file {@link #reached} last compared with {@link #masterEnd}'s, and how it compared. */
+        private String comparedFile;
+        private int comparedFileOrder;
+
         Streamer(ServerConnection conn, MasterInfo master, BinlogPosition recheckUntil, boolean resumeAck) {
             this.conn = conn;
             this.master = master;
+            MasterInfo.MasterLog last = master.binlogs().get(master.binlogs().size() - 1);
+            this.masterEnd = new BinlogPosition(last.name(), Math.max(BinlogPosition.FIRST_EVENT_OFFSET, last.size()));
             this.recheckUntil = recheckUntil;
             this.resumeAckOwed = recheckUntil != null && resumeAck;
+        }
+
+        /**
+         * Whether the dump is at or past {@link #masterEnd}. Asked after every event until it is: file names are
+         * compared once per file, not per event (a catch-up spent a fifth of its event loop building and comparing
+         * positions here).
+         */
+        private boolean reached(String file, long position) {
+            if (!file.equals(comparedFile)) {
+                comparedFileOrder = BinlogPosition.compareFiles(file, masterEnd.file());
+                comparedFile = file;
+            }
+            return comparedFileOrder > 0
+                    || comparedFileOrder == 0 && Math.max(BinlogPosition.FIRST_EVENT_OFFSET, position) >= masterEnd.offset();
         }
 
         /** After each event: has the recheck reached the archive's end? Then the master is the archive's. */
@@ -352,7 +374,7 @@ final class DumpSession {
             recheckProgress(received);
             // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
             // when we connected; from then on the dump is live
-            caughtUp = caughtUp || heartbeat || reached(master, currentFile, currentPosition);
+            caughtUp = caughtUp || heartbeat || reached(currentFile, currentPosition);
             long now = System.nanoTime();
             if (now - lastProgress > 1_000_000_000L) {
                 lastProgress = now;
@@ -519,12 +541,6 @@ final class DumpSession {
         }
     }
 
-    private static boolean reached(MasterInfo master, String file, long position) {
-        MasterInfo.MasterLog last = master.binlogs().get(master.binlogs().size() - 1);
-        BinlogPosition here = new BinlogPosition(file, Math.max(BinlogPosition.FIRST_EVENT_OFFSET, position));
-        return here.compareTo(new BinlogPosition(last.name(), Math.max(BinlogPosition.FIRST_EVENT_OFFSET,
-                last.size()))) >= 0;
-    }
 
     /** Bytes of the master's binlogs (as listed at connect) after the dump's position. */
     static long bytesToGo(Progress p) {

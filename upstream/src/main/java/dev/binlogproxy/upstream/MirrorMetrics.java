@@ -1,7 +1,6 @@
 package dev.binlogproxy.upstream;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +25,6 @@ public final class MirrorMetrics {
     private final Counter acks;
     private final Timer ackLatency;
     private final Timer[] stages = new Timer[AckStage.values().length];
-    private final DistributionSummary eventSize;
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     private final AtomicLong connected = new AtomicLong();
     private final AtomicLong diskFull = new AtomicLong();
@@ -59,8 +57,6 @@ public final class MirrorMetrics {
                     .tag("stage", s.name().toLowerCase(java.util.Locale.ROOT))
                     .description("parts of the semi-sync ack latency").register(registry);
         }
-        eventSize = DistributionSummary.builder("binlog_proxy_upstream_event_size").baseUnit("bytes")
-                .register(registry);
         Gauge.builder("binlog_proxy_seconds_behind_master", secondsBehind, AtomicLong::get)
                 .description("now minus the timestamp of the last archived event; -1 when unknown").register(registry);
         Gauge.builder("binlog_proxy_upstream_connected", connected, AtomicLong::get)
@@ -82,10 +78,13 @@ public final class MirrorMetrics {
         return registry;
     }
 
+    /**
+     * Counts an event. The mean event size is bytes over events (the dashboard divides the two rates); a
+     * distribution summary recorded here, per event, was 4% of a catch-up's event loop.
+     */
     public void event(int size) {
         events.increment();
         bytes.increment(size);
-        eventSize.record(size);
     }
 
     public void transaction(long eventTimestampSeconds) {

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reads a process's memory and CPU time from /proc. */
-final class Procs {
+public final class Procs {
     private Procs() {
     }
 
@@ -24,7 +24,7 @@ final class Procs {
     }
 
     /** User + system CPU seconds the process has used (/proc/PID/stat, 100 ticks a second), or -1 if gone. */
-    static double cpuSeconds(long pid) {
+    public static double cpuSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");

@@ -51,8 +51,39 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
      * detection only needs the leading ASCII keyword, and does it for every QUERY event of every stream.
      */
     public static String statementPrefix(BinlogEvent event, ChecksumAlgorithm checksum, int max) {
-        Events.requireType(event, EventType.QUERY);
         ByteBuffer b = event.bytes();
+        int start = statementStart(event, b, checksum);
+        int n = Math.min(max, event.eventSize() - checksum.trailerLength() - start);
+        char[] chars = new char[n];
+        for (int i = 0; i < n; i++) {
+            chars[i] = (char) (b.get(start + i) & 0xFF);
+        }
+        return new String(chars);
+    }
+
+    /**
+     * Whether the statement is exactly {@code ascii}, compared in place: a row-based transaction's BEGIN, asked
+     * about once per transaction by the boundary tracker, without the string {@link #statementPrefix} builds.
+     *
+     * @throws MalformedEventException as {@link #statementPrefix}
+     */
+    public static boolean statementIs(BinlogEvent event, ChecksumAlgorithm checksum, byte[] ascii) {
+        ByteBuffer b = event.bytes();
+        int start = statementStart(event, b, checksum);
+        if (event.eventSize() - checksum.trailerLength() - start != ascii.length) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length; i++) {
+            if (b.get(start + i) != ascii[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where the statement starts in the event's bytes {@code b}, past the status variables and the schema. */
+    private static int statementStart(BinlogEvent event, ByteBuffer b, ChecksumAlgorithm checksum) {
+        Events.requireType(event, EventType.QUERY);
         int bodyStart = BinlogEvent.HEADER_LENGTH;
         int bodyEnd = event.eventSize() - checksum.trailerLength();
         if (bodyEnd - bodyStart < POST_HEADER) {
@@ -66,12 +97,7 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
             throw new MalformedEventException("QUERY body truncated: status vars (" + statusLen + ") and db (" + dbLen
                     + ") run past the body end");
         }
-        int n = Math.min(max, bodyEnd - start);
-        char[] chars = new char[n];
-        for (int i = 0; i < n; i++) {
-            chars[i] = (char) (b.get(start + i) & 0xFF);
-        }
-        return new String(chars);
+        return start;
     }
 
     public String sql() {

@@ -9,6 +9,7 @@ import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.event.MariaGtidEvent;
 import dev.binlogproxy.binlog.event.Query;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -31,6 +32,8 @@ public final class TransactionTracker {
 
     /** Enough of a statement for "ROLLBACK TO", "XA START", "COMMIT WORK" with some leading blanks. */
     private static final int KEYWORD_PREFIX = 48;
+    private static final byte[] BEGIN = "BEGIN".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
 
     private BinlogFlavor flavor;
     private ChecksumAlgorithm checksum;
@@ -184,7 +187,11 @@ public final class TransactionTracker {
     }
 
     private EventRole query(BinlogEvent event) {
-        String keyword = leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
+        // Most QUERY events of row-based transactions are exactly "BEGIN" (and "COMMIT" for non-transactional
+        // tables): recognised in place, without the string the parse builds; the rest parsed.
+        String keyword = Query.statementIs(event, checksum, BEGIN) ? "BEGIN"
+                : Query.statementIs(event, checksum, COMMIT) ? "COMMIT"
+                : leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
         switch (state) {
             case OUTSIDE -> {
                 if (keyword.equals("BEGIN") || keyword.startsWith("XA START")) {

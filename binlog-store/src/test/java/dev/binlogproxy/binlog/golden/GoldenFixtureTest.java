@@ -180,6 +180,7 @@ class GoldenFixtureTest {
                 for (FileEvent fe : events) {
                     if (fe.event().type() == EventType.MARIA_GTID) {
                         MariaGtid g = MariaGtidEvent.decode(fe.event(), alg).gtid();
+                        assertEquals(g, MariaGtidEvent.gtidOf(fe.event(), alg), "read in place");
                         assertEquals(Long.parseLong(s.server().getProperty("server_id")), g.serverId());
                         pos = pos.with(g);
                     }
