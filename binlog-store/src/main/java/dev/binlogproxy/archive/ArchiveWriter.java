@@ -81,7 +81,11 @@ public final class ArchiveWriter {
     /** The file being verified is not the newest: nothing may be appended after its end. */
     private boolean verifyingSealed;
     private String expectedNext;
-    private List<IndexEntry> pending = new ArrayList<>();
+    /**
+     * The journal entries of the transaction being appended (usually one), handed to its commit as an immutable
+     * copy: a list per transaction and its growth were a fifth of the samples of small-event appends.
+     */
+    private final List<IndexEntry> pending = new ArrayList<>();
     /** The journal entry of the transaction being appended, complete at its last event. */
     private IndexEntry openTransaction;
     /** Where the last complete transaction of {@link #lastTxnFile} starts (-1: not known, see recheckPosition). */
@@ -365,12 +369,12 @@ public final class ArchiveWriter {
             durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
             // one write for the whole hold, not one per transaction: see holdCommits
-            durable = defer(pending, rotateTo);
-            pending = new ArrayList<>();
+            durable = defer(List.copyOf(pending), rotateTo);
+            pending.clear();
         } else {
             flush();
-            durable = submit(pending, rotateTo);
-            pending = new ArrayList<>();
+            durable = submit(List.copyOf(pending), rotateTo);
+            pending.clear();
         }
         if (rotateTo != null) {
             closeAfterRotate(rotateTo);
@@ -456,7 +460,7 @@ public final class ArchiveWriter {
             channel.force(true);
         }
         end = boundary;
-        pending = new ArrayList<>();
+        pending.clear();
         openTransaction = null;
         tracker.reset();
     }

@@ -81,6 +81,24 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
         return true;
     }
 
+    /**
+     * The statement's first byte that is not whitespace (as {@link Character#isWhitespace} says of it read as
+     * Latin-1), or -1 if there is none.
+     *
+     * @throws MalformedEventException as {@link #statementPrefix}
+     */
+    public static int firstStatementByte(BinlogEvent event, ChecksumAlgorithm checksum) {
+        ByteBuffer b = event.bytes();
+        int end = event.eventSize() - checksum.trailerLength();
+        for (int i = statementStart(event, b, checksum); i < end; i++) {
+            int c = b.get(i) & 0xFF;
+            if (!Character.isWhitespace((char) c)) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
     /** Where the statement starts in the event's bytes {@code b}, past the status variables and the schema. */
     private static int statementStart(BinlogEvent event, ByteBuffer b, ChecksumAlgorithm checksum) {
         Events.requireType(event, EventType.QUERY);

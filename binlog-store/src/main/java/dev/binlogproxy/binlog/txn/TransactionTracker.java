@@ -186,12 +186,31 @@ public final class TransactionTracker {
         return new MalformedEventException("transaction boundary violated: " + why + " (" + what + ")");
     }
 
+    /**
+     * What {@link #leadingKeywords} makes of the statement, with the common cases decided in place: most QUERY
+     * events of row-based transactions are exactly "BEGIN" (or "COMMIT" for non-transactional tables), and a
+     * statement whose first letter starts none of BEGIN, COMMIT, ROLLBACK and XA is none of them (an INSERT, a DDL),
+     * so the string the parse builds is built only for the rest.
+     */
+    private String keyword(BinlogEvent event) {
+        if (Query.statementIs(event, checksum, BEGIN)) {
+            return "BEGIN";
+        }
+        if (Query.statementIs(event, checksum, COMMIT)) {
+            return "COMMIT";
+        }
+        switch (Query.firstStatementByte(event, checksum)) {
+            case 'B', 'b', 'C', 'c', 'R', 'r', 'X', 'x' -> {
+                return leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
+            }
+            default -> {
+                return "";
+            }
+        }
+    }
+
     private EventRole query(BinlogEvent event) {
-        // Most QUERY events of row-based transactions are exactly "BEGIN" (and "COMMIT" for non-transactional
-        // tables): recognised in place, without the string the parse builds; the rest parsed.
-        String keyword = Query.statementIs(event, checksum, BEGIN) ? "BEGIN"
-                : Query.statementIs(event, checksum, COMMIT) ? "COMMIT"
-                : leadingKeywords(Query.statementPrefix(event, checksum, KEYWORD_PREFIX));
+        String keyword = state == State.STANDALONE ? "" : keyword(event);
         switch (state) {
             case OUTSIDE -> {
                 if (keyword.equals("BEGIN") || keyword.startsWith("XA START")) {
