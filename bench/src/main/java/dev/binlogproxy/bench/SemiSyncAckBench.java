@@ -2,6 +2,7 @@ package dev.binlogproxy.bench;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.bench.serve.ProxyProcess;
 import dev.binlogproxy.client.ConnectionSettings;
 import dev.binlogproxy.upstream.MirrorMetrics;
 import dev.binlogproxy.testkit.DbServer;
@@ -41,6 +42,9 @@ public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
     static final String FLOOR = "floor acker, Netty (ServerConnection)";
+    /** The proxy as users start it: bin/binlog-proxy run, its own JVM with the launcher's flags. */
+    static final String LAUNCHED_WRITE = "proxy launched, durability write";
+    static final String LAUNCHED_FSYNC = "proxy launched, durability fsync";
     /**
      * Commits before the measurement, for each configuration alike. 1,000 leaves the JIT still compiling the proxy's
      * path in the measured window (docs/results.md, the floor runs); 4,000 leaves much less.
@@ -146,6 +150,8 @@ public final class SemiSyncAckBench {
         setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
         setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
         setups.put(FLOOR, n -> withFloor(n, SemiSyncFloorAcker::netty));
+        setups.put(LAUNCHED_WRITE, n -> withLaunchedProxy(n, "write"));
+        setups.put(LAUNCHED_FSYNC, n -> withLaunchedProxy(n, "fsync"));
         String only = System.getProperty("bench.only"); // a smoke run of some configurations: ratios are NaN
         if (only != null) {
             java.util.regex.Pattern keep = java.util.regex.Pattern.compile(only);
@@ -212,6 +218,11 @@ public final class SemiSyncAckBench {
                 + " write/floor %.2f%n",
                 median(roundResults, r -> writeRatio(r)), median(roundResults, r -> ratio(r, FLOOR)),
                 median(roundResults, SemiSyncAckBench::writeOverFloor)));
+        out.append(String.format(Locale.ROOT, "launched proxy: write / floor %.2f (target <= 1.15), fsync / durable"
+                + " replica %.2f (target <= 0.25); medians of the per-round ratios %.2f, %.2f%n",
+                over(results, LAUNCHED_WRITE, FLOOR), over(results, LAUNCHED_FSYNC, "MariaDB replica, sync_relay_log=1"),
+                median(roundResults, r -> over(r, LAUNCHED_WRITE, FLOOR)),
+                median(roundResults, r -> over(r, LAUNCHED_FSYNC, "MariaDB replica, sync_relay_log=1"))));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         BenchResults.put("semisync", "commits", commits);
@@ -248,6 +259,12 @@ public final class SemiSyncAckBench {
             return Double.NaN;
         }
         return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+    }
+
+    /** {@code a}'s ack wait over {@code b}'s; NaN if either was left out. */
+    private static double over(Map<String, Result> r, String a, String b) {
+        return r.containsKey(a) && r.containsKey(b) ? r.get(a).ackWaitMicros() / r.get(b).ackWaitMicros()
+                : Double.NaN;
     }
 
     private static double writeOverFloor(Map<String, Result> r) {
@@ -331,6 +348,20 @@ public final class SemiSyncAckBench {
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /**
+     * The proxy in its own process, as users start it (a fresh one per round, like every other configuration):
+     * what counts, as the in-process one shares this JVM's JIT, heap and threads with the client.
+     */
+    private static Result withLaunchedProxy(int commits, String durability) throws Exception {
+        try (DbServer master = DbServer.start(masterOptions())) {
+            master.createReplicationUser(USER, PASSWORD);
+            try (ProxyProcess proxy = ProxyProcess.start(master, 9500, true, durability)) {
+                awaitClient(master);
+                return measure(master, commits, () -> { });
             }
         }
     }

@@ -234,12 +234,17 @@ public final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops the proxy (SIGTERM, then SIGKILL after 20 s) and leaves its files; {@link #close} deletes them. */
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
         try (Stream<Path> files = Files.walk(dir)) {
             List<Path> all = new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
             for (Path f : all) {
