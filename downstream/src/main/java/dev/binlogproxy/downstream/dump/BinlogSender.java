@@ -373,6 +373,11 @@ public final class BinlogSender {
                         out.push();
                         return Progress.MORE;
                     }
+                    if (generation == run.endGeneration()) {
+                        // the archive is as it was when the reading dump found nothing past the run's end:
+                        // nothing more to read here either (a look would cost this dump three lookups of the file)
+                        return caughtUp(generation);
+                    }
                     continue;
                 }
                 // a backlog is read by one dump at a time at any place: only a short way from the end is a run
@@ -401,28 +406,33 @@ public final class BinlogSender {
                 skip.batchEnded(standIns);
             }
             readSinceEnd = false;
-            out.push();
-            if (request.nonBlocking()) {
-                out.eof();
-                return Progress.DONE;
-            }
-            idleGeneration = generation;
-            idleNanos = Long.MAX_VALUE;
-            long period = request.heartbeatPeriodNanos();
-            if (period > 0) {
-                long due = lastSentNanos + period - System.nanoTime();
-                if (due <= 0) {
-                    // nothing sent for a period: a heartbeat says where the replica stands
-                    sendHeartbeat();
-                    out.push();
-                    due = period;
-                }
-                idleNanos = due;
-            }
-            return Progress.IDLE;
+            return caughtUp(generation);
         }
         endCapture(0, false);
         return Progress.DONE;
+    }
+
+    /** Everything readable at archive {@code generation} is sent: EOF (non-blocking), or IDLE with a heartbeat due. */
+    private Progress caughtUp(long generation) throws IOException {
+        out.push();
+        if (request.nonBlocking()) {
+            out.eof();
+            return Progress.DONE;
+        }
+        idleGeneration = generation;
+        idleNanos = Long.MAX_VALUE;
+        long period = request.heartbeatPeriodNanos();
+        if (period > 0) {
+            long due = lastSentNanos + period - System.nanoTime();
+            if (due <= 0) {
+                // nothing sent for a period: a heartbeat says where the replica stands
+                sendHeartbeat();
+                out.push();
+                due = period;
+            }
+            idleNanos = due;
+        }
+        return Progress.IDLE;
     }
 
     /**
@@ -471,7 +481,7 @@ public final class BinlogSender {
             return;
         }
         shared.publish(new SharedRuns.Run(archive, captureFile, captureStart, end, wireForm,
-                request.semiSync() ? generation : -1, captureEvents, captureBytes, framed));
+                request.semiSync() ? generation : -1, generation, captureEvents, captureBytes, framed));
     }
 
     /** Sends a run another dump of this loop read and framed, and goes on from its end (see {@link SharedRuns}). */
