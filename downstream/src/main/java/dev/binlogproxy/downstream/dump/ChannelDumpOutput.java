@@ -222,8 +222,8 @@ final class ChannelDumpOutput implements DumpOutput {
             c.release();
             return null;
         }
-        // not wrapped read-only (every write of a wrapper's duplicate made a new ByteBuffer view): the pooled
-        // duplicates come from a recycler; nothing writes into the buffer once captured (replay copies out of it)
+        // Not wrapped read-only: nothing writes into it once captured (replay only writes duplicates of it, or
+        // copies out of it), and a wrapper would be one more object per dump and commit.
         return new Framed(c, captureFirstSequenceId, sequenceId, captureSemiSync);
     }
 
