@@ -115,6 +115,41 @@ public final class ArchiveReader implements AutoCloseable {
         return new BinlogPosition(file, position);
     }
 
+    /** The file the next event will be read from (as {@link #position()}, without making a position). */
+    public String file() {
+        return file;
+    }
+
+    /** The offset in {@link #file()} the next event will be read from. */
+    public long offset() {
+        return position;
+    }
+
+    /** Bytes readable now in {@link #file()} past {@link #offset()} (0 at its readable end). */
+    public long readableInFile() {
+        Inventory.FileView v = inventory.view(file);
+        return v == null ? 0 : Math.max(0, v.visibleEnd() - position);
+    }
+
+    /**
+     * Moves forward to {@code offset} of the file being read without reading the bytes in between: a dump that
+     * was handed what another reader of the same file read from here (downstream's shared runs) goes on where
+     * that reader stopped. The offset must be an event boundary that reader found, within what is readable now,
+     * in this file (the skipped stretch may hold no ROTATE).
+     *
+     * @throws IOException if the offset is behind the reader, past the readable end, or the reader is past a
+     *                     ROTATE
+     */
+    public void skipTo(long offset) throws IOException {
+        checkOpen();
+        Inventory.FileView v = currentView();
+        if (offset < position || offset > v.visibleEnd() || rotatedTo != null) {
+            throw new IOException("cannot skip from " + file + ":" + position + " to " + offset + " (readable end "
+                    + v.visibleEnd() + (rotatedTo != null ? ", after a ROTATE" : "") + ")");
+        }
+        position = offset;
+    }
+
     /** The FORMAT_DESCRIPTION of the file being read (a dump sends it first when it starts mid-file). */
     public FormatDescription formatDescription() {
         return fde;

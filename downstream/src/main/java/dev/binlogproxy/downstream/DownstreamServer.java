@@ -400,5 +400,6 @@ public final class DownstreamServer implements AutoCloseable {
         dumpStarts.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
+        idleDumps.close();
     }
 }

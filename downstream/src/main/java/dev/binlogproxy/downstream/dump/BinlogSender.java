@@ -67,6 +67,9 @@ public final class BinlogSender {
     private final DumpOutput out;
     private final long masterServerId;
     private final DumpMetrics metrics;
+    /** The event loop's runs shared between its dumps (see {@link SharedRuns}); null: this dump reads for itself. */
+    private final SharedRuns shared;
+    private final SharedRuns.WireForm wireForm;
     private volatile boolean stopped;
     private volatile Thread runner;
 
@@ -120,6 +123,15 @@ public final class BinlogSender {
     private boolean streaming;
     private boolean finished;
     private boolean readSinceEnd;
+    // ---- a run being captured for the other dumps (see SharedRuns) ----
+    private boolean capturing;
+    /** Something was read that a run must not hold (a new file, FORMAT_DESCRIPTION, ROTATE, a torn transaction). */
+    private boolean captureSpoiled;
+    private String captureFile;
+    private long captureStart;
+    private long captureGeneration;
+    private int captureEvents;
+    private long captureBytes;
     /** When IDLE: the archive generation the last look saw, and how long until a heartbeat is due. */
     private long idleGeneration;
     private long idleNanos;
@@ -130,6 +142,17 @@ public final class BinlogSender {
      */
     public BinlogSender(BinlogArchive archive, DumpRequest request, DumpOutput out, long masterServerId,
                         DumpMetrics metrics) {
+        this(archive, request, out, masterServerId, metrics, null);
+    }
+
+    /**
+     * @param shared the runs this dump shares with the other dumps stepped on the same thread (null: none); used
+     *               only from that thread
+     */
+    BinlogSender(BinlogArchive archive, DumpRequest request, DumpOutput out, long masterServerId, DumpMetrics metrics,
+                 SharedRuns shared) {
+        this.shared = SharedRuns.ENABLED ? shared : null;
+        this.wireForm = SharedRuns.WireForm.of(request);
         this.archive = Objects.requireNonNull(archive, "archive");
         this.request = Objects.requireNonNull(request, "request");
         this.flavor = DumpFlavor.of(request.flavor());
@@ -277,6 +300,13 @@ public final class BinlogSender {
         if (reader != null) {
             reader.close();
         }
+        if (capturing) {
+            capturing = false;
+            DumpOutput.Framed f = out.captured();
+            if (f != null) {
+                f.bytes().release();
+            }
+        }
     }
 
     private void stream() throws IOException {
@@ -325,54 +355,153 @@ public final class BinlogSender {
         long budget = STEP_BYTES;
         while (!stopped) {
             if (!out.isOpen()) {
+                endCapture(0, false);
                 return Progress.DONE;
             }
             if (!out.writable()) {
+                endCapture(0, false);
                 return Progress.BLOCKED;
             }
             long generation = reader.generation();
+            boolean mayCapture = false;
+            if (shared != null && !capturing && shareable()) {
+                SharedRuns.Run run = shared.find(archive, reader.file(), reader.offset(), wireForm, generation);
+                if (run != null) {
+                    replay(run);
+                    budget -= run.end() - run.start();
+                    if (budget <= 0) {
+                        out.push();
+                        return Progress.MORE;
+                    }
+                    if (generation == run.endGeneration()) {
+                        // the archive is as it was when the reading dump found nothing past the run's end:
+                        // nothing more to read here either (a look would cost this dump three lookups of the file)
+                        return caughtUp(generation);
+                    }
+                    continue;
+                }
+                // a backlog is read by one dump at a time at any place: only a short way from the end is a run
+                // worth keeping (and one that could end at the readable end within the capture's size)
+                mayCapture = reader.readableInFile() <= ChannelDumpOutput.CAPTURE_LIMIT;
+            }
             ArchiveReader.Entry e = reader.nextEntry(REGION_THRESHOLD, BinlogSender::copyAnyway, DumpOutput.VIEW_LIMIT);
             if (e != null) {
+                if (mayCapture) {
+                    startCapture(e, generation);
+                }
                 readSinceEnd = true;
                 handle(e);
                 budget -= e.size();
                 if (budget <= 0) {
+                    // a step's share ends a run before the end of what is readable: not shared
+                    endCapture(generation, false);
                     out.push();
                     return Progress.MORE;
                 }
                 continue;
             }
+            // everything readable is sent: what was captured on the way is a run for the others
+            endCapture(generation, true);
             if (readSinceEnd && skip != null) {
                 skip.batchEnded(standIns);
             }
             readSinceEnd = false;
-            out.push();
-            if (request.nonBlocking()) {
-                out.eof();
-                return Progress.DONE;
-            }
-            idleGeneration = generation;
-            idleNanos = Long.MAX_VALUE;
-            long period = request.heartbeatPeriodNanos();
-            if (period > 0) {
-                long due = lastSentNanos + period - System.nanoTime();
-                if (due <= 0) {
-                    // nothing sent for a period: a heartbeat says where the replica stands
-                    sendHeartbeat();
-                    out.push();
-                    due = period;
-                }
-                idleNanos = due;
-            }
-            return Progress.IDLE;
+            return caughtUp(generation);
         }
+        endCapture(0, false);
         return Progress.DONE;
+    }
+
+    /** Everything readable at archive {@code generation} is sent: EOF (non-blocking), or IDLE with a heartbeat due. */
+    private Progress caughtUp(long generation) throws IOException {
+        out.push();
+        if (request.nonBlocking()) {
+            out.eof();
+            return Progress.DONE;
+        }
+        idleGeneration = generation;
+        idleNanos = Long.MAX_VALUE;
+        long period = request.heartbeatPeriodNanos();
+        if (period > 0) {
+            long due = lastSentNanos + period - System.nanoTime();
+            if (due <= 0) {
+                // nothing sent for a period: a heartbeat says where the replica stands
+                sendHeartbeat();
+                out.push();
+                due = period;
+            }
+            idleNanos = due;
+        }
+        return Progress.IDLE;
+    }
+
+    /**
+     * Whether what this dump sends from here depends only on the events and its {@link SharedRuns.WireForm}: no
+     * GTID skipping left, between transactions, in the file the reader is in.
+     */
+    private boolean shareable() {
+        return skip == null && fde != null && !tracker.inTransaction() && reader.file().equals(entryFile);
+    }
+
+    /** Starts capturing what is framed from {@code first} on (not yet handled) for the other dumps. */
+    private void startCapture(ArchiveReader.Entry first, long generation) {
+        if (!out.capture()) {
+            return;
+        }
+        capturing = true;
+        // an entry of another file than the sender's (the reader moved on) spoils the run in handle()
+        captureSpoiled = false;
+        captureFile = first.file();
+        captureStart = first.offset();
+        captureGeneration = generation;
+        captureEvents = 0;
+        captureBytes = 0;
+    }
+
+    /**
+     * Ends a capture; publishes it when the dump has read everything readable ({@code caughtUp}, at archive
+     * {@code generation}) and the run holds only what another dump at its start would send the same way.
+     */
+    private void endCapture(long generation, boolean caughtUp) {
+        if (!capturing) {
+            return;
+        }
+        capturing = false;
+        DumpOutput.Framed framed = out.captured();
+        if (framed == null) {
+            return;
+        }
+        long end = reader.offset();
+        boolean ok = caughtUp && !captureSpoiled && end > captureStart && !tracker.inTransaction()
+                && reader.file().equals(captureFile)
+                // semi-sync: the ACK flags are where the readable end was; only a run read at one generation
+                && (!request.semiSync() || generation == captureGeneration);
+        if (!ok) {
+            framed.bytes().release();
+            return;
+        }
+        shared.publish(new SharedRuns.Run(archive, captureFile, captureStart, end, wireForm,
+                request.semiSync() ? generation : -1, generation, captureEvents, captureBytes, framed));
+    }
+
+    /** Sends a run another dump of this loop read and framed, and goes on from its end (see {@link SharedRuns}). */
+    private void replay(SharedRuns.Run run) throws IOException {
+        reader.skipTo(run.end());
+        out.replay(run.framed());
+        currentPos = run.end();
+        if (run.events() > 0) {
+            metrics.eventsSent.increment(run.events());
+            metrics.bytesSent.increment(run.eventBytes());
+            metrics.sharedEvents.increment(run.events());
+            lastSentNanos = System.nanoTime();
+        }
     }
 
     private void handle(ArchiveReader.Entry e) throws IOException {
         if (!e.file().equals(entryFile)) {
             // Into the next file, after its predecessor's ROTATE (or its end, for a file its master left without).
             closeRegionChannel();
+            captureSpoiled = true;
             entryFile = e.file();
             currentFile = e.file();
             currentPos = BinlogPosition.FIRST_EVENT_OFFSET;
@@ -387,6 +516,7 @@ public final class BinlogSender {
                 throw new IOException(e.file() + ":" + e.offset() + ": bad FORMAT_DESCRIPTION: " + bad.getMessage(),
                         bad);
             }
+            captureSpoiled = true;
             enterFormatDescription(f);
             currentPos = e.end();
             // Seen on both: a GTID dump that has transactions to skip clears create_timestamp of the first FDE,
@@ -415,6 +545,8 @@ public final class BinlogSender {
             out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
             metrics.eventsSent.increment();
             metrics.bytesSent.increment(replaced.length);
+            captureEvents++;
+            captureBytes += replaced.length;
             lastSentNanos = System.nanoTime();
             return;
         }
@@ -437,8 +569,11 @@ public final class BinlogSender {
         }
         metrics.eventsSent.increment();
         metrics.bytesSent.increment(e.size());
+        captureEvents++;
+        captureBytes += e.size();
         lastSentNanos = System.nanoTime();
         if (type == EventType.ROTATE.code()) {
+            captureSpoiled = true;
             // The replica now stands at the start of the next file; a heartbeat naming the old one would be
             // "inconsistent heartbeat event content" to a MySQL replica, which stops on it.
             try {
@@ -456,6 +591,7 @@ public final class BinlogSender {
         try {
             return e.bodyUnread() ? tracker.acceptType(e.typeCode()) : tracker.accept(e.event());
         } catch (MalformedEventException midTransaction) {
+            captureSpoiled = true;
             tracker.reset();
             return EventRole.INSIDE;
         }

@@ -38,6 +38,11 @@ final class ChannelDumpOutput implements DumpOutput {
 
     /** Capacity of the buffer packets are framed into (the archive reader's read-ahead window is as large). */
     static final int BATCH = 64 * 1024;
+    /**
+     * The most a capture keeps ({@link #capture()}): a tailing dump's run is a commit or a group-commit batch, far
+     * below it; a longer run is a backlog, which dumps rarely share at the same position and moment.
+     */
+    static final int CAPTURE_LIMIT = 256 * 1024;
 
     private final Channel channel;
     private int sequenceId;
@@ -52,7 +57,16 @@ final class ChannelDumpOutput implements DumpOutput {
     private int inPlaceUnflushed;
     /** Events were written in place (void promises) after the last tracked write. */
     private boolean inPlaceUntracked;
+    /** Runs were written (void promises, flushed) after the last tracked write. */
+    private boolean replayUntracked;
     private volatile boolean failed;
+    /** While capturing: a copy of every packet framed since {@link #capture()}, and the id of the first. */
+    private ByteBuf capture;
+    private int captureFirstSequenceId;
+    /** Something since capture() did not go through the batch (so the copy misses it), or the copy is full. */
+    private boolean captureBroken;
+    /** Whether the captured packets carry the semi-sync header (a dump's packets all do, or none). */
+    private boolean captureSemiSync;
 
     ChannelDumpOutput(Channel channel, int firstSequenceId) {
         this.channel = channel;
@@ -87,6 +101,10 @@ final class ChannelDumpOutput implements DumpOutput {
             try {
                 frameIntoBatch(wire, eventBytes.readableBytes(), semiSyncHeader, ackRequested);
                 batch.writeBytes(eventBytes);
+                if (capture != null) {
+                    captureSemiSync = semiSyncHeader;
+                    keep(batch.writerIndex() - wire, wire);
+                }
             } finally {
                 eventBytes.release();
             }
@@ -97,6 +115,7 @@ final class ChannelDumpOutput implements DumpOutput {
             return;
         }
         push();
+        captureBroken = true;
         // the packet encoder splits it into 16 MB pieces
         ByteBuf prefix = channel.alloc().buffer(EventPacket.prefixLength(semiSyncHeader));
         EventPacket.writePrefix(prefix, semiSyncHeader, ackRequested);
@@ -132,6 +151,7 @@ final class ChannelDumpOutput implements DumpOutput {
             return;
         }
         push();
+        captureBroken = true;
         int prefixLength = EventPacket.prefixLength(semiSyncHeader);
         // Each piece: its header (the first with the event-packet prefix) from a small buffer, its bytes a region.
         int next = Framing.split((long) prefixLength + length, sequenceId, (at, piece, id) -> {
@@ -159,6 +179,7 @@ final class ChannelDumpOutput implements DumpOutput {
     private void track(ChannelFuture f) {
         // writes complete in order: this one covers every write before it
         inPlaceUntracked = false;
+        replayUntracked = false;
         f.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
                 failed = true;
@@ -169,8 +190,97 @@ final class ChannelDumpOutput implements DumpOutput {
         last = f;
     }
 
+    /** Copies the packet just framed at {@code from} in the batch into the capture, while it has room. */
+    private void keep(int from, int wire) {
+        if (captureBroken) {
+            return;
+        }
+        if (capture.writerIndex() + wire > CAPTURE_LIMIT) {
+            captureBroken = true;
+            return;
+        }
+        capture.writeBytes(batch, from, wire);
+    }
+
+    @Override
+    public boolean capture() {
+        dropCapture();
+        capture = channel.alloc().directBuffer(1024, CAPTURE_LIMIT);
+        captureFirstSequenceId = sequenceId;
+        captureBroken = false;
+        return true;
+    }
+
+    @Override
+    public Framed captured() {
+        ByteBuf c = capture;
+        capture = null;
+        if (c == null) {
+            return null;
+        }
+        if (captureBroken) {
+            c.release();
+            return null;
+        }
+        // Not wrapped read-only: nothing writes into it once captured (replay only writes duplicates of it, or
+        // copies out of it), and a wrapper would be one more object per dump and commit.
+        return new Framed(c, captureFirstSequenceId, sequenceId, captureSemiSync);
+    }
+
+    private void dropCapture() {
+        if (capture != null) {
+            capture.release();
+            capture = null;
+        }
+    }
+
+    @Override
+    public void replay(Framed run) throws IOException {
+        ByteBuf src = run.bytes();
+        if (!src.isReadable()) {
+            return;
+        }
+        if (capture != null) {
+            // what this output captures must be what it framed itself, packet by packet
+            captureBroken = true;
+        }
+        if (run.firstSequenceId() == sequenceId) {
+            // Byte for byte what this output would frame: the same buffer goes to this channel too (no copy).
+            // What is pending goes first, in order. A void promise, as for events written in place: no promise
+            // and listener per dump and commit (a failed write fires exceptionCaught, which closes the session);
+            // whenWritten covers it with a tracked write when something waits for it.
+            push();
+            channel.writeAndFlush(src.retainedDuplicate(), channel.voidPromise());
+            replayUntracked = true;
+            sequenceId = run.nextSequenceId();
+            return;
+        }
+        // Another sequence id: copied into the batch packet by packet, each with this output's id.
+        int at = src.readerIndex();
+        int end = src.writerIndex();
+        while (at < end) {
+            int wire = Framing.HEADER_LENGTH + src.getUnsignedMediumLE(at);
+            boolean ack = run.semiSync() && src.getByte(at + Framing.HEADER_LENGTH + 2) != 0;
+            if (batch != null && batch.writableBytes() < wire) {
+                push();
+            }
+            if (batch == null) {
+                batch = channel.alloc().directBuffer(BATCH, BATCH);
+            }
+            int w = batch.writerIndex();
+            batch.writeBytes(src, at, wire);
+            batch.setByte(w + Framing.HEADER_LENGTH - 1, sequenceId);
+            advance((sequenceId + 1) & 0xFF, ack);
+            if (ack) {
+                push();
+            }
+            at += wire;
+        }
+    }
+
     /** The dump has ended (its last act on the event loop): drops what it framed but did not hand over. */
     void discardPending() {
+        dropCapture();
         if (batch != null) {
             batch.release();
             batch = null;
@@ -189,6 +299,7 @@ final class ChannelDumpOutput implements DumpOutput {
         // The header goes into the batch, which is written up to it; the event follows as its own buffer, so the
         // socket's gathering write takes its bytes where they are (a file mapping) without a copy.
         int header = Framing.HEADER_LENGTH + prefixLength;
+        captureBroken = true;
         frameIntoBatch(header, length, semiSyncHeader, ackRequested);
         // Void promises: no promise or listener per event. A failed write fires exceptionCaught, which closes the
         // session; push() ends the run with a tracked write, which whenWritten (the mapping's release) waits for.
@@ -238,6 +349,9 @@ final class ChannelDumpOutput implements DumpOutput {
     public void whenWritten(Runnable action) {
         // the bytes the action releases may be in writes no promise covers yet: cover (and send) them first
         coverInPlaceWrites();
+        if (replayUntracked && channel.isActive()) {
+            track(channel.writeAndFlush(Unpooled.EMPTY_BUFFER));
+        }
         ChannelFuture f = last;
         if (f == null || f.isDone()) {
             action.run();
@@ -249,6 +363,7 @@ final class ChannelDumpOutput implements DumpOutput {
     @Override
     public void eof() throws IOException {
         push();
+        captureBroken = true;
         ByteBuf payload = channel.alloc().buffer(EofPacket.LENGTH);
         new EofPacket(0, ServerStatus.SERVER_STATUS_AUTOCOMMIT).encode(payload);
         Packet p = new Packet(sequenceId, payload);
@@ -258,6 +373,7 @@ final class ChannelDumpOutput implements DumpOutput {
 
     @Override
     public void error(int code, String sqlState, String message) throws IOException {
+        captureBroken = true;
         if (batch != null) {
             // what was framed before the error goes first, without waiting for a slow client
             ByteBuf b = batch;

@@ -10,6 +10,7 @@ public final class DumpMetrics {
     final Counter regionBytes;
     final Counter inPlaceBytes;
     final Counter heartbeats;
+    final Counter sharedEvents;
 
     public DumpMetrics(MeterRegistry registry) {
         eventsSent = Counter.builder("binlog_proxy_downstream_events").description("event packets sent to replicas")
@@ -21,6 +22,9 @@ public final class DumpMetrics {
         inPlaceBytes = Counter.builder("binlog_proxy_downstream_mapped_bytes").baseUnit("bytes")
                 .description("event bytes sent to replicas from file mappings without a copy").register(registry);
         heartbeats = Counter.builder("binlog_proxy_downstream_heartbeats").description("heartbeats sent to replicas")
+                .register(registry);
+        sharedEvents = Counter.builder("binlog_proxy_downstream_shared_events")
+                .description("event packets sent as another dump read and framed them (dumps at the same place)")
                 .register(registry);
     }
 }

@@ -69,6 +69,44 @@ public interface DumpOutput {
     default void push() throws IOException {
     }
 
+    /**
+     * Packets one output framed for a stretch of events, to be written again by outputs of dumps that would send
+     * the very same bytes there (see {@link SharedRuns}).
+     *
+     * @param bytes           whole wire packets (header, event-packet prefix, event), as framed with the sequence
+     *                        ids starting at {@code firstSequenceId}; read only, never modified
+     * @param firstSequenceId the id of the first packet
+     * @param nextSequenceId  the id of the packet after the last (after a semi-sync ACK request: 1)
+     * @param semiSync        whether the packets carry the semi-sync header
+     */
+    record Framed(ByteBuf bytes, int firstSequenceId, int nextSequenceId, boolean semiSync) {
+    }
+
+    /**
+     * Starts keeping a copy of every packet framed from now on, for {@link #captured()}. False if this output
+     * cannot (the default): the sender then shares nothing it reads.
+     */
+    default boolean capture() {
+        return false;
+    }
+
+    /**
+     * Ends the capture {@link #capture()} started: the packets framed since, or null if one of them was not kept
+     * (a file region, an event written in place, a packet too large for one batch, too much in all). The caller
+     * owns (releases) the result.
+     */
+    default Framed captured() {
+        return null;
+    }
+
+    /**
+     * Writes packets another output captured for a dump that, from here, sends exactly what this one would, with
+     * this output's sequence ids (the one byte of the packets that differs between such dumps).
+     */
+    default void replay(Framed run) throws IOException {
+        throw new UnsupportedOperationException("this output cannot replay what another framed");
+    }
+
     /** EOF packet: the end of a non-blocking dump. */
     void eof() throws IOException;
 

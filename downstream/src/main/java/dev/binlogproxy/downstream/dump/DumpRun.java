@@ -83,7 +83,7 @@ public final class DumpRun {
         this.loop = channel.eventLoop();
         this.idleDumps = wakers.of(loop);
         this.output = new ChannelDumpOutput(channel, firstSequenceId);
-        this.sender = new BinlogSender(archive, request, output, masterServerId, metrics);
+        this.sender = new BinlogSender(archive, request, output, masterServerId, metrics, idleDumps.sharedRuns());
         this.name = name;
         this.listener = listener;
     }

@@ -20,6 +20,8 @@ final class IdleDumps {
     private final EventLoop loop;
     private final Runnable changed = this::changed;
     private final Runnable drain = this::drain;
+    /** What one dump of this loop framed, for the others at the same place (loop thread only). */
+    private final SharedRuns shared = new SharedRuns();
     // ---- event loop only ----
     private List<DumpRun> parked = new ArrayList<>();
     private List<DumpRun> spare = new ArrayList<>();
@@ -53,6 +55,10 @@ final class IdleDumps {
             sender.whenArchiveChanges(changed);
         }
         return true;
+    }
+
+    SharedRuns sharedRuns() {
+        return shared;
     }
 
     /** The archive writer's thread (or the archive closing): hand over, never step here. */

@@ -10,6 +10,8 @@
  * <p>Inside: {@code StartResolver} finds the start (file and position, or the GTID start through
  * {@code binlog.file.GtidStartLocator}); {@code DumpFlavor} ({@code MySqlDump}, {@code MariaDbDump}) holds what the
  * flavors do differently; {@code GtidSkip} ({@code MySqlSkip}, {@code MariaSkip}) what a GTID dump leaves out;
- * {@code FakeEvents} the events in no file, built by binlog-store's typed encoders.
+ * {@code FakeEvents} the events in no file, built by binlog-store's typed encoders; {@code IdleDumps} parks a loop's
+ * idle dumps behind one archive listener, and {@code SharedRuns} hands what one dump of a loop read and framed to
+ * the others at the same place.
  */
 package dev.binlogproxy.downstream.dump;
