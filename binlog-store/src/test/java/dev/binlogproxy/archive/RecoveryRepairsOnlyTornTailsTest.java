@@ -45,6 +45,14 @@ class RecoveryRepairsOnlyTornTailsTest {
         }
     }
 
+    private void deleteIndex() throws IOException {
+        try (Stream<Path> walk = Files.walk(dir.resolve(IndexJournal.DIR_NAME))) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     private void truncate(String file, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve(file), StandardOpenOption.WRITE)) {
             ch.truncate(size);
@@ -166,11 +174,7 @@ class RecoveryRepairsOnlyTornTailsTest {
     @Test
     void aMissingIndexIsRebuiltAndABehindOneCaughtUp() throws Exception {
         archiveBothFiles();
-        try (Stream<Path> walk = Files.walk(dir.resolve(IndexJournal.DIR_NAME))) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        deleteIndex();
         try (BinlogArchive a = BinlogArchive.open(dir)) {
             assertEquals(IndexJournal.Outcome.CAUGHT_UP, a.index().outcome(), "an empty journal is behind");
             assertTrue(a.verify().ok());
@@ -199,11 +203,7 @@ class RecoveryRepairsOnlyTornTailsTest {
     @Test
     void aJournalOfTheEarlierLayoutIsRebuiltAtTheFirstOpen() throws Exception {
         archiveBothFiles();
-        try (Stream<Path> walk = Files.walk(dir.resolve(IndexJournal.DIR_NAME))) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        deleteIndex();
         try (ChronicleQueue q = SingleChronicleQueueBuilder.single(dir.resolve(IndexJournal.DIR_NAME).toFile())
                 .rollCycle(LargeRollCycles.LARGE_DAILY).build();
              ExcerptAppender appender = q.createAppender()) {
