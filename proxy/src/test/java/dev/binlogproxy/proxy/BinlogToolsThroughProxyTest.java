@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +37,7 @@ class BinlogToolsThroughProxyTest {
             try (ServeHarness proxy = ServeHarness.start(master, dir, 9701, false)) {
                 List<BinaryLog> logs = master.showBinaryLogs();
                 assertTrue(logs.size() >= 3, logs.toString());
-                Path out = rawCopy(proxy, logs.get(0).name(), "raw");
+                Path out = ServeHarness.rawCopy(proxy.port(), logs.get(0).name(), dir.resolve("raw"));
                 // every closed file (all but the master's current one) byte for byte
                 for (BinaryLog log : logs.subList(0, logs.size() - 1)) {
                     byte[] theirs = master.readBinlog(log.name());
@@ -70,7 +68,7 @@ class BinlogToolsThroughProxyTest {
             try (ServeHarness proxy = ServeHarness.start(master, dir, 9703, false)) {
                 List<BinaryLog> logs = master.showBinaryLogs();
                 assertTrue(logs.size() >= 3, logs.toString());
-                Path out = rawCopy(proxy, logs.get(0).name(), "raw-mapped");
+                Path out = ServeHarness.rawCopy(proxy.port(), logs.get(0).name(), dir.resolve("raw-mapped"));
                 for (BinaryLog log : logs.subList(0, logs.size() - 1)) {
                     assertEquals(-1, Files.mismatch(master.binlogFile(log.name()), out.resolve(log.name())),
                             log.name());
@@ -79,19 +77,6 @@ class BinlogToolsThroughProxyTest {
                 assertTrue(mapped > 16 << 20, "bytes sent from mappings: " + mapped);
             }
         }
-    }
-
-    /** {@code mariadb-binlog -R --raw --to-last-log} from {@code firstFile} through the proxy into dir/name. */
-    private Path rawCopy(ServeHarness proxy, String firstFile, String name) throws Exception {
-        Path out = Files.createDirectories(dir.resolve(name));
-        Process p = new ProcessBuilder("mariadb-binlog", "--read-from-remote-server", "--raw",
-                "--host=127.0.0.1", "--port=" + proxy.port(), "--user=" + ServeHarness.REPL,
-                "--password=" + ServeHarness.REPL_PW, "--to-last-log", "--result-file=" + out + "/",
-                firstFile).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
-        assertEquals(0, p.exitValue(), output);
-        return out;
     }
 
     @Test

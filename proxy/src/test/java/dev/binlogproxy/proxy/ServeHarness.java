@@ -1,5 +1,7 @@
 package dev.binlogproxy.proxy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -7,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.ArchiveSettings;
@@ -26,6 +29,9 @@ import dev.binlogproxy.testkit.DbServer;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.SemiSyncChain;
 import dev.binlogproxy.upstream.UpstreamSettings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
 /**
@@ -162,5 +168,20 @@ final class ServeHarness implements AutoCloseable {
     @Override
     public void close() {
         proxy.close();
+    }
+
+    /**
+     * {@code mariadb-binlog -R --raw --to-last-log} from {@code firstFile}, through the server on {@code port} as
+     * {@link #REPL}, into the directory {@code out} (created); fails the test unless it exits 0 within 2 minutes.
+     */
+    static Path rawCopy(int port, String firstFile, Path out) throws Exception {
+        Files.createDirectories(out);
+        Process p = new ProcessBuilder("mariadb-binlog", "--read-from-remote-server", "--raw",
+                "--host=127.0.0.1", "--port=" + port, "--user=" + REPL, "--password=" + REPL_PW, "--to-last-log",
+                "--result-file=" + out + "/", firstFile).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+        assertEquals(0, p.exitValue(), output);
+        return out;
     }
 }

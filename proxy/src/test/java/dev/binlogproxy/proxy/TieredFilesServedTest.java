@@ -19,7 +19,6 @@ import dev.binlogproxy.failover.FailoverSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +92,7 @@ class TieredFilesServedTest {
 
                 // a binlog tool reads the whole history from the first file, served from the bucket
                 long fetchStart = System.nanoTime();
-                Path raw = rawCopy(proxy, logs.get(0).name());
+                Path raw = ServeHarness.rawCopy(proxy.server().port(), logs.get(0).name(), dir.resolve("raw"));
                 long rawMs = (System.nanoTime() - fetchStart) / 1_000_000;
                 for (BinaryLog log : logs.subList(0, closed)) {
                     assertEquals(-1, Files.mismatch(master.binlogFile(log.name()), raw.resolve(log.name())),
@@ -166,18 +165,6 @@ class TieredFilesServedTest {
                   secretKey: '%s'
                 """.formatted(master.port(), t.endpoint(), t.bucket(), S3Server.ACCESS_KEY, S3Server.SECRET_KEY));
         return f;
-    }
-
-    private Path rawCopy(BinlogProxy proxy, String firstFile) throws Exception {
-        Path out = Files.createDirectories(dir.resolve("raw"));
-        Process p = new ProcessBuilder("mariadb-binlog", "--read-from-remote-server", "--raw",
-                "--host=127.0.0.1", "--port=" + proxy.server().port(), "--user=" + ServeHarness.REPL,
-                "--password=" + ServeHarness.REPL_PW, "--to-last-log", "--result-file=" + out + "/",
-                firstFile).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
-        assertEquals(0, p.exitValue(), output);
-        return out;
     }
 
     private static void awaitTrue(String what, java.util.function.BooleanSupplier done) throws Exception {
