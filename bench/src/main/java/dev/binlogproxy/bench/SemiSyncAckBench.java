@@ -42,6 +42,8 @@ public final class SemiSyncAckBench {
     private static final String USER = "repl";
     private static final String PASSWORD = "bench-pw";
     static final String FLOOR = "floor acker, Netty (ServerConnection)";
+    private static final String DEFAULT_REPLICA = "MariaDB replica (default)";
+    private static final String DURABLE_REPLICA = "MariaDB replica, sync_relay_log=1";
     /** The proxy as users start it: bin/binlog-proxy run, its own JVM with the launcher's flags. */
     static final String LAUNCHED_WRITE = "proxy launched, durability write";
     static final String LAUNCHED_FSYNC = "proxy launched, durability fsync";
@@ -145,8 +147,8 @@ public final class SemiSyncAckBench {
         int commits = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
         int rounds = Integer.getInteger("bench.rounds", 3);
         Map<String, Setup> setups = new LinkedHashMap<>();
-        setups.put("MariaDB replica (default)", n -> withReplica(n, false));
-        setups.put("MariaDB replica, sync_relay_log=1", n -> withReplica(n, true));
+        setups.put(DEFAULT_REPLICA, n -> withReplica(n, false));
+        setups.put(DURABLE_REPLICA, n -> withReplica(n, true));
         setups.put("proxy, durability write", n -> withProxy(n, Durability.WRITE));
         setups.put("proxy, durability fsync", n -> withProxy(n, Durability.FSYNC));
         setups.put(FLOOR, n -> withFloor(n, SemiSyncFloorAcker::netty));
@@ -220,9 +222,9 @@ public final class SemiSyncAckBench {
                 median(roundResults, SemiSyncAckBench::writeOverFloor)));
         out.append(String.format(Locale.ROOT, "launched proxy: write / floor %.2f (target <= 1.15), fsync / durable"
                 + " replica %.2f (target <= 0.25); medians of the per-round ratios %.2f, %.2f%n",
-                over(results, LAUNCHED_WRITE, FLOOR), over(results, LAUNCHED_FSYNC, "MariaDB replica, sync_relay_log=1"),
+                over(results, LAUNCHED_WRITE, FLOOR), over(results, LAUNCHED_FSYNC, DURABLE_REPLICA),
                 median(roundResults, r -> over(r, LAUNCHED_WRITE, FLOOR)),
-                median(roundResults, r -> over(r, LAUNCHED_FSYNC, "MariaDB replica, sync_relay_log=1"))));
+                median(roundResults, r -> over(r, LAUNCHED_FSYNC, DURABLE_REPLICA))));
         out.append(String.format(Locale.ROOT, "load average at the end: %s%n", loadAverage()));
         System.out.print(out);
         BenchResults.put("semisync", "commits", commits);
@@ -240,25 +242,15 @@ public final class SemiSyncAckBench {
     }
 
     private static double writeRatio(Map<String, Result> r) {
-        if (!r.containsKey("proxy, durability write") || !r.containsKey("MariaDB replica (default)")) {
-            return Double.NaN;
-        }
-        return r.get("proxy, durability write").ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+        return over(r, "proxy, durability write", DEFAULT_REPLICA);
     }
 
     private static double fsyncRatio(Map<String, Result> r) {
-        if (!r.containsKey("proxy, durability fsync") || !r.containsKey("MariaDB replica, sync_relay_log=1")) {
-            return Double.NaN;
-        }
-        return r.get("proxy, durability fsync").ackWaitMicros()
-                / r.get("MariaDB replica, sync_relay_log=1").ackWaitMicros();
+        return over(r, "proxy, durability fsync", DURABLE_REPLICA);
     }
 
     private static double ratio(Map<String, Result> r, String name) {
-        if (!r.containsKey(name) || !r.containsKey("MariaDB replica (default)")) {
-            return Double.NaN;
-        }
-        return r.get(name).ackWaitMicros() / r.get("MariaDB replica (default)").ackWaitMicros();
+        return over(r, name, DEFAULT_REPLICA);
     }
 
     /** {@code a}'s ack wait over {@code b}'s; NaN if either was left out. */
@@ -268,8 +260,7 @@ public final class SemiSyncAckBench {
     }
 
     private static double writeOverFloor(Map<String, Result> r) {
-        return r.containsKey(FLOOR) && r.containsKey("proxy, durability write")
-                ? r.get("proxy, durability write").ackWaitMicros() / r.get(FLOOR).ackWaitMicros() : Double.NaN;
+        return over(r, "proxy, durability write", FLOOR);
     }
 
     private static double median(List<Map<String, Result>> rounds,
