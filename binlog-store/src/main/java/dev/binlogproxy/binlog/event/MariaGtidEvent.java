@@ -70,36 +70,21 @@ public record MariaGtidEvent(EventHeader header, long seqNo, long domainId, int 
      * @throws MalformedEventException if the body is shorter than its flags say
      */
     public static MariaGtid gtidOf(BinlogEvent event, ChecksumAlgorithm checksum) {
-        // the body's layout as decode reads it: seq_no 8, domain_id 4, flags2 1, [commit_id 8],
-        // [XA: formatID 4, gtrid_length 1, bqual_length 1, gtrid, bqual]
         Events.requireType(event, EventType.MARIA_GTID);
         int body = event.eventSize() - checksum.trailerLength() - BinlogEvent.HEADER_LENGTH;
         ByteBuffer b = event.bytes();
-        int need = 13;
-        if (body >= need) {
+        // seq_no 8, domain_id 4, flags2 1, then commit_id 8 if flagged: all there, and no XA part (whose lengths
+        // decode checks), is the common case read here; anything else, refusals included, is decode's.
+        if (body >= 13) {
             int flags2 = Byte.toUnsignedInt(b.get(BinlogEvent.HEADER_LENGTH + 12));
-            if ((flags2 & FL_GROUP_COMMIT_ID) != 0) {
-                need += 8;
-            }
-            if ((flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) != 0) {
-                if (body < need + 6) {
-                    need += 6;
-                } else {
-                    int gl = Byte.toUnsignedInt(b.get(BinlogEvent.HEADER_LENGTH + need + 4));
-                    int bl = Byte.toUnsignedInt(b.get(BinlogEvent.HEADER_LENGTH + need + 5));
-                    if (gl > 64 || bl > 64) {
-                        return decode(event, checksum).gtid(); // refused there, with decode's own words
-                    }
-                    need += 6 + gl + bl;
-                }
+            int need = (flags2 & FL_GROUP_COMMIT_ID) != 0 ? 21 : 13;
+            if ((flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) == 0 && body >= need) {
+                long seq = b.getLong(BinlogEvent.HEADER_LENGTH);
+                long domain = Integer.toUnsignedLong(b.getInt(BinlogEvent.HEADER_LENGTH + 8));
+                return new MariaGtid(domain, event.serverId(), seq);
             }
         }
-        if (body < need) {
-            return decode(event, checksum).gtid(); // refused there, with decode's own words
-        }
-        long seq = b.getLong(BinlogEvent.HEADER_LENGTH);
-        long domain = Integer.toUnsignedLong(b.getInt(BinlogEvent.HEADER_LENGTH + 8));
-        return new MariaGtid(domain, event.serverId(), seq);
+        return decode(event, checksum).gtid();
     }
 
     /** flags2 read in place (the boundary detector needs only the STANDALONE bit, for every group). */
