@@ -38,11 +38,16 @@ import java.util.concurrent.TimeUnit;
  * <p>The backlog: rows of ~1 KB inserted 1,000 per transaction with INSERT ... SELECT into a BLACKHOLE table (row
  * events are logged, nothing is stored, so generating a gigabyte takes seconds, not minutes of InnoDB writes).
  * Between runs the copies are deleted and {@code sync} drains the page cache's dirty pages, so no run pays for the
- * previous one's writeback.
+ * previous one's writeback, and the master's binlog files are read through first ({@link #warm}), so every copy
+ * finds them in the page cache.
  *
  * <p>Usage: {@code bench/run-backlog.sh [MB]} (default 1024); {@code -Dbench.rounds=N} (default 2) repeats the
  * copies, in turn; {@code -Dbench.only=REGEX} runs only the copies whose name matches; {@code -Dbench.rowBytes} and {@code -Dbench.rowsPerTransaction} change the transactions
  * (e.g. 200 and 5 for ~1 KB transactions of small events, where per-event and per-transaction costs show).
+ *
+ * <p>Then the warm catch-up ({@link #warmCatchUps}; {@code -Dbench.warmRounds=N}, default 2, 0 leaves it out): a
+ * running, warmed-up proxy catching up a backlog written while it was stopped, against mariadb-binlog copying the
+ * same new files.
  */
 public final class BacklogBench {
     private static final String USER = "repl";
@@ -68,6 +73,7 @@ public final class BacklogBench {
         Path work = Files.createTempDirectory("backlog-bench");
         List<Run> runs = new ArrayList<>();
         try (DbServer master = DbServer.start(options)) {
+            MASTER = master;
             master.createReplicationUser(USER, PASSWORD);
             long genStart = System.nanoTime();
             generate(master, targetMb << 20);
@@ -88,6 +94,9 @@ public final class BacklogBench {
                 runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, "fsync")));
             }
             report(runs, logs.size(), total, rounds);
+            if (WARM_ROUNDS > 0) {
+                warmCatchUps(master, work, targetMb << 20);
+            }
         } finally {
             BenchFiles.delete(work);
         }
@@ -104,6 +113,13 @@ public final class BacklogBench {
             // ~1 KB of hex digits per row, different in every row
             s.execute("INSERT INTO bench.src SELECT seq, LEFT(REPEAT(SHA2(seq, 256), " + (ROW_BYTES / 64 + 1)
                     + "), " + ROW_BYTES + ") FROM seq_1_to_" + ROWS_PER_STATEMENT);
+        }
+        generateMore(master, bytes);
+    }
+
+    /** Adds about {@code bytes} of the same transactions to the binlog (tables made by {@link #generate}), rotates. */
+    private static void generateMore(DbServer master, long bytes) throws Exception {
+        try (Connection c = master.connect(); Statement s = c.createStatement()) {
             // event headers, GTID, ANNOTATE_ROWS, TABLE_MAP and XID come on top of the rows
             long perStatement = (long) ROWS_PER_STATEMENT * (ROW_BYTES + 10) + 250;
             long statements = (bytes + perStatement - 1) / perStatement;
@@ -138,12 +154,15 @@ public final class BacklogBench {
         Double into(Path dir) throws Exception;
     }
 
+    private static DbServer MASTER;
+
     private static Run timed(Path work, String what, List<BinaryLog> logs, Copy copy) throws Exception {
         if (!what.matches(".*(" + System.getProperty("bench.only", "") + ").*")) {
             return new Run(what, Double.NaN, 0, 0); // left out with -Dbench.only
         }
         Path dir = Files.createDirectory(work.resolve("copy-" + System.nanoTime()));
         try {
+            warm(logs.stream().map(l -> MASTER.binlogFile(l.name())).toList());
             drainDirtyPages();
             long start = System.nanoTime();
             Double timed = copy.into(dir);
@@ -221,6 +240,110 @@ public final class BacklogBench {
                 }
             }
             return (served - launched) / 1e9;
+        }
+    }
+
+    /** Rounds of the warm catch-up ({@link #warmCatchUps}); 0 leaves it out. */
+    private static final int WARM_ROUNDS = Integer.getInteger("bench.warmRounds", 2);
+
+    /**
+     * The catch-up of a proxy that is already running and warm, which is what the issue's figures are ("launched
+     * as users launch it, warmed up") and what a proxy does after its master link stalled or it was paused: the
+     * launched proxy first mirrors the whole binlog so far (its JIT warm-up), is then stopped with SIGSTOP while the
+     * master writes another backlog of the same transactions (its dump thread to the proxy blocks once the socket
+     * buffers are full), and is timed from SIGCONT until it serves the new backlog's end. The anchor, in the same
+     * round: {@code mariadb-binlog --raw} copying exactly the new files. Each round adds a backlog to the master.
+     */
+    private static void warmCatchUps(DbServer master, Path work, long bytes) throws Exception {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "%nWarm catch-up (proxy running and warmed up, SIGSTOPped while the master writes a backlog)%n"));
+        try (Connection c = master.connect(); Statement s = c.createStatement()) {
+            // the master must not drop the stopped proxy's connection while it generates (default 60 s)
+            s.execute("SET GLOBAL net_write_timeout = 3600");
+        }
+        for (int round = 0; round < WARM_ROUNDS; round++) {
+            for (String durability : List.of("write", "fsync")) {
+                if (!("proxy warm, durability " + durability).matches(".*(" + System.getProperty("bench.only", "")
+                        + ").*")) {
+                    continue;
+                }
+                try (ProxyProcess proxy = ProxyProcess.start(master, 9600, false, durability)) {
+                    proxy.awaitMirrored(master, Duration.ofMinutes(10)); // the warm-up: everything so far
+                    List<BinaryLog> before = master.showBinaryLogs();
+                    signal(proxy.pid(), "STOP");
+                    try {
+                        generateMore(master, bytes);
+                    } catch (Exception e) {
+                        signal(proxy.pid(), "CONT"); // so that closing it can stop it
+                        throw e;
+                    }
+                    List<BinaryLog> after = master.showBinaryLogs();
+                    List<BinaryLog> added = after.subList(before.size() - 1, after.size());
+                    long addedBytes = after.stream().mapToLong(BinaryLog::size).sum()
+                            - before.stream().mapToLong(BinaryLog::size).sum();
+                    warm(added.stream().map(l -> master.binlogFile(l.name())).toList());
+                    drainDirtyPages();
+                    double cpu = Procs.cpuSeconds(proxy.pid());
+                    long t = System.nanoTime();
+                    signal(proxy.pid(), "CONT");
+                    proxy.awaitMirrored(master, Duration.ofMinutes(10));
+                    double proxySeconds = (System.nanoTime() - t) / 1e9;
+                    double proxyCpu = Procs.cpuSeconds(proxy.pid()) - cpu;
+                    compare(master, after, proxy.archiveDir(), "warm proxy " + durability);
+
+                    Path dir = Files.createDirectory(work.resolve("warm-anchor-" + System.nanoTime()));
+                    double rawSeconds;
+                    try {
+                        warm(added.stream().map(l -> master.binlogFile(l.name())).toList());
+                        drainDirtyPages();
+                        long r = System.nanoTime();
+                        mariadbBinlog(master, added, dir, durability.equals("fsync"));
+                        rawSeconds = (System.nanoTime() - r) / 1e9;
+                    } finally {
+                        BenchFiles.delete(dir);
+                    }
+                    String line = String.format(Locale.ROOT, "round %d, durability %s: %.1f MB in %d files; proxy %.2f s"
+                            + " (%.0f MB/s, %.2f CPU s), mariadb-binlog --raw%s %.2f s (%.0f MB/s): %.2fx%n",
+                            round + 1, durability, addedBytes / 1e6, added.size(), proxySeconds,
+                            addedBytes / 1e6 / proxySeconds, proxyCpu, durability.equals("fsync") ? " then fsync" : "",
+                            rawSeconds, addedBytes / 1e6 / rawSeconds, rawSeconds / proxySeconds);
+                    System.out.print(line);
+                    out.append(line);
+                    BenchResults.put("backlog", "warm_" + durability + "_ratio_round" + (round + 1),
+                            rawSeconds / proxySeconds);
+                }
+            }
+        }
+        System.out.print(out);
+        Path summary = Path.of(System.getProperty("bench.summary", "bench/target/backlog-summary.txt"));
+        Files.writeString(summary, out.toString(), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Reads {@code files} through, untimed, so the timed copy finds them in the page cache. Needed on the development
+     * VM: it runs DAMON with a "page out" scheme that drops page cache nobody touched for about a minute (12
+     * aggregations of 5 s, up to 128 MB a second), so without this a copy that starts a minute after the previous
+     * one reads part of the master's binlog from disk, and the next one does not.
+     */
+    private static void warm(List<Path> files) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        for (Path f : files) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                while (true) {
+                    buf.clear();
+                    if (ch.read(buf) < 0) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
         }
     }
 
