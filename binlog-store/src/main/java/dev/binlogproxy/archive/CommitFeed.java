@@ -48,10 +48,11 @@ final class CommitFeed {
 
     /** Hands the held commits over, in order: the writer has written the bytes they cover. */
     void submitDeferred(boolean wake) {
-        for (GroupCommit.Commit c : deferred) {
-            commit.submit(c, wake);
-            lastSubmitted = c.future();
+        if (deferred.isEmpty()) {
+            return;
         }
+        commit.submitAll(deferred, wake); // one lock hold for the whole read, not one per transaction
+        lastSubmitted = deferred.get(deferred.size() - 1).future();
         deferred.clear();
     }
 

@@ -101,6 +101,29 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /** Queues commits in their order, as {@link #submit(Commit, boolean)} does each. */
+    void submitAll(List<Commit> cs, boolean wake) {
+        IOException failed = failure;
+        if (failed != null) {
+            for (Commit c : cs) {
+                c.future().completeExceptionally(failed);
+            }
+            return;
+        }
+        synchronized (this) {
+            if (stopping) {
+                for (Commit c : cs) {
+                    c.future().completeExceptionally(new IOException("archive closed"));
+                }
+                return;
+            }
+            queue.addAll(cs);
+            if (wake) {
+                notifyAll();
+            }
+        }
+    }
+
     /** Starts a round for commits queued without a wake-up. */
     synchronized void wake() {
         if (!queue.isEmpty()) {
