@@ -50,6 +50,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ArchiveWriter {
     private static final int BUFFER_SIZE = 256 * 1024;
+    /** Durability WRITE: how much of a file is written before the commit thread starts writing it back. */
+    static final long WRITE_BACK_BYTES = 8L << 20;
 
     private final BinlogArchive archive;
     private final Path dir;
@@ -94,6 +96,9 @@ public final class ArchiveWriter {
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
     private final CommitFeed commits;
+    /** The file last handed to {@link GroupCommit#writeBackInBackground}, and where that hand-over was. */
+    private FileChannel writeBackChannel;
+    private long writeBackFrom;
 
     ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
                   DiskGuard disk) {
@@ -665,6 +670,7 @@ public final class ArchiveWriter {
         } catch (IOException e) {
             throw fail(e);
         }
+        writeBackEvery();
     }
 
     private void flush() throws IOException {
@@ -672,6 +678,19 @@ public final class ArchiveWriter {
             buffer.flush(channel);
         } catch (IOException e) {
             throw fail(e);
+        }
+        writeBackEvery();
+    }
+
+    /** Every {@link #WRITE_BACK_BYTES} written to a file: see {@link GroupCommit#writeBackInBackground}. */
+    private void writeBackEvery() {
+        long written = buffer.start();
+        if (channel != writeBackChannel) {
+            writeBackChannel = channel;
+            writeBackFrom = written;
+        } else if (written - writeBackFrom >= WRITE_BACK_BYTES) {
+            writeBackFrom = written;
+            commit.writeBackInBackground(channel);
         }
     }
 
