@@ -99,6 +99,8 @@ public final class ArchiveWriter {
     /** The file last handed to {@link GroupCommit#writeBackInBackground}, and where that hand-over was. */
     private FileChannel writeBackChannel;
     private long writeBackFrom;
+    /** Bytes written since the last {@link DiskGuard#beforeTransaction(long)}, reported at the next one. */
+    private long unreported;
 
     ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
                   DiskGuard disk) {
@@ -319,7 +321,9 @@ public final class ArchiveWriter {
                     + " exists), but the master's copy goes on");
         }
         if (!verifying && end == boundary) {
-            disk.beforeTransaction(); // refused before anything changed, like a refused event
+            long wrote = unreported;
+            unreported = 0;
+            disk.beforeTransaction(wrote); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
         EventChecks.Checked checked = EventChecks.check(event, file, end, checksum);
@@ -346,7 +350,7 @@ public final class ArchiveWriter {
         }
         if (!verifying) {
             write(event);
-            disk.wrote(size);
+            unreported += size;
             // The journal keeps transactions, not events (IndexEntry): a transaction's first event waits for
             // its last one, the events between add nothing.
             if (role == EventRole.START) {
@@ -374,17 +378,25 @@ public final class ArchiveWriter {
             durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
             // one write for the whole hold, not one per transaction: see holdCommits
-            durable = defer(List.copyOf(pending), rotateTo);
-            pending.clear();
+            durable = defer(takePending(), rotateTo);
         } else {
             flush();
-            durable = submit(List.copyOf(pending), rotateTo);
-            pending.clear();
+            durable = submit(takePending(), rotateTo);
         }
         if (rotateTo != null) {
             closeAfterRotate(rotateTo);
         }
         return new Appended(endFile, eventEnd, role, !verifying, durable);
+    }
+
+    /**
+     * The journal entries of the transaction just completed, as its commit's immutable list, and none pending.
+     * Nearly always one entry: List.of(e) is one small object, where List.copyOf copied the list through an array.
+     */
+    private List<IndexEntry> takePending() {
+        List<IndexEntry> entries = pending.size() == 1 ? List.of(pending.get(0)) : List.copyOf(pending);
+        pending.clear();
+        return entries;
     }
 
     /**
