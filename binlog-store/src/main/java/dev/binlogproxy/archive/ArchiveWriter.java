@@ -377,8 +377,12 @@ public final class ArchiveWriter {
             leaveVerifyingIfDone();
             durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
-            // one write for the whole hold, not one per transaction: see holdCommits
-            durable = defer(takePending(), rotateTo);
+            // one write and one commit for the whole hold, not one per transaction: see holdCommits, defer
+            durable = commits.defer(channel, file, end, pending, rotateTo);
+            pending.clear();
+            if (rotateTo == null) {
+                return new Appended(endFile, eventEnd, role, true, durable, true);
+            }
         } else {
             flush();
             durable = submit(takePending(), rotateTo);
@@ -598,10 +602,6 @@ public final class ArchiveWriter {
         writeDeferred(); // commits go to the thread in order
         return commits.submit(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(),
                 rotatedTo), !holding);
-    }
-
-    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries, String rotatedTo) {
-        return commits.defer(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(), rotatedTo));
     }
 
     /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
