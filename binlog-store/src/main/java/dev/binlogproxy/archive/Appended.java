@@ -17,7 +17,9 @@ public final class Appended {
     private BinlogPosition end;
     private final EventRole role;
     private final boolean written;
-    private final CompletableFuture<BinlogPosition> durable;
+    private CompletableFuture<BinlogPosition> durable;
+    /** {@link #durable} is a commit shared with later transactions: this one's own future derives from it. */
+    private boolean shared;
 
     Appended(BinlogPosition end, EventRole role, boolean written, CompletableFuture<BinlogPosition> durable) {
         this(end == null ? null : end.file(), end == null ? 0 : end.offset(), role, written, durable);
@@ -26,11 +28,22 @@ public final class Appended {
 
     /** @param file null (then {@code endOffset} is ignored) only for a heartbeat before any file was started */
     Appended(String file, long endOffset, EventRole role, boolean written, CompletableFuture<BinlogPosition> durable) {
+        this(file, endOffset, role, written, durable, false);
+    }
+
+    /**
+     * @param shared {@code durable} is the future of a held commit shared with the transactions after this one
+     *               (it completes with the last one's end): this one's is made from it when asked for, which the
+     *               upstream does only for the transactions the master wants acknowledged
+     */
+    Appended(String file, long endOffset, EventRole role, boolean written, CompletableFuture<BinlogPosition> durable,
+             boolean shared) {
         this.file = file;
         this.endOffset = endOffset;
         this.role = role;
         this.written = written;
         this.durable = durable;
+        this.shared = shared;
     }
 
     /**
@@ -65,7 +78,20 @@ public final class Appended {
      * (a master shows a rotation all at once; see docs/architecture.md). Null for events inside a transaction: a
      * partial transaction is never acknowledged.
      */
-    public CompletableFuture<BinlogPosition> durable() {
+    public synchronized CompletableFuture<BinlogPosition> durable() {
+        if (shared) {
+            shared = false;
+            CompletableFuture<BinlogPosition> own = new CompletableFuture<>();
+            BinlogPosition at = end();
+            durable.whenComplete((ignored, failed) -> {
+                if (failed != null) {
+                    own.completeExceptionally(failed);
+                } else {
+                    own.complete(at);
+                }
+            });
+            durable = own;
+        }
         return durable;
     }
 

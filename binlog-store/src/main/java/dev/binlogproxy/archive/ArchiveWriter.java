@@ -50,6 +50,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ArchiveWriter {
     private static final int BUFFER_SIZE = 256 * 1024;
+    /** Durability WRITE: how much of a file is written before the commit thread starts writing it back. */
+    static final long WRITE_BACK_BYTES = 8L << 20;
 
     private final BinlogArchive archive;
     private final Path dir;
@@ -94,6 +96,11 @@ public final class ArchiveWriter {
     /** Between {@link #holdCommits()} and {@link #releaseCommits()}. */
     private boolean holding;
     private final CommitFeed commits;
+    /** The file last handed to {@link GroupCommit#writeBackInBackground}, and where that hand-over was. */
+    private FileChannel writeBackChannel;
+    private long writeBackFrom;
+    /** Bytes written since the last {@link DiskGuard#beforeTransaction(long)}, reported at the next one. */
+    private long unreported;
 
     ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
                   DiskGuard disk) {
@@ -314,7 +321,9 @@ public final class ArchiveWriter {
                     + " exists), but the master's copy goes on");
         }
         if (!verifying && end == boundary) {
-            disk.beforeTransaction(); // refused before anything changed, like a refused event
+            long wrote = unreported;
+            unreported = 0;
+            disk.beforeTransaction(wrote); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
         EventChecks.Checked checked = EventChecks.check(event, file, end, checksum);
@@ -341,7 +350,7 @@ public final class ArchiveWriter {
         }
         if (!verifying) {
             write(event);
-            disk.wrote(size);
+            unreported += size;
             // The journal keeps transactions, not events (IndexEntry): a transaction's first event waits for
             // its last one, the events between add nothing.
             if (role == EventRole.START) {
@@ -368,18 +377,30 @@ public final class ArchiveWriter {
             leaveVerifyingIfDone();
             durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
-            // one write for the whole hold, not one per transaction: see holdCommits
-            durable = defer(List.copyOf(pending), rotateTo);
+            // one write and one commit for the whole hold, not one per transaction: see holdCommits, defer
+            durable = commits.defer(channel, file, end, pending, rotateTo);
             pending.clear();
+            if (rotateTo == null) {
+                return new Appended(endFile, eventEnd, role, true, durable, true);
+            }
         } else {
             flush();
-            durable = submit(List.copyOf(pending), rotateTo);
-            pending.clear();
+            durable = submit(takePending(), rotateTo);
         }
         if (rotateTo != null) {
             closeAfterRotate(rotateTo);
         }
         return new Appended(endFile, eventEnd, role, !verifying, durable);
+    }
+
+    /**
+     * The journal entries of the transaction just completed, as its commit's immutable list, and none pending.
+     * Nearly always one entry: List.of(e) is one small object, where List.copyOf copied the list through an array.
+     */
+    private List<IndexEntry> takePending() {
+        List<IndexEntry> entries = pending.size() == 1 ? List.of(pending.get(0)) : List.copyOf(pending);
+        pending.clear();
+        return entries;
     }
 
     /**
@@ -418,8 +439,14 @@ public final class ArchiveWriter {
      * WRITE, or {@link #syncNow()} covered it), so readers see it without a hand-over; else by the commit thread.
      */
     public synchronized void releaseCommits() throws IOException {
-        holding = false;
-        writeDeferred();
+        try {
+            // Queued while still holding, so without waking the commit thread: commitNow below runs the round here
+            // or wakes the thread once. Woken per commit, the thread took rounds of a few commits each, competing
+            // with this one for the lock and a CPU (a quarter of small-event appends went to futex wake-ups).
+            writeDeferred();
+        } finally {
+            holding = false;
+        }
         commit.commitNow();
     }
 
@@ -577,10 +604,6 @@ public final class ArchiveWriter {
                 rotatedTo), !holding);
     }
 
-    private CompletableFuture<BinlogPosition> defer(List<IndexEntry> entries, String rotatedTo) {
-        return commits.defer(new GroupCommit.Commit(channel, file, end, entries, new CompletableFuture<>(), rotatedTo));
-    }
-
     /** Writes the buffer (a partial transaction's tail included: a cut truncates it) and submits held commits. */
     private void writeDeferred() throws IOException {
         if (!commits.hasDeferred()) {
@@ -659,6 +682,7 @@ public final class ArchiveWriter {
         } catch (IOException e) {
             throw fail(e);
         }
+        writeBackEvery();
     }
 
     private void flush() throws IOException {
@@ -666,6 +690,19 @@ public final class ArchiveWriter {
             buffer.flush(channel);
         } catch (IOException e) {
             throw fail(e);
+        }
+        writeBackEvery();
+    }
+
+    /** Every {@link #WRITE_BACK_BYTES} written to a file: see {@link GroupCommit#writeBackInBackground}. */
+    private void writeBackEvery() {
+        long written = buffer.start();
+        if (channel != writeBackChannel) {
+            writeBackChannel = channel;
+            writeBackFrom = written;
+        } else if (written - writeBackFrom >= WRITE_BACK_BYTES) {
+            writeBackFrom = written;
+            commit.writeBackInBackground(channel);
         }
     }
 

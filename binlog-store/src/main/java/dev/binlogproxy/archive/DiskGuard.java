@@ -50,6 +50,15 @@ final class DiskGuard {
      * @throws DiskFullException nothing was written; try again when {@link #hasRoom()} says so
      */
     synchronized void beforeTransaction() throws DiskFullException {
+        beforeTransaction(0);
+    }
+
+    /**
+     * {@link #beforeTransaction()}, counting first {@code wrote} bytes written since the last call: the writer
+     * reports a transaction's bytes at the next one's start, one lock per transaction instead of one per event.
+     */
+    synchronized void beforeTransaction(long wrote) throws DiskFullException {
+        writtenSince += wrote;
         if (minFree <= 0) {
             return;
         }
@@ -61,11 +70,6 @@ final class DiskGuard {
         if (measuredFree - writtenSince < minFree) {
             throw new DiskFullException(dir, Math.max(0, measuredFree - writtenSince), minFree, null);
         }
-    }
-
-    /** Counts bytes the writer wrote since the last measurement. */
-    synchronized void wrote(long bytes) {
-        writtenSince += bytes;
     }
 
     /** Measures now: whether the reserve is free again. */

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +56,8 @@ final class GroupCommit implements AutoCloseable {
     /** The thread waits for work (for tests that must know no round is under way). */
     private boolean idle;
     private volatile IOException failure;
+    /** Durability WRITE: a file whose written bytes the thread starts writing back between rounds. */
+    private FileChannel writeBack;
     /** The last inline sync ({@link #syncInline}): a round may skip the force it already covers. */
     private volatile SyncMark synced;
 
@@ -98,6 +101,60 @@ final class GroupCommit implements AutoCloseable {
             if (wake) {
                 notifyAll();
             }
+        }
+    }
+
+    /** Queues commits in their order, as {@link #submit(Commit, boolean)} does each. */
+    void submitAll(List<Commit> cs, boolean wake) {
+        IOException failed = failure;
+        if (failed != null) {
+            for (Commit c : cs) {
+                c.future().completeExceptionally(failed);
+            }
+            return;
+        }
+        synchronized (this) {
+            if (stopping) {
+                for (Commit c : cs) {
+                    c.future().completeExceptionally(new IOException("archive closed"));
+                }
+                return;
+            }
+            queue.addAll(cs);
+            if (wake) {
+                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Durability WRITE: has the thread fdatasync {@code channel} in the background, between rounds, without anyone
+     * waiting for it. Write mode syncs a file once, when it is finished (before the next one exists); without this
+     * that sync found the whole file still dirty whenever the file was written faster than the kernel's own
+     * writeback starts (a catch-up, this machine's 2.4 GB dirty threshold: all of a 1 GB file), and the upstream's
+     * thread waited for all of it at the rotation. Acknowledges nothing: durability stays what write mode says.
+     * A failure stops commits as a failed round does (the kernel reports a lost write-back once, and the file's
+     * own sync could then pass).
+     */
+    void writeBackInBackground(FileChannel channel) {
+        if (durability != Durability.WRITE) {
+            return;
+        }
+        synchronized (this) {
+            writeBack = channel;
+            notifyAll();
+        }
+    }
+
+    private void writeBack(FileChannel channel) {
+        try {
+            channel.force(false);
+        } catch (ClosedChannelException e) {
+            // the writer finished the file meanwhile, with its own sync
+        } catch (IOException e) {
+            failure = new IOException("writing the archive back failed; nothing after the last acknowledged"
+                    + " transaction is acknowledged any more, reopen the archive", e);
+            LOG.error("archive write-back failed", e);
         }
     }
 
@@ -198,15 +255,24 @@ final class GroupCommit implements AutoCloseable {
         index.prepareAppender();
         try {
             while (true) {
+                FileChannel flush = null;
                 synchronized (this) {
-                    while (queue.isEmpty() && !stopping) {
+                    while (queue.isEmpty() && writeBack == null && !stopping) {
                         idle = true;
                         wait();
                         idle = false;
                     }
                     if (queue.isEmpty()) {
-                        return;
+                        if (stopping) {
+                            return;
+                        }
+                        flush = writeBack; // rounds first: a write-back waits for none
+                        writeBack = null;
                     }
+                }
+                if (flush != null) {
+                    writeBack(flush);
+                    continue;
                 }
                 // the batch is taken under the round lock, so a round run inline (commitNow) cannot overtake it
                 synchronized (roundLock) {

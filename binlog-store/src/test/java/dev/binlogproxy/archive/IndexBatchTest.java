@@ -48,6 +48,31 @@ class IndexBatchTest {
     }
 
     @Test
+    void theScratchEncodesStopBitsAsChronicleDoes() {
+        // Journals written before the scratch (every value by Chronicle's writeStopBit) must read the same, and
+        // documents written now must read with Chronicle's readStopBit: the bytes must be Chronicle's own.
+        long[] values = {0, 1, 0x7F, 0x80, 0x3FFF, 0x4000, 0x1F_FFFF, 0x20_0000, 0xFFFF_FFFFL, 1L << 35,
+                Long.MAX_VALUE, -1, Long.MIN_VALUE, -0x80};
+        Random random = new Random(7);
+        List<Long> all = new ArrayList<>();
+        for (long v : values) {
+            all.add(v);
+        }
+        for (int i = 0; i < 10_000; i++) {
+            all.add(random.nextLong() >>> random.nextInt(64));
+        }
+        for (long v : all) {
+            Bytes<?> theirs = Bytes.allocateElasticOnHeap();
+            theirs.writeStopBit(v);
+            Bytes<?> ours = Bytes.allocateElasticOnHeap();
+            IndexBatch.Scratch s = new IndexBatch.Scratch();
+            s.stopBit(v, ours);
+            s.drainTo(ours);
+            assertEquals(theirs.toHexString(), ours.toHexString(), "value " + v);
+        }
+    }
+
+    @Test
     void aTransactionOfOneSourceAfterAnotherCostsAboutTenBytes() {
         UUID source = UUID.randomUUID();
         List<IndexEntry> mysql = new ArrayList<>();
