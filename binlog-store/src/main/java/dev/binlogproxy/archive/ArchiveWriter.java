@@ -252,7 +252,7 @@ public final class ArchiveWriter {
                 throw EventRejectedException.differs(at, "FORMAT_DESCRIPTION differs from the one archived in " + file);
             }
         } else {
-            disk.beforeTransaction();
+            checkDisk();
             create(bytes);
         }
         checksum = fde.checksumAlgorithm();
@@ -321,9 +321,7 @@ public final class ArchiveWriter {
                     + " exists), but the master's copy goes on");
         }
         if (!verifying && end == boundary) {
-            long wrote = unreported;
-            unreported = 0;
-            disk.beforeTransaction(wrote); // refused before anything changed, like a refused event
+            checkDisk(); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
         EventChecks.Checked checked = EventChecks.check(event, file, end, checksum);
@@ -391,6 +389,16 @@ public final class ArchiveWriter {
             closeAfterRotate(rotateTo);
         }
         return new Appended(endFile, eventEnd, role, !verifying, durable);
+    }
+
+    /**
+     * The disk guard's check before a transaction or a new file, with the bytes written since the last check: a new
+     * file's check counts the previous file's last transaction too.
+     */
+    private void checkDisk() throws DiskFullException {
+        long wrote = unreported;
+        unreported = 0;
+        disk.beforeTransaction(wrote);
     }
 
     /**

@@ -45,17 +45,11 @@ final class DiskGuard {
     }
 
     /**
-     * Before a transaction (or a new file) is accepted: refuses it while less than the reserve is free.
+     * Before a transaction (or a new file) is accepted: counts first the {@code wrote} bytes written since the last
+     * call (the writer reports a transaction's bytes at the next one's start, one lock per transaction instead of
+     * one per event), then refuses it while less than the reserve is free.
      *
      * @throws DiskFullException nothing was written; try again when {@link #hasRoom()} says so
-     */
-    synchronized void beforeTransaction() throws DiskFullException {
-        beforeTransaction(0);
-    }
-
-    /**
-     * {@link #beforeTransaction()}, counting first {@code wrote} bytes written since the last call: the writer
-     * reports a transaction's bytes at the next one's start, one lock per transaction instead of one per event.
      */
     synchronized void beforeTransaction(long wrote) throws DiskFullException {
         writtenSince += wrote;

@@ -87,24 +87,10 @@ final class GroupCommit implements AutoCloseable {
      * something else starts, or after {@link #wake()}).
      */
     void submit(Commit c, boolean wake) {
-        IOException failed = failure;
-        if (failed != null) {
-            c.future().completeExceptionally(failed);
-            return;
-        }
-        synchronized (this) {
-            if (stopping) {
-                c.future().completeExceptionally(new IOException("archive closed"));
-                return;
-            }
-            queue.add(c);
-            if (wake) {
-                notifyAll();
-            }
-        }
+        submitAll(List.of(c), wake);
     }
 
-    /** Queues commits in their order, as {@link #submit(Commit, boolean)} does each. */
+    /** Queues commits in their order, as {@link #submit(Commit, boolean)} does one, in one lock hold. */
     void submitAll(List<Commit> cs, boolean wake) {
         IOException failed = failure;
         if (failed != null) {
