@@ -73,7 +73,6 @@ public final class BacklogBench {
         Path work = Files.createTempDirectory("backlog-bench");
         List<Run> runs = new ArrayList<>();
         try (DbServer master = DbServer.start(options)) {
-            MASTER = master;
             master.createReplicationUser(USER, PASSWORD);
             long genStart = System.nanoTime();
             generate(master, targetMb << 20);
@@ -82,21 +81,22 @@ public final class BacklogBench {
             System.out.printf(Locale.ROOT, "backlog: %d files, %.1f MB, generated in %.1f s%n", logs.size(),
                     total / 1e6, (System.nanoTime() - genStart) / 1e9);
             for (int round = 0; round < rounds; round++) {
-                runs.add(timed(work, RAW, logs, dir -> {
+                runs.add(timed(master, work, RAW, logs, dir -> {
                     mariadbBinlog(master, logs, dir, false);
                     return null;
                 }));
-                runs.add(timed(work, RAW_SYNCED, logs, dir -> {
+                runs.add(timed(master, work, RAW_SYNCED, logs, dir -> {
                     mariadbBinlog(master, logs, dir, true);
                     return null;
                 }));
-                runs.add(timed(work, WRITE, logs, dir -> proxy(master, logs, "write")));
-                runs.add(timed(work, FSYNC, logs, dir -> proxy(master, logs, "fsync")));
+                runs.add(timed(master, work, WRITE, logs, dir -> proxy(master, logs, "write")));
+                runs.add(timed(master, work, FSYNC, logs, dir -> proxy(master, logs, "fsync")));
             }
-            report(runs, logs.size(), total, rounds);
+            String summary = report(runs, logs.size(), total, rounds);
             if (WARM_ROUNDS > 0) {
-                warmCatchUps(master, work, targetMb << 20);
+                summary += warmCatchUps(master, work, targetMb << 20);
             }
+            BenchFiles.writeSummary("bench/target/backlog-summary.txt", summary);
         } finally {
             BenchFiles.delete(work);
         }
@@ -154,15 +154,19 @@ public final class BacklogBench {
         Double into(Path dir) throws Exception;
     }
 
-    private static DbServer MASTER;
+    /** Whether {@code -Dbench.only} (a regular expression, matched anywhere) selects the copy named {@code what}. */
+    private static boolean selected(String what) {
+        return what.matches(".*(" + System.getProperty("bench.only", "") + ").*");
+    }
 
-    private static Run timed(Path work, String what, List<BinaryLog> logs, Copy copy) throws Exception {
-        if (!what.matches(".*(" + System.getProperty("bench.only", "") + ").*")) {
+    private static Run timed(DbServer master, Path work, String what, List<BinaryLog> logs, Copy copy)
+            throws Exception {
+        if (!selected(what)) {
             return new Run(what, Double.NaN, 0, 0); // left out with -Dbench.only
         }
         Path dir = Files.createDirectory(work.resolve("copy-" + System.nanoTime()));
         try {
-            warm(logs.stream().map(l -> MASTER.binlogFile(l.name())).toList());
+            warm(master, logs);
             drainDirtyPages();
             long start = System.nanoTime();
             Double timed = copy.into(dir);
@@ -254,7 +258,7 @@ public final class BacklogBench {
      * buffers are full), and is timed from SIGCONT until it serves the new backlog's end. The anchor, in the same
      * round: {@code mariadb-binlog --raw} copying exactly the new files. Each round adds a backlog to the master.
      */
-    private static void warmCatchUps(DbServer master, Path work, long bytes) throws Exception {
+    private static String warmCatchUps(DbServer master, Path work, long bytes) throws Exception {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                 "%nWarm catch-up (proxy running and warmed up, SIGSTOPped while the master writes a backlog)%n"));
         try (Connection c = master.connect(); Statement s = c.createStatement()) {
@@ -263,8 +267,7 @@ public final class BacklogBench {
         }
         for (int round = 0; round < WARM_ROUNDS; round++) {
             for (String durability : List.of("write", "fsync")) {
-                if (!("proxy warm, durability " + durability).matches(".*(" + System.getProperty("bench.only", "")
-                        + ").*")) {
+                if (!selected("proxy warm, durability " + durability)) {
                     continue;
                 }
                 try (ProxyProcess proxy = ProxyProcess.start(master, 9600, false, durability)) {
@@ -281,7 +284,7 @@ public final class BacklogBench {
                     List<BinaryLog> added = after.subList(before.size() - 1, after.size());
                     long addedBytes = after.stream().mapToLong(BinaryLog::size).sum()
                             - before.stream().mapToLong(BinaryLog::size).sum();
-                    warm(added.stream().map(l -> master.binlogFile(l.name())).toList());
+                    warm(master, added);
                     drainDirtyPages();
                     double cpu = Procs.cpuSeconds(proxy.pid());
                     long t = System.nanoTime();
@@ -294,7 +297,7 @@ public final class BacklogBench {
                     Path dir = Files.createDirectory(work.resolve("warm-anchor-" + System.nanoTime()));
                     double rawSeconds;
                     try {
-                        warm(added.stream().map(l -> master.binlogFile(l.name())).toList());
+                        warm(master, added); // again: the proxy's copy and the comparison took a while
                         drainDirtyPages();
                         long r = System.nanoTime();
                         mariadbBinlog(master, added, dir, durability.equals("fsync"));
@@ -315,21 +318,19 @@ public final class BacklogBench {
             }
         }
         System.out.print(out);
-        Path summary = Path.of(System.getProperty("bench.summary", "bench/target/backlog-summary.txt"));
-        Files.writeString(summary, out.toString(), java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+        return out.toString();
     }
 
     /**
-     * Reads {@code files} through, untimed, so the timed copy finds them in the page cache. Needed on the development
+     * Reads the master's {@code logs} through, untimed, so the timed copy finds them in the page cache. Needed on the development
      * VM: it runs DAMON with a "page out" scheme that drops page cache nobody touched for about a minute (12
      * aggregations of 5 s, up to 128 MB a second), so without this a copy that starts a minute after the previous
      * one reads part of the master's binlog from disk, and the next one does not.
      */
-    private static void warm(List<Path> files) throws IOException {
+    private static void warm(DbServer master, List<BinaryLog> logs) throws IOException {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
-        for (Path f : files) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+        for (BinaryLog l : logs) {
+            try (FileChannel ch = FileChannel.open(master.binlogFile(l.name()), StandardOpenOption.READ)) {
                 while (true) {
                     buf.clear();
                     if (ch.read(buf) < 0) {
@@ -380,7 +381,8 @@ public final class BacklogBench {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
-    private static void report(List<Run> runs, int files, long bytes, int rounds) throws IOException {
+    /** Prints the table and records the results; returns the table for the summary file. */
+    private static String report(List<Run> runs, int files, long bytes, int rounds) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                 "%nBacklog copy: %d files, %.1f MB, %d round(s); time from start to the whole backlog copied%n",
                 files, bytes / 1e6, rounds));
@@ -400,12 +402,12 @@ public final class BacklogBench {
         }
         INDEX_SIZES.forEach(l -> out.append(l).append('\n'));
         System.out.print(out);
-        BenchFiles.writeSummary("bench/target/backlog-summary.txt", out.toString());
         // the best of the rounds, as the other side-by-side benchmarks report
         BenchResults.put("backlog", "backlog_mb", bytes / 1e6);
         BenchResults.put("backlog", "files", files);
         byWhat.forEach((what, rs) -> BenchResults.put("backlog", key(what), rs.stream()
                 .mapToDouble(Run::mbPerSecond).max().orElse(Double.NaN)));
+        return out.toString();
     }
 
     /** "proxy, durability write" -> proxy_durability_write_mb_s */
