@@ -36,6 +36,7 @@ public final class ReplicaHandshake {
         BinlogFlavor flavor = conn.flavor();
         String version = conn.greeting().displayVersion();
         long serverId = Long.parseLong(conn.queryValue("SELECT @@GLOBAL.server_id"));
+        String versionComment = conn.queryValue("SELECT @@GLOBAL.version_comment");
         UUID uuid = null;
         if (flavor == BinlogFlavor.MYSQL) {
             String u = conn.queryValue("SELECT @@GLOBAL.server_uuid");
@@ -67,7 +68,7 @@ public final class ReplicaHandshake {
                 }
             }
         }
-        return new MasterInfo(flavor, version, serverId, uuid, checksum, negotiated, binaryLogs(conn));
+        return new MasterInfo(flavor, version, versionComment, serverId, uuid, checksum, negotiated, binaryLogs(conn));
     }
 
     /**

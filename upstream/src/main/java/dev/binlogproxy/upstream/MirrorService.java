@@ -35,6 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * it never mixes two histories or skips a gap on its own. So do {@code maxLoginFailures} refused logins in a row
  * (a wrong password is not fixed by retrying).
  *
+ * <p>An upstream that is another binlog proxy of the same master may be behind the archive (a sibling that lags):
+ * that is an {@link UpstreamBehindException}, retried with the backoff like a lost connection, not a failure.
+ *
  * <p>Reconnecting: a master that refuses the TCP connection (down, or restarting) costs nothing to ask again, so it
  * is asked every {@link #REFUSED_RETRY} whatever the backoff says, and a restarted master is followed within its
  * first second of life; any other failure backs off exponentially, afresh after a session that streamed events.
@@ -77,6 +80,8 @@ public final class MirrorService implements AutoCloseable {
     private String failure;
     /** The master refused the login maxLoginFailures times in a row (FAILED): a configuration problem. */
     private boolean loginRefused;
+    /** While reconnecting: why the last session ended (shown by {@link #status}); cleared once it streams. */
+    private String lastError;
     /** While DISK_FULL: what the archive said. */
     private String diskFull;
     private boolean pauseRequested;
@@ -184,6 +189,8 @@ public final class MirrorService implements AutoCloseable {
         try {
             return state + " " + settings.address() + (p == null ? "" : ", " + DumpSession.describe(p))
                     + (failure == null ? "" : ": " + failure)
+                    + (lastError != null && (state == State.RECONNECTING || state == State.CONNECTING)
+                    ? " (last attempt: " + lastError + ")" : "")
                     + (state == State.DISK_FULL && diskFull != null ? ": " + diskFull : "");
         } finally {
             lock.unlock();
@@ -237,6 +244,7 @@ public final class MirrorService implements AutoCloseable {
             }
             log.info("mirror repointed from {} to {}", settings.address(), next.address());
             settings = next;
+            lastError = null;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -299,7 +307,8 @@ public final class MirrorService implements AutoCloseable {
                     full = DiskFullException.in(e);
                     if (!stop.get() && full == null) {
                         boolean streamed = state() == State.STREAMING;
-                        setState(State.RECONNECTING);
+                        String why = e instanceof UpstreamBehindException ? e.getMessage() : e.toString();
+                        reconnecting(why);
                         metrics.reconnect();
                         if (streamed) {
                             delay = current.reconnectInitialDelay(); // the session streamed: back off afresh
@@ -316,7 +325,7 @@ public final class MirrorService implements AutoCloseable {
                         } else if (!refused || refusedSince == 0
                                 || System.nanoTime() - refusedLogged > REFUSED_LOG_EVERY.toNanos()) {
                             // a master that is down is asked every 100 ms: say so when it starts, then every 10 s
-                            log.warn("upstream {}: {}; reconnecting in {} ms{}", current.address(), e.toString(),
+                            log.warn("upstream {}: {}; reconnecting in {} ms{}", current.address(), why,
                                     (refused ? min(delay, REFUSED_RETRY) : delay).toMillis(), refusedSince == 0 ? ""
                                     : " (refusing connections for " + (System.nanoTime() - refusedSince) / 1_000_000
                                     + " ms)");
@@ -460,6 +469,7 @@ public final class MirrorService implements AutoCloseable {
         lock.lock();
         try {
             if (state == State.CONNECTING || state == State.RECONNECTING) {
+                lastError = null;
                 state = State.STREAMING;
                 changed.signalAll();
             }
@@ -479,6 +489,17 @@ public final class MirrorService implements AutoCloseable {
             failure = why;
             loginRefused = login;
             state = State.FAILED;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void reconnecting(String why) {
+        lock.lock();
+        try {
+            lastError = why;
+            state = State.RECONNECTING;
             changed.signalAll();
         } finally {
             lock.unlock();

@@ -26,9 +26,11 @@ final class ResumeChecks {
     /**
      * Refuses a master whose binary logs cannot continue at {@code resume}: the file purged (older than its
      * oldest), never written (newer than its newest: another master, or its logs were reset), missing in the middle
-     * of its list, or shorter than the archive holds it.
+     * of its list, or shorter than the archive holds it. An upstream binlog proxy whose logs end before
+     * {@code resume} is behind, not different: that is an {@link UpstreamBehindException}, which the mirror retries.
      */
-    static void checkMasterHas(String address, MasterInfo master, BinlogPosition resume) throws UpstreamException {
+    static void checkMasterHas(String address, MasterInfo master, BinlogPosition resume)
+            throws UpstreamException, UpstreamBehindException {
         List<MasterInfo.MasterLog> logs = master.binlogs();
         MasterInfo.MasterLog oldest = logs.get(0);
         MasterInfo.MasterLog newest = logs.get(logs.size() - 1);
@@ -39,6 +41,9 @@ final class ResumeChecks {
                         + " (purged); transactions after " + resume + " cannot be mirrored");
             }
             if (BinlogPosition.compareFiles(resume.file(), newest.name()) > 0) {
+                if (master.isBinlogProxy()) {
+                    throw behind(address, resume, newest);
+                }
                 throw differs(address, resume, "the master's binary logs end with " + newest.name() + " ("
                         + newest.size() + " bytes), before the archive's " + resume.file()
                         + " (another master with the same identity, or its binary logs were reset)");
@@ -48,10 +53,19 @@ final class ResumeChecks {
         }
         for (MasterInfo.MasterLog l : logs) {
             if (l.name().equals(resume.file()) && l.size() < resume.offset()) {
+                if (master.isBinlogProxy()) {
+                    throw behind(address, resume, l);
+                }
                 throw differs(address, resume, "the master's " + l.name() + " is " + l.size()
                         + " bytes, the archive holds it up to " + resume.offset()
                         + " (another master with the same identity, or a master that lost transactions it had sent)");
             }
         }
+    }
+
+    private static UpstreamBehindException behind(String address, BinlogPosition resume, MasterInfo.MasterLog end) {
+        return new UpstreamBehindException("the upstream " + address + " is a binlog proxy whose binary logs end at "
+                + end.name() + ":" + end.size() + ", before the archive's " + resume + ": waiting for it to catch up"
+                + " (nothing is written meanwhile)");
     }
 }

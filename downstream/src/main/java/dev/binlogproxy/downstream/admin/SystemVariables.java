@@ -33,7 +33,9 @@ final class SystemVariables {
             "gtid_slave_pos", "server_id", "server_uuid", "version", "binlog_checksum", "log_bin",
             "character_set_client", "character_set_connection", "character_set_results", "collation_connection",
             "autocommit", "skip_replication", "wait_timeout", "interactive_timeout", "net_read_timeout",
-            "net_write_timeout", "time_zone", "sql_mode", "max_allowed_packet");
+            "net_write_timeout", "time_zone", "sql_mode", "max_allowed_packet",
+            // says "a binlog proxy" to clients and to a proxy mirroring this one (MasterInfo.isBinlogProxy)
+            "version_comment");
 
     private SystemVariables() {
     }
