@@ -15,4 +15,4 @@ flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' po
 # shellcheck disable=SC2086 # the flags are lists
 java $flags ${BENCH_OPTS:-} -cp "$(cat bench/target/classpath.txt):bench/target/classes" \
     -Dbench.summary=bench/target/serve-summary.txt \
-    dev.binlogproxy.bench.serve.ServeBench "$@" 2>&1 | grep -v DEBUG
+    dev.binlogproxy.bench.serve.ServeBench "$@" 2>&1 | grep --line-buffered -v DEBUG

@@ -82,6 +82,13 @@ final class Inventory {
         volatile Path fetched;
         /** Under the lock: a fetched copy stays at least until then (System.nanoTime), so its reader can enter it. */
         long pinnedUntil;
+        /**
+         * The next listed file, once there is one: kept so a reader of a sealed file does not walk the skip list
+         * for it once per event ({@code higherKey} was 3-4% of the proxy's CPU in a fan-out profile). Files are
+         * only listed after the newest and purged or fetched back at the oldest end, so a file's successor, once
+         * it has one, never changes.
+         */
+        volatile String next;
 
         FileState(long visibleEnd) {
             this.visibleEnd = visibleEnd;
@@ -400,7 +407,18 @@ final class Inventory {
         String rotatedTo = st.rotatedTo;
         long end = st.visibleEnd;
         // next only matters once the file is sealed (it is listed before the seal): readers look once per event
-        return new FileView(file, end, sealed, rotatedTo, sealed ? files.higherKey(file) : null);
+        return new FileView(file, end, sealed, rotatedTo, sealed ? nextOf(file, st) : null);
+    }
+
+    /** The file listed after {@code file} (whose state is {@code st}), or null while there is none. */
+    private String nextOf(String file, FileState st) {
+        String next = st.next;
+        if (next == null) {
+            next = files.higherKey(file);
+            // only a successor is final: a file without one yet (the newest, sealed by an epoch's end) gets one
+            st.next = next;
+        }
+        return next;
     }
 
     long visibleEnd(String file) {

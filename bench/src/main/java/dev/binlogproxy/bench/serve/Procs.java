@@ -35,6 +35,17 @@ public final class Procs {
         }
     }
 
+    /** User and system CPU seconds the process has used, apart ({user, system}), or {-1, -1} if gone. */
+    public static double[] cpuSplit(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return new double[] {Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return new double[] {-1, -1};
+        }
+    }
+
     /**
      * CPU seconds of this process's reaped children (cutime + cstime of /proc/self/stat): a client process's time
      * lands here once {@link Process#waitFor()} has reaped it.

@@ -157,7 +157,7 @@ public final class ServeBench {
                 "serve-fanout");
         try {
             List<Process> ps = new ArrayList<>();
-            double cpuBefore = Procs.cpuSeconds(serverPid);
+            double[] cpuBefore = Procs.cpuSplit(serverPid);
             double clientsBefore = Procs.reapedChildrenCpuSeconds();
             long[] machineBefore = Procs.machineJiffies();
             long start = System.nanoTime();
@@ -176,7 +176,10 @@ public final class ServeBench {
             }
             double secs = (System.nanoTime() - start) / 1e9;
             // the serving process's CPU per GB served: on a shared 2-core box, what the server leaves the clients
-            double cpu = Procs.cpuSeconds(serverPid) - cpuBefore;
+            double[] cpuAfter = Procs.cpuSplit(serverPid);
+            double user = cpuAfter[0] - cpuBefore[0];
+            double sys = cpuAfter[1] - cpuBefore[1];
+            double cpu = user + sys;
             // the clients' own CPU (they are reaped by now) and how busy the whole machine was: if the cores were
             // saturated, CPU per byte decides; if not, something waits
             double clientsCpu = Procs.reapedChildrenCpuSeconds() - clientsBefore;
@@ -205,8 +208,8 @@ public final class ServeBench {
             double mbs = read / 1048576.0 / secs;
             double gb = read / 1073741824.0;
             out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s; server CPU %.2f s "
-                    + "(%.2f s/GB), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy", what, clients, read >> 20,
-                    secs, mbs, cpu, cpu / gb, clientsCpu, clientsCpu / gb, busy * 100));
+                    + "(%.2f s/GB: user %.2f, system %.2f), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy", what, clients, read >> 20,
+                    secs, mbs, cpu, cpu / gb, user / gb, sys / gb, clientsCpu, clientsCpu / gb, busy * 100));
             return mbs;
         } finally {
             deleteTree(base);

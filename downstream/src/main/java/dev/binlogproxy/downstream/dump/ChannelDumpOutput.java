@@ -24,8 +24,9 @@ import io.netty.handler.ssl.SslHandler;
  * 1: the master and the replica both reset their counters around the ACK exchange.
  *
  * <p>Batching: packets up to {@link #BATCH} bytes are framed straight into one pooled direct buffer, handed to
- * the channel when it is full, when an event asks for an ACK, before a region or a large packet, and when the
- * sender has read everything there is ({@link #push()}). One write per 64 KiB rather than one per event: with
+ * the channel when the next packet would take the flush past {@link #WRITE_LIMIT} (one loopback TCP segment),
+ * when an event asks for an ACK, before a region or a large packet, and when the sender has read everything there
+ * is ({@link #push()}). One write per ~64 KiB rather than one per event: with
  * ~8 KB events, per-event writes and composite buffers cost more than the bytes (bench ServeBench fan-out).
  * Events of a file mapping ({@link #eventInPlace}) are not copied: their header goes from the batch and the event
  * follows as its own buffer in the same gathering write.
@@ -38,6 +39,17 @@ final class ChannelDumpOutput implements DumpOutput {
 
     /** Capacity of the buffer packets are framed into (the archive reader's read-ahead window is as large). */
     static final int BATCH = 64 * 1024;
+    /**
+     * The most one flush hands the socket when the dump can choose where to cut: one full TCP segment on the
+     * loopback interface (MTU 65,536, MSS 65,483 with timestamps). The kernel cuts every write into segments of the
+     * MSS and sends each at once (TCP_NODELAY), so a flush of 64 KiB went out as a full segment and a 53-byte one,
+     * and a flush of 64 KiB plus an event as a full one and a few KB: twice the packets for the bytes. Measured
+     * with a C sender pushing 1 GB of page-cached file over loopback to a reader that discards: 65,536-byte writes
+     * cost the sender 0.44-0.64 CPU s/GB, 65,483-byte writes 0.26-0.31 (docs/results.md, session 11). On a NIC
+     * the kernel's unit is a multiple of its MSS up to 64 KiB, so a flush below 64 KiB leaves at most one short
+     * packet there too.
+     */
+    static final int WRITE_LIMIT = 65_483;
     /**
      * The most a capture keeps ({@link #capture()}): a tailing dump's run is a commit or a group-commit batch, far
      * below it; a longer run is a backlog, which dumps rarely share at the same position and moment.
@@ -53,8 +65,8 @@ final class ChannelDumpOutput implements DumpOutput {
      */
     private ByteBuf batch;
     private int batchSent;
-    /** Bytes of events passed in place since the last flush. */
-    private int inPlaceUnflushed;
+    /** Bytes handed to the channel (batch slices, events in place) since the last flush. */
+    private int unflushed;
     /** Events were written in place (void promises) after the last tracked write. */
     private boolean inPlaceUntracked;
     /** Runs were written (void promises, flushed) after the last tracked write. */
@@ -78,19 +90,35 @@ final class ChannelDumpOutput implements DumpOutput {
         return channel.isWritable();
     }
 
+    /** Bytes the next flush would send: handed to the channel since the last one, and framed but not handed. */
+    private int pending() {
+        return unflushed + (batch == null ? 0 : batch.writerIndex() - batchSent);
+    }
+
     /**
-     * Frames the wire header and the event-packet prefix of one packet of {@code eventLength} event bytes into the
-     * batch, which is first handed over if it has no room for {@code room} bytes.
+     * Before a packet of {@code wire} bytes on the wire, {@code room} of them framed into the batch: what is
+     * pending goes first if the batch has no room, or if the packet would take the flush past {@link #WRITE_LIMIT}.
+     * Then there is a batch with room.
      */
-    private void frameIntoBatch(int room, int eventLength, boolean semiSyncHeader, boolean ackRequested)
-            throws IOException {
-        if (batch != null && batch.writableBytes() < room) {
+    private void makeRoom(int room, int wire) throws IOException {
+        int pending = pending();
+        if (batch != null && batch.writableBytes() < room || pending > 0 && pending + wire > WRITE_LIMIT) {
             push();
         }
         if (batch == null) {
             batch = channel.alloc().directBuffer(BATCH, BATCH);
         }
-        Framing.writeHeader(batch, EventPacket.prefixLength(semiSyncHeader) + eventLength, sequenceId);
+    }
+
+    /**
+     * Frames the wire header and the event-packet prefix of one packet of {@code eventLength} event bytes into the
+     * batch, after {@link #makeRoom} for {@code room} bytes of it.
+     */
+    private void frameIntoBatch(int room, int eventLength, boolean semiSyncHeader, boolean ackRequested)
+            throws IOException {
+        int prefixLength = EventPacket.prefixLength(semiSyncHeader);
+        makeRoom(room, Framing.HEADER_LENGTH + prefixLength + eventLength);
+        Framing.writeHeader(batch, prefixLength + eventLength, sequenceId);
         EventPacket.writePrefix(batch, semiSyncHeader, ackRequested);
     }
 
@@ -261,12 +289,7 @@ final class ChannelDumpOutput implements DumpOutput {
         while (at < end) {
             int wire = Framing.HEADER_LENGTH + src.getUnsignedMediumLE(at);
             boolean ack = run.semiSync() && src.getByte(at + Framing.HEADER_LENGTH + 2) != 0;
-            if (batch != null && batch.writableBytes() < wire) {
-                push();
-            }
-            if (batch == null) {
-                batch = channel.alloc().directBuffer(BATCH, BATCH);
-            }
+            makeRoom(wire, wire);
             int w = batch.writerIndex();
             batch.writeBytes(src, at, wire);
             batch.setByte(w + Framing.HEADER_LENGTH - 1, sequenceId);
@@ -303,13 +326,16 @@ final class ChannelDumpOutput implements DumpOutput {
         frameIntoBatch(header, length, semiSyncHeader, ackRequested);
         // Void promises: no promise or listener per event. A failed write fires exceptionCaught, which closes the
         // session; push() ends the run with a tracked write, which whenWritten (the mapping's release) waits for.
-        channel.write(batch.retainedSlice(batchSent, batch.writerIndex() - batchSent), channel.voidPromise());
+        int framed = batch.writerIndex() - batchSent;
+        channel.write(batch.retainedSlice(batchSent, framed), channel.voidPromise());
         batchSent = batch.writerIndex();
         channel.write(eventBytes, channel.voidPromise());
         inPlaceUntracked = true;
-        inPlaceUnflushed += header + length;
+        unflushed += framed + length;
         advance((sequenceId + 1) & 0xFF, ackRequested);
-        if (ackRequested || inPlaceUnflushed >= BATCH) {
+        // makeRoom flushed before this event if it would have taken the flush past the limit; only an event
+        // larger than the limit on its own gets here above it
+        if (ackRequested || unflushed >= WRITE_LIMIT) {
             push();
         }
     }
@@ -320,7 +346,7 @@ final class ChannelDumpOutput implements DumpOutput {
         batch = null;
         int from = batchSent;
         batchSent = 0;
-        inPlaceUnflushed = 0;
+        unflushed = 0;
         if (b != null) {
             if (b.writerIndex() == from || !channel.isActive()) {
                 b.release();
