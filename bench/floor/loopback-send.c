@@ -62,6 +62,7 @@ int main(int argc, char **argv) {
         struct rusage r;
         getrusage(RUSAGE_SELF, &r);
         printf("  reader: user %.3f, system %.3f s/GB\n", seconds(r.ru_utime) / gb, seconds(r.ru_stime) / gb);
+        fflush(stdout);
         _exit(total < size);
     }
     int s = accept(ls, 0, 0);
