@@ -79,9 +79,10 @@ final class DiskGuard {
         if (minFree <= 0) {
             return Allowance.UNLIMITED; // never measures, never refuses
         }
-        // strictly below both thresholds, so the call it stands for would do nothing
-        long bytes = Math.min(RECHECK_BYTES - writtenSince, measuredFree - writtenSince - minFree + 1) - 1;
-        return new Allowance(Math.max(0, bytes), measuredAt + RECHECK_NANOS, measurements);
+        // strictly below the recheck by bytes, and not below the reserve, so the call it stands for would do
+        // nothing (negative, were either already reached: then every call is made)
+        long bytes = Math.min(RECHECK_BYTES - writtenSince - 1, measuredFree - writtenSince - minFree);
+        return new Allowance(bytes, measuredAt + RECHECK_NANOS, measurements);
     }
 
     /** Counts measurements (any thread's): an {@link Allowance} is void once another one was taken. */
