@@ -88,8 +88,16 @@ public final class ArchiveWriter {
      * copy: a list per transaction and its growth were a fifth of the samples of small-event appends.
      */
     private final List<IndexEntry> pending = new ArrayList<>();
-    /** The journal entry of the transaction being appended, complete at its last event. */
-    private IndexEntry openTransaction;
+    /**
+     * The first event of the transaction being appended, as its journal entry needs it (an entry is made once, at
+     * the transaction's last event: one made at the start and copied with its span at the end was two per
+     * transaction). The event itself is not kept: its bytes are the caller's. {@code openStart < 0}: none open.
+     */
+    private long openStart = -1;
+    private int openLength;
+    private int openTypeCode;
+    private long openTimestamp;
+    private Object openGtid;
     /** Where the last complete transaction of {@link #lastTxnFile} starts (-1: not known, see recheckPosition). */
     private long lastTxnStart = -1;
     private String lastTxnFile;
@@ -101,6 +109,8 @@ public final class ArchiveWriter {
     private long writeBackFrom;
     /** Bytes written since the last {@link DiskGuard#beforeTransaction(long)}, reported at the next one. */
     private long unreported;
+    /** What {@link #checkDisk()} may skip: the guard's answer after the last check that let a transaction in. */
+    private DiskGuard.Allowance diskAllowance = DiskGuard.Allowance.NONE;
 
     ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
                   DiskGuard disk) {
@@ -257,7 +267,8 @@ public final class ArchiveWriter {
         }
         checksum = fde.checksumAlgorithm();
         tracker = new TransactionTracker();
-        openTransaction = null;
+        openStart = -1;
+        openGtid = null;
         tracker.accept(stored);
         end = boundary = fdeEnd;
         buffer.reset(fdeEnd);
@@ -280,7 +291,8 @@ public final class ArchiveWriter {
         }
         checksum = archived.checksumAlgorithm();
         tracker = new TransactionTracker();
-        openTransaction = null;
+        openStart = -1;
+        openGtid = null;
         tracker.accept(archivedEvent);
         end = boundary = startPosition;
         buffer.reset(startPosition);
@@ -306,12 +318,12 @@ public final class ArchiveWriter {
      */
     public synchronized Appended append(BinlogEvent event) throws IOException, EventRejectedException {
         requireUsable();
-        if (event.type() == EventType.HEARTBEAT || event.type() == EventType.HEARTBEAT_V2
-                || event.hasFlag(EventFlags.ARTIFICIAL)) {
+        EventType type = event.type(); // once: the checks and the tracker below are given it
+        if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2 || event.hasFlag(EventFlags.ARTIFICIAL)) {
             return new Appended(currentPosition(), EventRole.CONTROL, false, null);
         }
         if (state != WriterState.WRITING) {
-            throw new IllegalStateException("cannot append " + event.type() + ": " + describeState());
+            throw new IllegalStateException("cannot append " + type + ": " + describeState());
         }
         boolean verifying = verifyLimit >= 0;
         int size = event.eventSize();
@@ -324,12 +336,12 @@ public final class ArchiveWriter {
             checkDisk(); // refused before anything changed, like a refused event
         }
         // Checked (GTID body decoded) before the tracker sees the event: a refused event changes nothing.
-        EventChecks.Checked checked = EventChecks.check(event, file, end, checksum);
+        EventChecks.Checked checked = EventChecks.check(event, type, file, end, checksum);
         String rotateTo = checked.rotateTo();
         if (verifying) {
             byte[] archived = ArchivedBytes.read(channel, end, (int) Math.min(size, verifyLimit - end));
             if (!Arrays.equals(archived, event.toByteArray())) {
-                throw EventRejectedException.differs(at(), event.type() + " differs from the bytes archived in " + file
+                throw EventRejectedException.differs(at(), type + " differs from the bytes archived in " + file
                         + " at " + end + (eventEnd > verifyLimit ? " (the archived file ends at " + verifyLimit + ")"
                         : ""));
             }
@@ -338,11 +350,11 @@ public final class ArchiveWriter {
         try {
             // The tracker changes nothing when it refuses an event, so a refused event leaves the open
             // transaction as it was.
-            role = tracker.accept(event);
+            role = tracker.accept(event, type);
         } catch (MalformedEventException e) {
             throw new EventRejectedException(at(), e.getMessage());
         }
-        if (!verifying && role == EventRole.END && openTransaction == null) {
+        if (!verifying && role == EventRole.END && openStart < 0) {
             // cannot be: the tracker saw the start, and verifying ends only at a transaction's end
             throw new IllegalStateException("the end of a transaction whose start was not appended, at " + at());
         }
@@ -352,10 +364,16 @@ public final class ArchiveWriter {
             // The journal keeps transactions, not events (IndexEntry): a transaction's first event waits for
             // its last one, the events between add nothing.
             if (role == EventRole.START) {
-                openTransaction = IndexEntry.of(file, end, event, role, checked.gtid());
+                openStart = end;
+                openLength = size;
+                openTypeCode = event.typeCode();
+                openTimestamp = event.timestamp();
+                openGtid = checked.gtid();
             } else if (role == EventRole.END) {
-                pending.add(openTransaction.spanningTo(eventEnd));
-                openTransaction = null;
+                pending.add(IndexEntry.of(file, openStart, openLength, openTypeCode, openTimestamp, EventRole.START,
+                        openGtid, eventEnd));
+                openStart = -1;
+                openGtid = null;
             } else if (role != EventRole.INSIDE) {
                 pending.add(IndexEntry.of(file, end, event, role, checked.gtid()));
             }
@@ -396,9 +414,18 @@ public final class ArchiveWriter {
      * file's check counts the previous file's last transaction too.
      */
     private void checkDisk() throws DiskFullException {
+        DiskGuard.Allowance a = diskAllowance;
+        // Within the guard's last allowance its check would do nothing: skipped (a lock and a clock read per
+        // transaction otherwise). The bytes stay unreported until the next real check, which counts them all.
+        if (a == DiskGuard.Allowance.UNLIMITED || unreported <= a.bytes()
+                && a.measurements() == disk.measurements() && System.nanoTime() - a.until() < 0) {
+            return;
+        }
         long wrote = unreported;
         unreported = 0;
+        diskAllowance = DiskGuard.Allowance.NONE; // refused below: the next transaction checks again
         disk.beforeTransaction(wrote);
+        diskAllowance = disk.allowance();
     }
 
     /**
@@ -496,7 +523,8 @@ public final class ArchiveWriter {
         }
         end = boundary;
         pending.clear();
-        openTransaction = null;
+        openStart = -1;
+        openGtid = null;
         tracker.reset();
     }
 

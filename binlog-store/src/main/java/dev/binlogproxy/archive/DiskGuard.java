@@ -32,6 +32,8 @@ final class DiskGuard {
     private long measuredAt;
     private long writtenSince;
     private boolean measured;
+    /** Bumped by each measurement, whichever thread takes it: see {@link #allowance()}. */
+    private volatile int measurements;
 
     DiskGuard(Path dir, long minFree) {
         this.dir = dir;
@@ -64,6 +66,41 @@ final class DiskGuard {
         if (measuredFree - writtenSince < minFree) {
             throw new DiskFullException(dir, Math.max(0, measuredFree - writtenSince), minFree, null);
         }
+    }
+
+    /**
+     * What the writer may do without calling {@link #beforeTransaction} again, as it stands after a call that did
+     * not refuse: until {@link Allowance#bytes} more are written, {@link Allowance#until} (System.nanoTime) passes,
+     * or any measurement changes {@link #measurements()}, that call would neither measure nor refuse. A call per
+     * transaction was a lock and a clock read per transaction of small events (the writer's own check is a
+     * volatile read, a comparison and, with a reserve, the clock).
+     */
+    synchronized Allowance allowance() {
+        if (minFree <= 0) {
+            return Allowance.UNLIMITED; // never measures, never refuses
+        }
+        // strictly below the recheck by bytes, and not below the reserve, so the call it stands for would do
+        // nothing (negative, were either already reached: then every call is made)
+        long bytes = Math.min(RECHECK_BYTES - writtenSince - 1, measuredFree - writtenSince - minFree);
+        return new Allowance(bytes, measuredAt + RECHECK_NANOS, measurements);
+    }
+
+    /** Counts measurements (any thread's): an {@link Allowance} is void once another one was taken. */
+    int measurements() {
+        return measurements;
+    }
+
+    /**
+     * See {@link #allowance()}.
+     *
+     * @param bytes        bytes that may still be written without a check (the writer counts them)
+     * @param until        System.nanoTime() before which no check is due
+     * @param measurements {@link #measurements()} when given
+     */
+    record Allowance(long bytes, long until, int measurements) {
+        /** No reserve: the guard never measures for the writer nor refuses, whatever else measures. */
+        static final Allowance UNLIMITED = new Allowance(Long.MAX_VALUE, Long.MAX_VALUE, 0);
+        static final Allowance NONE = new Allowance(-1, Long.MIN_VALUE, 0);
     }
 
     /** Measures now: whether the reserve is free again. */
@@ -104,5 +141,6 @@ final class DiskGuard {
         measuredAt = now;
         writtenSince = 0;
         measured = true;
+        measurements++; // under the lock: the writer's allowance (see allowance()) is void from now
     }
 }

@@ -31,32 +31,36 @@ final class EventChecks {
     private static final Checked NOTHING = new Checked(null, null);
 
     /**
+     * @param type     the event's type ({@code event.type()}, which the writer has already)
      * @param file     the file the event would go to
      * @param offset   where the event would start in it (refusals name {@code file:offset}; the position is only
      *                 built for them, as building one per event was a tenth of a catch-up's event loop)
      * @param checksum the algorithm the file's FDE declares
      * @throws EventRejectedException naming where and what is wrong
      */
-    static Checked check(BinlogEvent event, String file, long offset, ChecksumAlgorithm checksum)
+    static Checked check(BinlogEvent event, EventType type, String file, long offset, ChecksumAlgorithm checksum)
             throws EventRejectedException {
         long eventEnd = offset + event.eventSize();
         if (event.logPos() != eventEnd) {
-            throw new EventRejectedException(new BinlogPosition(file, offset), event.type() + " has log_pos "
+            throw new EventRejectedException(new BinlogPosition(file, offset), type + " has log_pos "
                     + event.logPos() + " (expected: " + eventEnd + ", its end offset in " + file + ")");
         }
-        if (event.type() == EventType.FORMAT_DESCRIPTION) {
+        if (type == EventType.FORMAT_DESCRIPTION) {
             throw new EventRejectedException(new BinlogPosition(file, offset), "FORMAT_DESCRIPTION in the middle of "
                     + file);
         }
         if (!EventChecksum.matches(event, checksum)) {
-            throw new EventRejectedException(new BinlogPosition(file, offset), event.type()
+            throw new EventRejectedException(new BinlogPosition(file, offset), type
                     + " checksum mismatch: stored 0x" + Integer.toHexString(event.storedChecksum()) + ", computed 0x"
                     + Integer.toHexString(EventChecksum.expected(event)));
         }
+        if (type != EventType.GTID && type != EventType.MARIA_GTID && type != EventType.ROTATE) {
+            return NOTHING; // nearly every event: nothing to decode
+        }
         try {
-            Object gtid = IndexEntry.gtidOf(event, checksum);
+            Object gtid = IndexEntry.gtidOf(event, type, checksum);
             String rotateTo = null;
-            if (event.type() == EventType.ROTATE) {
+            if (type == EventType.ROTATE) {
                 rotateTo = Rotate.decode(event, checksum).nextFile();
                 BinlogPosition.startOf(rotateTo);
             }

@@ -70,7 +70,11 @@ record IndexEntry(String file, long offset, int length, int typeCode, long times
      * @throws dev.binlogproxy.binlog.MalformedEventException if a GTID event's body does not decode
      */
     static Object gtidOf(BinlogEvent event, ChecksumAlgorithm checksum) {
-        EventType type = event.type();
+        return gtidOf(event, event.type(), checksum);
+    }
+
+    /** {@link #gtidOf(BinlogEvent, ChecksumAlgorithm)} of an event whose type the caller has. */
+    static Object gtidOf(BinlogEvent event, EventType type, ChecksumAlgorithm checksum) {
         if (type == EventType.GTID) {
             return MySqlGtidEvent.decode(event, checksum).gtid();
         } else if (type == EventType.MARIA_GTID) {
@@ -81,7 +85,14 @@ record IndexEntry(String file, long offset, int length, int typeCode, long times
 
     /** The entry for {@code event} with the GTID {@link #gtidOf} decoded from it. */
     static IndexEntry of(String file, long offset, BinlogEvent event, EventRole role, Object gtid) {
-        return new IndexEntry(file, offset, event.eventSize(), event.typeCode(), event.timestamp(), role,
-                gtid instanceof MySqlGtid m ? m : null, gtid instanceof MariaGtid m ? m : null);
+        return of(file, offset, event.eventSize(), event.typeCode(), event.timestamp(), role, gtid,
+                offset + event.eventSize());
+    }
+
+    /** The entry of an event described by its header fields, spanning to {@code spanEnd}. */
+    static IndexEntry of(String file, long offset, int length, int typeCode, long timestamp, EventRole role,
+                         Object gtid, long spanEnd) {
+        return new IndexEntry(file, offset, length, typeCode, timestamp, role,
+                gtid instanceof MySqlGtid m ? m : null, gtid instanceof MariaGtid m ? m : null, spanEnd);
     }
 }

@@ -104,6 +104,32 @@ public final class BinlogEvent {
     }
 
     /**
+     * The byte at {@code index} of the event, unsigned, read in place. For peeks into a body that is otherwise not
+     * decoded (a statement's leading keyword, a GTID event's flags), which run for every event of a stream: a view
+     * per peek ({@link #bytes()}) was an allocation per event on the archive's append path.
+     *
+     * @throws IndexOutOfBoundsException outside the event
+     */
+    public int u8(int index) {
+        return Byte.toUnsignedInt(raw.get(index));
+    }
+
+    /** As {@link #u8}: the little-endian 2-byte unsigned integer at {@code index}. */
+    public int u16(int index) {
+        return Short.toUnsignedInt(raw.getShort(index));
+    }
+
+    /** As {@link #u8}: the little-endian 4-byte unsigned integer at {@code index}. */
+    public long u32(int index) {
+        return Integer.toUnsignedLong(raw.getInt(index));
+    }
+
+    /** As {@link #u8}: the little-endian 8-byte integer at {@code index}. */
+    public long i64(int index) {
+        return raw.getLong(index);
+    }
+
+    /**
      * Copies the whole event into {@code dst} at its position and advances it; {@code dst} must have room. Builds no
      * view (the archive copies every event this way, and a view per event was a tenth of a catch-up's allocation).
      */

@@ -9,7 +9,6 @@ import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.position.MariaGtid;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -65,23 +64,30 @@ public record MariaGtidEvent(EventHeader header, long seqNo, long domainId, int 
     /**
      * The GTID read in place, with the body checked as {@link #decode} checks it: the archive needs only the GTID
      * of every transaction, and decoding the whole event (header, body view, XID arrays) for it was most of what a
-     * small transaction allocated.
+     * small transaction allocated. XA groups (an XID after the flags) are read in place too, with decode's checks
+     * of the XID's lengths: decoding them was a tenth of the archive's appends of a stream of XA transactions.
      *
      * @throws MalformedEventException if the body is shorter than its flags say
      */
     public static MariaGtid gtidOf(BinlogEvent event, ChecksumAlgorithm checksum) {
         Events.requireType(event, EventType.MARIA_GTID);
         int body = event.eventSize() - checksum.trailerLength() - BinlogEvent.HEADER_LENGTH;
-        ByteBuffer b = event.bytes();
-        // seq_no 8, domain_id 4, flags2 1, then commit_id 8 if flagged: all there, and no XA part (whose lengths
-        // decode checks), is the common case read here; anything else, refusals included, is decode's.
+        // seq_no 8, domain_id 4, flags2 1, then commit_id 8 if flagged, then the XID if flagged: anything that is
+        // not all there, refusals included, is decode's.
         if (body >= 13) {
-            int flags2 = Byte.toUnsignedInt(b.get(BinlogEvent.HEADER_LENGTH + 12));
+            int at = BinlogEvent.HEADER_LENGTH;
+            int flags2 = event.u8(at + 12);
             int need = (flags2 & FL_GROUP_COMMIT_ID) != 0 ? 21 : 13;
-            if ((flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) == 0 && body >= need) {
-                long seq = b.getLong(BinlogEvent.HEADER_LENGTH);
-                long domain = Integer.toUnsignedLong(b.getInt(BinlogEvent.HEADER_LENGTH + 8));
-                return new MariaGtid(domain, event.serverId(), seq);
+            if ((flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) != 0 && body >= need + 6) {
+                // formatID 4, gtrid_length 1, bqual_length 1, then both parts
+                int gl = event.u8(at + need + 4);
+                int bl = event.u8(at + need + 5);
+                need = gl > 64 || bl > 64 ? Integer.MAX_VALUE : need + 6 + gl + bl;
+            } else if ((flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) != 0) {
+                need = Integer.MAX_VALUE;
+            }
+            if (body >= need) {
+                return new MariaGtid(event.u32(at + 8), event.serverId(), event.i64(at));
             }
         }
         return decode(event, checksum).gtid();
@@ -94,7 +100,7 @@ public record MariaGtidEvent(EventHeader header, long seqNo, long domainId, int 
             throw new dev.binlogproxy.binlog.MalformedEventException("MariaDB GTID body truncated: need 13 bytes for "
                     + "seq_no, domain_id and flags2");
         }
-        return Byte.toUnsignedInt(event.bytes().get(BinlogEvent.HEADER_LENGTH + 12));
+        return event.u8(BinlogEvent.HEADER_LENGTH + 12);
     }
 
     public MariaGtid gtid() {

@@ -9,7 +9,6 @@ import dev.binlogproxy.binlog.EventHeader;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.MalformedEventException;
 
-import java.nio.ByteBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -47,60 +46,13 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
     private static final int POST_HEADER = 13;
 
     /**
-     * The first {@code max} bytes of the statement as Latin-1, read in place without decoding the event: boundary
-     * detection only needs the leading ASCII keyword, and does it for every QUERY event of every stream.
-     */
-    public static String statementPrefix(BinlogEvent event, ChecksumAlgorithm checksum, int max) {
-        ByteBuffer b = event.bytes();
-        int start = statementStart(event, b, checksum);
-        int n = Math.min(max, event.eventSize() - checksum.trailerLength() - start);
-        char[] chars = new char[n];
-        for (int i = 0; i < n; i++) {
-            chars[i] = (char) (b.get(start + i) & 0xFF);
-        }
-        return new String(chars);
-    }
-
-    /**
-     * Whether the statement is exactly {@code ascii}, compared in place: a row-based transaction's BEGIN, asked
-     * about once per transaction by the boundary tracker, without the string {@link #statementPrefix} builds.
+     * Where the statement starts in the event's bytes, past the status variables and the schema; it ends at
+     * {@code event.eventSize() - checksum.trailerLength()}. Read in place ({@link BinlogEvent#u8}), for callers that
+     * look at the statement's bytes without decoding the event (the boundary tracker, for every QUERY event).
      *
-     * @throws MalformedEventException as {@link #statementPrefix}
+     * @throws MalformedEventException if the post-header, status variables or schema run past the body
      */
-    public static boolean statementIs(BinlogEvent event, ChecksumAlgorithm checksum, byte[] ascii) {
-        ByteBuffer b = event.bytes();
-        int start = statementStart(event, b, checksum);
-        if (event.eventSize() - checksum.trailerLength() - start != ascii.length) {
-            return false;
-        }
-        for (int i = 0; i < ascii.length; i++) {
-            if (b.get(start + i) != ascii[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The statement's first byte that is not whitespace (as {@link Character#isWhitespace} says of it read as
-     * Latin-1), or -1 if there is none.
-     *
-     * @throws MalformedEventException as {@link #statementPrefix}
-     */
-    public static int firstStatementByte(BinlogEvent event, ChecksumAlgorithm checksum) {
-        ByteBuffer b = event.bytes();
-        int end = event.eventSize() - checksum.trailerLength();
-        for (int i = statementStart(event, b, checksum); i < end; i++) {
-            int c = b.get(i) & 0xFF;
-            if (!Character.isWhitespace((char) c)) {
-                return c;
-            }
-        }
-        return -1;
-    }
-
-    /** Where the statement starts in the event's bytes {@code b}, past the status variables and the schema. */
-    private static int statementStart(BinlogEvent event, ByteBuffer b, ChecksumAlgorithm checksum) {
+    public static int statementStart(BinlogEvent event, ChecksumAlgorithm checksum) {
         Events.requireType(event, EventType.QUERY);
         int bodyStart = BinlogEvent.HEADER_LENGTH;
         int bodyEnd = event.eventSize() - checksum.trailerLength();
@@ -108,8 +60,8 @@ public record Query(EventHeader header, long threadId, long execTime, int errorC
             throw new MalformedEventException("QUERY body truncated: " + Math.max(0, bodyEnd - bodyStart)
                     + " bytes, post-header needs " + POST_HEADER);
         }
-        int dbLen = Byte.toUnsignedInt(b.get(bodyStart + 8));
-        int statusLen = Short.toUnsignedInt(b.getShort(bodyStart + 11));
+        int dbLen = event.u8(bodyStart + 8);
+        int statusLen = event.u16(bodyStart + 11);
         int start = bodyStart + POST_HEADER + statusLen + dbLen + 1;
         if (start > bodyEnd) {
             throw new MalformedEventException("QUERY body truncated: status vars (" + statusLen + ") and db (" + dbLen

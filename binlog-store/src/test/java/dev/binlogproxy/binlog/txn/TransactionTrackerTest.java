@@ -6,6 +6,7 @@ import dev.binlogproxy.binlog.MalformedEventException;
 import dev.binlogproxy.binlog.SyntheticBinlog;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,5 +87,57 @@ class TransactionTrackerTest {
         assertEquals("COMMIT", TransactionTracker.leadingKeywords("commit work"));
         assertEquals("ROLLBACK TO", TransactionTracker.leadingKeywords("ROLLBACK TO SAVEPOINT a"));
         assertEquals("XA START", TransactionTracker.leadingKeywords("XA START X'01',X'',1"));
+    }
+
+    /** The keyword the tracker used to take from {@link TransactionTracker#leadingKeywords}'s string. */
+    private static int referenceKeyword(String statement) {
+        // what statementPrefix gave: the first 48 bytes (SyntheticBinlog writes UTF-8) read as Latin-1
+        String latin1 = new String(statement.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String prefix = latin1.substring(0, Math.min(48, latin1.length()));
+        String k = TransactionTracker.leadingKeywords(prefix);
+        if (k.equals("BEGIN")) {
+            return TransactionTracker.BEGIN;
+        } else if (k.equals("COMMIT")) {
+            return TransactionTracker.COMMIT;
+        } else if (k.equals("ROLLBACK")) {
+            return TransactionTracker.ROLLBACK;
+        }
+        return k.startsWith("XA START") ? TransactionTracker.XA_START : TransactionTracker.OTHER;
+    }
+
+    /** The statement as the tracker sees it: the last event of a stream of one QUERY. */
+    private static BinlogEvent queryEvent(String statement, ChecksumAlgorithm checksum) {
+        SyntheticBinlog b = SyntheticBinlog.mysql(checksum).query(statement);
+        byte[] bytes = b.bytes();
+        int start = b.offsets().get(b.offsets().size() - 1).intValue();
+        return BinlogEvent.wrap(bytes, start, bytes.length - start);
+    }
+
+    @Test
+    void keywordsReadFromBytesAnswerAsTheStringParse() {
+        List<String> statements = new ArrayList<>(List.of("BEGIN", "begin", "  Begin  ", "BEGIN WORK", "BEGIN;",
+                "BEGINX", "BEGI", "", " ", "COMMIT", "commit", "COMMIT WORK", "commit   work", "COMMIT AND CHAIN",
+                "COMMIT /* implicit */", "COMMITTED", "ROLLBACK", "rollback work", "ROLLBACK TO SAVEPOINT s1",
+                "ROLLBACK TO s1", "XA START X'01',X'',1", "xa start 'a'", "XA STARTED", "XA STAR", "XA END X'01'",
+                "XA COMMIT X'667831',X'',1", "XA ROLLBACK X'01'", "XA", "XASTART", "CREATE TABLE t (i int)",
+                "SAVEPOINT `s1`", "INSERT INTO t VALUES (1)", "\tBEGIN\n", "\u000bCOMMIT", "\u00a0BEGIN",
+                "B\u00e9GIN", "COMMIT \u00df", "XA ST\u00c4RT", "COMMIT W\u00d6RK", "ROLLBACK\tWORK",
+                "BEGIN" + " ".repeat(60), " ".repeat(43) + "BEGIN", " ".repeat(44) + "BEGIN",
+                " ".repeat(40) + "COMMIT WORK", " ".repeat(39) + "XA START 'x'", " ".repeat(38) + "XA START 'x'",
+                "COMMIT" + " ".repeat(41) + "WORK", "COMMIT" + " ".repeat(38) + "WORK", "1BEGIN", "(COMMIT)"));
+        // every byte before and after a keyword, to cover what is a letter and what is a blank in Latin-1
+        for (int c = 1; c < 256; c++) {
+            statements.add((char) c + "BEGIN");
+            statements.add("COMMIT" + (char) c);
+            statements.add("XA" + (char) c + "START");
+            statements.add("ROLLBACK " + (char) c + "WORK");
+        }
+        for (ChecksumAlgorithm checksum : ChecksumAlgorithm.values()) {
+            for (String sql : statements) {
+                BinlogEvent event = queryEvent(sql, checksum);
+                assertEquals(referenceKeyword(sql), TransactionTracker.keyword(event, checksum),
+                        () -> "'" + sql + "' under " + checksum);
+            }
+        }
     }
 }
