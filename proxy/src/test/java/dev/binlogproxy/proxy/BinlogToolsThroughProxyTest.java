@@ -50,17 +50,21 @@ class BinlogToolsThroughProxyTest {
     }
 
     /**
-     * A backlog far behind the end is read through file mappings and its events go to the socket from them
-     * without a copy (the in-place path, with ~1 KB rows in 1 MB transactions): still byte for byte, and the
-     * mapped bytes counter shows the path was taken.
+     * A backlog far behind the end is read through file mappings: its ~8 KB row events (~1 KB rows in 1 MB
+     * transactions) are copied from the mapping into the send batch, its ~30 KB ones (one 30 KB row each) go to
+     * the socket from the mapping without a copy (the in-place path). Still byte for byte, and the counters show
+     * that both paths were taken.
      */
     @Test
     void aBacklogServedFromFileMappingsIsByteIdenticalToo() throws Exception {
         try (DbServer master = DbServer.start(ServerOptions.mariadb().maxBinlogSize(8 << 20).build())) {
             master.createReplicationUser(ServeHarness.REPL, ServeHarness.REPL_PW);
             master.execute("CREATE DATABASE big", "CREATE TABLE big.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-                    + "b VARBINARY(1000))");
+                    + "b VARBINARY(1000))", "CREATE TABLE big.l (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                    + "b VARBINARY(30000))");
             for (int i = 0; i < 24; i++) {
+                master.execute("INSERT INTO big.l (b) SELECT REPEAT(CHAR(97 + seq % 26), 29000 + seq * 97) "
+                        + "FROM big.seq_1_to_10");
                 master.execute("INSERT INTO big.t (b) SELECT REPEAT(CHAR(65 + seq % 26), 900 + seq % 100) "
                         + "FROM big.seq_1_to_1000");
             }
@@ -74,7 +78,10 @@ class BinlogToolsThroughProxyTest {
                             log.name());
                 }
                 double mapped = proxy.registry.get("binlog_proxy_downstream_mapped_bytes").counter().count();
+                double inPlace = proxy.registry.get("binlog_proxy_downstream_in_place_bytes").counter().count();
                 assertTrue(mapped > 16 << 20, "bytes sent from mappings: " + mapped);
+                assertTrue(inPlace > 1 << 20, "bytes sent in place from mappings: " + inPlace);
+                assertTrue(mapped - inPlace > 8 << 20, "bytes copied from mappings: " + (mapped - inPlace));
             }
         }
     }
