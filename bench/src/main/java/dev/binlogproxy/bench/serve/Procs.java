@@ -25,14 +25,8 @@ public final class Procs {
 
     /** User + system CPU seconds the process has used (/proc/PID/stat, 100 ticks a second), or -1 if gone. */
     public static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            // after the command: state is field 3, utime 14, stime 15
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        double[] split = cpuSplit(pid);
+        return split[0] < 0 ? -1 : split[0] + split[1];
     }
 
     /** User and system CPU seconds the process has used, apart ({user, system}), or {-1, -1} if gone. */
@@ -40,6 +34,7 @@ public final class Procs {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            // after the command: state is field 3, utime 14, stime 15
             return new double[] {Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
         } catch (IOException | RuntimeException e) {
             return new double[] {-1, -1};

@@ -208,8 +208,9 @@ public final class ServeBench {
             double mbs = read / 1048576.0 / secs;
             double gb = read / 1073741824.0;
             out(String.format(Locale.ROOT, "  %-6s %d clients: %d MB in %.2f s = %.0f MB/s; server CPU %.2f s "
-                    + "(%.2f s/GB: user %.2f, system %.2f), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy", what, clients, read >> 20,
-                    secs, mbs, cpu, cpu / gb, user / gb, sys / gb, clientsCpu, clientsCpu / gb, busy * 100));
+                    + "(%.2f s/GB: user %.2f, system %.2f), clients CPU %.2f s (%.2f s/GB), machine %.0f%% busy",
+                    what, clients, read >> 20, secs, mbs, cpu, cpu / gb, user / gb, sys / gb, clientsCpu,
+                    clientsCpu / gb, busy * 100));
             return mbs;
         } finally {
             deleteTree(base);

@@ -10,7 +10,6 @@ import dev.binlogproxy.binlog.event.MariaGtidEvent;
 import dev.binlogproxy.binlog.event.Query;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * Finds transaction boundaries in an event stream of either flavor. Feed every event in order; each call says
@@ -203,8 +202,8 @@ public final class TransactionTracker {
     /**
      * What the statement's first two words say for boundaries ({@link #OTHER}, {@link #BEGIN}, {@link #COMMIT},
      * {@link #ROLLBACK}, {@link #XA_START}), read from the event's bytes in place: the same words, within the same
-     * first {@link #KEYWORD_PREFIX} bytes, as {@link #leadingKeywords} finds in their Latin-1 string, and the same
-     * answers (checked against it by TransactionTrackerTest). Building that string (a prefix, a StringBuilder, an
+     * first {@link #KEYWORD_PREFIX} bytes, as the string parse this replaced found in their Latin-1 string, and the
+     * same answers (TransactionTrackerTest keeps that parse as its reference and compares the two). Building that string (a prefix, a StringBuilder, an
      * upper-case copy) for every XA, CREATE or COMMIT statement was half of the tracker's time on small events.
      * Servers write these keywords in ASCII, so matching ignores ASCII case only: no Latin-1 letter upper-cases to
      * an ASCII letter of these words (the one that upper-cases to ASCII, \u00df, becomes "SS", which none contains).
@@ -334,47 +333,5 @@ public final class TransactionTracker {
 
     private static MalformedEventException unexpected(BinlogEvent event, String what) {
         return new MalformedEventException("transaction boundary violated: " + what + " (" + event + ")");
-    }
-
-    /**
-     * The statement's first two words, upper case, single-spaced: enough to tell BEGIN, COMMIT, ROLLBACK (but not
-     * ROLLBACK TO SAVEPOINT) and XA START apart. Servers write these keywords themselves, in ASCII. The reference
-     * {@link #keyword} answers as (its tests compare the two); the tracker itself no longer builds this string.
-     */
-    static String leadingKeywords(String sql) {
-        int i = 0;
-        int n = sql.length();
-        StringBuilder out = new StringBuilder(16);
-        for (int word = 0; word < 2; word++) {
-            while (i < n && Character.isWhitespace(sql.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < n && Character.isLetter(sql.charAt(i))) {
-                i++;
-            }
-            if (start == i) {
-                break;
-            }
-            if (word > 0) {
-                out.append(' ');
-            }
-            out.append(sql, start, i);
-        }
-        String first = out.toString().toUpperCase(Locale.ROOT);
-        // "COMMIT" and "ROLLBACK" alone end a transaction; "ROLLBACK TO ..." is a savepoint inside it.
-        if (first.startsWith("COMMIT ") && !first.equals("COMMIT WORK")) {
-            return first;
-        }
-        if (first.equals("COMMIT WORK")) {
-            return "COMMIT";
-        }
-        if (first.startsWith("ROLLBACK ") && !first.equals("ROLLBACK WORK")) {
-            return first;
-        }
-        if (first.equals("ROLLBACK WORK")) {
-            return "ROLLBACK";
-        }
-        return first.startsWith("BEGIN ") ? "BEGIN" : first;
     }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,19 +83,61 @@ class TransactionTrackerTest {
 
     @Test
     void keywordNormalisation() {
-        assertEquals("BEGIN", TransactionTracker.leadingKeywords("  begin "));
-        assertEquals("COMMIT", TransactionTracker.leadingKeywords("COMMIT /* implicit */"));
-        assertEquals("COMMIT", TransactionTracker.leadingKeywords("commit work"));
-        assertEquals("ROLLBACK TO", TransactionTracker.leadingKeywords("ROLLBACK TO SAVEPOINT a"));
-        assertEquals("XA START", TransactionTracker.leadingKeywords("XA START X'01',X'',1"));
+        assertEquals("BEGIN", leadingKeywords("  begin "));
+        assertEquals("COMMIT", leadingKeywords("COMMIT /* implicit */"));
+        assertEquals("COMMIT", leadingKeywords("commit work"));
+        assertEquals("ROLLBACK TO", leadingKeywords("ROLLBACK TO SAVEPOINT a"));
+        assertEquals("XA START", leadingKeywords("XA START X'01',X'',1"));
     }
 
-    /** The keyword the tracker used to take from {@link TransactionTracker#leadingKeywords}'s string. */
+    /**
+     * The statement's first two words, upper case, single-spaced: enough to tell BEGIN, COMMIT, ROLLBACK (but not
+     * ROLLBACK TO SAVEPOINT) and XA START apart: the string parse the tracker used before it read the keywords from
+     * the bytes in place ({@code TransactionTracker.keyword}), kept here as the reference that one must answer as.
+     */
+    static String leadingKeywords(String sql) {
+        int i = 0;
+        int n = sql.length();
+        StringBuilder out = new StringBuilder(16);
+        for (int word = 0; word < 2; word++) {
+            while (i < n && Character.isWhitespace(sql.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && Character.isLetter(sql.charAt(i))) {
+                i++;
+            }
+            if (start == i) {
+                break;
+            }
+            if (word > 0) {
+                out.append(' ');
+            }
+            out.append(sql, start, i);
+        }
+        String first = out.toString().toUpperCase(Locale.ROOT);
+        // "COMMIT" and "ROLLBACK" alone end a transaction; "ROLLBACK TO ..." is a savepoint inside it.
+        if (first.startsWith("COMMIT ") && !first.equals("COMMIT WORK")) {
+            return first;
+        }
+        if (first.equals("COMMIT WORK")) {
+            return "COMMIT";
+        }
+        if (first.startsWith("ROLLBACK ") && !first.equals("ROLLBACK WORK")) {
+            return first;
+        }
+        if (first.equals("ROLLBACK WORK")) {
+            return "ROLLBACK";
+        }
+        return first.startsWith("BEGIN ") ? "BEGIN" : first;
+    }
+
+    /** The keyword the tracker used to take from {@link #leadingKeywords}'s string. */
     private static int referenceKeyword(String statement) {
         // what statementPrefix gave: the first 48 bytes (SyntheticBinlog writes UTF-8) read as Latin-1
         String latin1 = new String(statement.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         String prefix = latin1.substring(0, Math.min(48, latin1.length()));
-        String k = TransactionTracker.leadingKeywords(prefix);
+        String k = leadingKeywords(prefix);
         if (k.equals("BEGIN")) {
             return TransactionTracker.BEGIN;
         } else if (k.equals("COMMIT")) {

@@ -561,6 +561,9 @@ public final class BinlogSender {
         }
         boolean ack = request.semiSync() && (role == EventRole.END || role == EventRole.COMPLETE)
                 && reader.atVisibleEnd();
+        if (e.mapped()) {
+            metrics.mappedBytes.increment(e.size());
+        }
         if (e.isRegion()) {
             FileChannel ch = regionChannel(e.file());
             out.event(ch, e.offset(), e.size(), request.semiSync(), ack);
@@ -568,12 +571,8 @@ public final class BinlogSender {
         } else if (e.mapped() && e.size() >= IN_PLACE_FROM) {
             // a large view of a file mapping, unmapped only once the output has written it (mappedViews): no copy
             out.eventInPlace(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
-            metrics.mappedBytes.increment(e.size());
             metrics.inPlaceBytes.increment(e.size());
         } else if (e.view() != null) {
-            if (e.mapped()) {
-                metrics.mappedBytes.increment(e.size());
-            }
             // a view of the reader's window or a small one of a mapping: the output frames it before it returns
             // (DumpOutput.VIEW_LIMIT)
             out.event(Unpooled.wrappedBuffer(e.view()), request.semiSync(), ack);
