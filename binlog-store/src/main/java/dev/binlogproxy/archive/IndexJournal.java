@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -83,6 +85,16 @@ final class IndexJournal implements AutoCloseable {
     private ChronicleQueue queue;
     private ExcerptAppender appender;
     private volatile RuntimeException failure;
+    /**
+     * Where the entries in the journal reach: the end of the last commit appended (at open, the files' ends the
+     * journal was brought up to), or null before anything. The commit round publishes a transaction to readers
+     * before it appends its entry (a reader tailing the archive never waits for the index), so a lookup first
+     * waits until the journal reaches what it may see ({@link #awaitIndexed}).
+     */
+    private volatile IndexedThrough indexedThrough;
+    /** Lookups waiting in {@link #awaitIndexed}; the commit round notifies only when there are any. */
+    private final AtomicInteger awaiting = new AtomicInteger();
+    private final Object indexedMonitor = new Object();
     private Outcome outcome;
     private String outcomeReason = "";
 
@@ -120,6 +132,10 @@ final class IndexJournal implements AutoCloseable {
         }
         try {
             j.reconcile(files, epochs);
+            if (!files.isEmpty()) {
+                Inventory.FileView newest = files.get(files.size() - 1);
+                j.indexedThrough = new IndexedThrough(newest.name(), newest.visibleEnd());
+            }
         } catch (Exception | InternalError e) {
             // The journal is a convenience: the archive opens without it (recovery has already read the files).
             j.disable(e);
@@ -220,6 +236,63 @@ final class IndexJournal implements AutoCloseable {
 
     boolean available() {
         return failure == null;
+    }
+
+    /** A point of the archive: file, then offset (see {@link #indexedThrough}). */
+    private record IndexedThrough(String file, long end) {
+        boolean reaches(String otherFile, long otherEnd) {
+            int byFile = Inventory.FILE_ORDER.compare(file, otherFile);
+            return byFile > 0 || byFile == 0 && end >= otherEnd;
+        }
+    }
+
+    /**
+     * Waits until the journal holds the entries of everything up to {@code file}:{@code end}, which readers may
+     * already see (the commit round appends a batch's entries right after publishing it, so the wait is that of
+     * one append, microseconds; the timeout only guards against a stuck round).
+     *
+     * @return true when the journal reaches it; false if it is unavailable or the timeout passed (the caller
+     *         then reads the files, which are the authority)
+     */
+    boolean awaitIndexed(String file, long end, long timeoutNanos) {
+        IndexedThrough t = indexedThrough;
+        if (t != null && t.reaches(file, end)) {
+            return available();
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        awaiting.incrementAndGet();
+        try {
+            synchronized (indexedMonitor) {
+                while (available()) {
+                    t = indexedThrough;
+                    if (t != null && t.reaches(file, end)) {
+                        return true;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        LOG.warn("index journal still short of {}:{} after {} ms (at {}); reading the files instead",
+                                file, end, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), t);
+                        return false;
+                    }
+                    indexedMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            awaiting.decrementAndGet();
+        }
+    }
+
+    private void indexedTo(IndexedThrough t) {
+        indexedThrough = t;
+        if (awaiting.get() > 0) {
+            synchronized (indexedMonitor) {
+                indexedMonitor.notifyAll();
+            }
+        }
     }
 
     RuntimeException failure() {
@@ -440,8 +513,16 @@ final class IndexJournal implements AutoCloseable {
         return a;
     }
 
+    /** Switches the journal off as a failed append does (lookups read the files until the archive reopens). */
+    void switchOff(Throwable reason) {
+        disable(reason);
+    }
+
     private void disable(Throwable e) {
         failure = e instanceof RuntimeException re ? re : new IllegalStateException(e.toString(), e);
+        synchronized (indexedMonitor) {
+            indexedMonitor.notifyAll(); // lookups waiting for entries that will not come read the files
+        }
         LOG.error("index journal {} cannot be written ({}); lookups fall back to scanning the files until the archive"
                 + " is reopened, which rebuilds it. On JDK 17 Chronicle needs the JVM flags listed in"
                 + " binlog-store/pom.xml (chronicle.jvm.flags).", dir, e.toString(), e);
@@ -480,6 +561,8 @@ final class IndexJournal implements AutoCloseable {
                 from = i;
             }
             entries.clear();
+            GroupCommit.Commit last = round.get(round.size() - 1);
+            indexedTo(new IndexedThrough(last.file(), last.end()));
         } catch (Exception | InternalError e) {
             // InternalError: a fault writing the memory-mapped queue (its file system full); the archive goes on
             disable(e);
