@@ -1,6 +1,5 @@
 package dev.binlogproxy.downstream;
 
-import dev.binlogproxy.protocol.net.Transports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -46,8 +45,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -70,8 +72,8 @@ public final class DownstreamServer implements AutoCloseable {
     private final UpstreamStatus upstream;
     private final DownstreamMetrics metrics;
     private final SslContext sslContext;
-    private final EventLoopGroup boss = Transports.newGroup(1);
-    private final EventLoopGroup workers = Transports.newGroup(2);
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     /** Where dumps decide their start (it may wait up to StartResolver.CATCH_UP_NANOS); idle threads go away. */
     private final ExecutorService dumpStarts = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "dump-start");
@@ -122,7 +124,7 @@ public final class DownstreamServer implements AutoCloseable {
     private void bind() throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(Transports.serverChannel(workers))
+                .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -157,8 +159,8 @@ public final class DownstreamServer implements AutoCloseable {
         if (settings.users().isEmpty()) {
             log.warn("server.users is empty: every login to the proxy's server will be refused");
         }
-        log.info("serving replicas on {}:{}{} ({} transport)", settings.host(), port(), sslContext != null
-                ? " (TLS offered" + (settings.tlsRequired() ? ", required)" : ")") : "", Transports.name());
+        log.info("serving replicas on {}:{}{}", settings.host(), port(), sslContext != null ? " (TLS offered"
+                + (settings.tlsRequired() ? ", required)" : ")") : "");
     }
 
     /** The port listened on. */

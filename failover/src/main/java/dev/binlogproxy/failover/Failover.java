@@ -1,6 +1,5 @@
 package dev.binlogproxy.failover;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.client.ConnectionSettings;
@@ -10,6 +9,8 @@ import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +91,7 @@ public final class Failover implements AutoCloseable {
         UndoJournal journal = new UndoJournal(archive.directory());
         Optional<Entry> open = journal.unfinished();
         if (open.isPresent()) {
-            EventLoopGroup group = Transports.newGroup(1);
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             try {
                 FailoverContext ctx = new FailoverContext(archive, null, settings, journal, group, null, 0, Map::of,
                         configured.connection());
@@ -161,7 +162,7 @@ public final class Failover implements AutoCloseable {
     public static Failover start(FailoverSettings settings, BinlogArchive archive, MirrorService mirror,
                                  String proxyHost, int proxyPort, Supplier<Map<String, String>> masterVariables,
                                  MeterRegistry registry) {
-        EventLoopGroup group = Transports.newGroup(1);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         FailoverContext ctx = new FailoverContext(archive, mirror, settings, new UndoJournal(archive.directory()),
                 group, proxyHost, proxyPort, masterVariables, mirror.settings().connection());
         Failover f = new Failover(settings, ctx, group, new FailoverMetrics(registry));

@@ -1,6 +1,5 @@
 package dev.binlogproxy.proxy;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
@@ -19,6 +18,8 @@ import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +113,7 @@ public final class BinlogProxy implements AutoCloseable {
             });
             closers.push(housekeeping::shutdownNow);
             AtomicReference<Map<String, String>> masterVariables = new AtomicReference<>(Map.of());
-            EventLoopGroup variablesGroup = Transports.newGroup(1);
+            EventLoopGroup variablesGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             closers.push(() -> variablesGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
             housekeeping.scheduleWithFixedDelay(() -> {
                 try {

@@ -1,11 +1,12 @@
 package dev.binlogproxy.upstream;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.DiskFullException;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ public final class MirrorService implements AutoCloseable {
     private final MirrorSink sink;
     private final MirrorMetrics metrics;
     private final SemiSyncChain chain;
-    private final EventLoopGroup group = Transports.newGroup(1);
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final AtomicReference<DumpSession.Progress> progress = new AtomicReference<>();
     private final CatchUpRate catchUpRate = new CatchUpRate();
     private final Thread thread;
