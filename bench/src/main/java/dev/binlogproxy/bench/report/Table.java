@@ -50,10 +50,13 @@ final class Table {
                     "the master itself", r.get("fanout", "master_mb_s"), " MB/s", ">= 1.5", "fanout", v -> v >= 1.5));
         }
         if (r.ran("relay")) {
-            rows.add(ratio("relay master -> leaf, p50", r.get("relay", "proxy_p50_us"), "MariaDB intermediate",
-                    r.get("relay", "mariadb_p50_us"), " us", "reported", "relay_p50", v -> true));
-            rows.add(ratio("relay master -> leaf, p99", r.get("relay", "proxy_p99_us"), "MariaDB intermediate",
-                    r.get("relay", "mariadb_p99_us"), " us", "<= 0.5", "relay_p99", v -> v <= 0.5));
+            // what each intermediate adds above a leaf on the master itself (issue 12's measure)
+            rows.add(ratio("relay hop above a leaf on the master, p50", r.get("relay", "proxy_hop_p50_us"),
+                    "MariaDB intermediate's hop", r.get("relay", "mariadb_hop_p50_us"), " us", "<= 0.3", "relay_hop_p50",
+                    v -> v <= 0.3));
+            rows.add(ratio("relay hop above a leaf on the master, p99", r.get("relay", "proxy_hop_p99_us"),
+                    "MariaDB intermediate's hop", r.get("relay", "mariadb_hop_p99_us"), " us", "<= 0.3", "relay_hop_p99",
+                    v -> v <= 0.3));
         }
         if (r.ran("tail")) {
             String n = String.format(Locale.ROOT, "%.0f", r.get("tail", "sessions"));
@@ -145,8 +148,9 @@ final class Table {
             sb.append("- fan-out: the clients read the whole backlog at once, aggregate MB/s, best round.\n");
         }
         if (r.ran("relay")) {
-            sb.append(String.format(Locale.ROOT, "- relay: a leaf replica behind the proxy vs behind a MariaDB"
-                    + " intermediate; the leaf on the master itself has p99 %s (no intermediate can go below).%n",
+            sb.append(String.format(Locale.ROOT, "- relay: the latency an intermediate adds, from the master's send"
+                    + " (a binlog reader on the master) to a leaf's MASTER_GTID_WAIT, above a leaf on the master itself"
+                    + " (p99 %s commit to leaf); proxy and MariaDB intermediate in interleaved blocks.%n",
                     fmt(r.get("relay", "direct_p99_us"), " us")));
         }
         if (r.ran("tail")) {
