@@ -41,9 +41,8 @@ import java.util.concurrent.TimeUnit;
  * transaction checks, the 256 KiB write buffer, an index entry per event, one group commit per transaction), from
  * a fresh archive to the file's closing ROTATE, which waits for the last commit.
  *
- * <p>{@link #archiveAppendHeld} does the same as the upstream session does it: the events of each 64 KiB (about one
- * socket read) appended as one list, commits held across it (one lock, one write and one commit round per "read"
- * instead of per event and per transaction).
+ * <p>{@link #archiveAppendHeld} does the same as the upstream session does it, holding commits across each 64 KiB
+ * (one write and one commit round per "read" instead of per transaction).
  *
  * <p>{@link #rawFileChannelWrite} is the anchor: the same event bytes copied into a 256 KiB direct buffer and
  * written with a FileChannel when it fills, and nothing else; with {@code durability=FSYNC} it ends with one
@@ -137,29 +136,27 @@ public class ArchiveAppendBenchmark {
     }
 
     /**
-     * As the upstream session appends: the events of each 64 KiB, about one socket read, gathered into a list and
-     * handed to {@link ArchiveWriter#append(List)} at once, with commits held ({@link ArchiveWriter#holdCommits})
-     * across the read, then released.
+     * As the upstream session appends: commits held ({@link ArchiveWriter#holdCommits}) across each 64 KiB of
+     * events, about one socket read, then released.
      */
     @Benchmark
     public long archiveAppendHeld(Counters counters) throws IOException, ArchiveException {
         ArchiveWriter w = archive.writer();
         w.startFile("mysql-bin.000001", BinlogPosition.FIRST_EVENT_OFFSET);
         w.appendFormatDescription(events.get(0));
-        List<BinlogEvent> read = new ArrayList<>();
-        long readBytes = 0;
+        long read = 0;
+        w.holdCommits();
         for (int i = 1; i < events.size(); i++) {
             BinlogEvent e = events.get(i);
-            read.add(e);
-            readBytes += e.eventSize();
-            if (readBytes >= READ_BYTES || i == events.size() - 1) {
-                w.holdCommits();
-                w.append(read);
+            w.append(e);
+            read += e.eventSize();
+            if (read >= READ_BYTES) {
                 w.releaseCommits();
-                read.clear();
-                readBytes = 0;
+                read = 0;
+                w.holdCommits();
             }
         }
+        w.releaseCommits();
         return rotatedAndCounted(counters);
     }
 

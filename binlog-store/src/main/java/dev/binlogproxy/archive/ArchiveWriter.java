@@ -25,8 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * a file differ from the master's. There is one writer per archive ({@link BinlogArchive#writer()}).
  *
  * <p>The calls follow the dump: for each file, {@link #startFile} (what the dump's fake ROTATE says), then
- * {@link #appendFormatDescription} (the FDE the dump sends next), then {@link #append} for every further event
- * (one by one, or as lists: {@link #append(List)}, what the upstream session does with the events of each read);
+ * {@link #appendFormatDescription} (the FDE the dump sends next), then {@link #append} for every further event;
  * the file's real ROTATE, appended like any event, closes it, and the next file starts again with
  * {@link #startFile}. After a disconnect, {@link #discardPartialTransaction()}, then resume from
  * {@link BinlogArchive#resumePosition()}. Files belong to masters ({@link Epochs}): the files of an earlier master
@@ -112,14 +111,6 @@ public final class ArchiveWriter {
     private long unreported;
     /** What {@link #checkDisk()} may skip: the guard's answer after the last check that let a transaction in. */
     private DiskGuard.Allowance diskAllowance = DiskGuard.Allowance.NONE;
-    /**
-     * Whether the last {@link #appendChecked} compared the event with archived bytes instead of writing it, and, for
-     * an event after which the stream may be cut, its commit's future and whether that is shared (see
-     * {@link Appended}): what a single append's result is made of, kept here so the batch makes none.
-     */
-    private boolean lastVerified;
-    private CompletableFuture<BinlogPosition> lastDurable;
-    private boolean lastShared;
 
     ArchiveWriter(BinlogArchive archive, Path dir, FileLayer layer, Inventory inventory, GroupCommit commit,
                   DiskGuard disk) {
@@ -328,48 +319,9 @@ public final class ArchiveWriter {
     public synchronized Appended append(BinlogEvent event) throws IOException, EventRejectedException {
         requireUsable();
         EventType type = event.type(); // once: the checks and the tracker below are given it
-        if (notInFile(event, type)) {
+        if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2 || event.hasFlag(EventFlags.ARTIFICIAL)) {
             return new Appended(currentPosition(), EventRole.CONTROL, false, null);
         }
-        EventRole role = appendChecked(event, type);
-        if (!role.isBoundaryAfter()) {
-            return new Appended(file, end, role, !lastVerified, null);
-        }
-        return new Appended(file, end, role, !lastVerified, lastDurable, lastShared);
-    }
-
-    /**
-     * {@link #append(BinlogEvent)} of each event in order, under one lock: for the upstream session, which hands
-     * over the whole events of one read from the master at once. The lock's enter and exit and an {@link Appended}
-     * per event were about a fifth of small-event appends; what the session needs of them (each event's role) comes
-     * back in one {@link AppendedEvents}. The checks, writes, commits and disk guard's refusals are append's, event
-     * by event: an exception (a refused event, a full disk) leaves the events before it appended, as the same
-     * appends one by one would, and the refused one not.
-     *
-     * @throws EventRejectedException if an event is corrupt or does not fit; it and the ones after it were not
-     *                                appended
-     * @throws IllegalStateException  as {@link #append(BinlogEvent)}
-     */
-    public synchronized AppendedEvents append(List<BinlogEvent> events) throws IOException, EventRejectedException {
-        byte[] roles = new byte[events.size()];
-        for (int i = 0; i < roles.length; i++) {
-            requireUsable(); // per event, as append: a failed round stops the rest of the batch at once
-            BinlogEvent event = events.get(i);
-            EventType type = event.type();
-            EventRole role = notInFile(event, type) ? EventRole.CONTROL : appendChecked(event, type);
-            roles[i] = (byte) role.ordinal();
-        }
-        BinlogPosition after = currentPosition();
-        return new AppendedEvents(after == null ? null : after.file(), after == null ? 0 : after.offset(), roles);
-    }
-
-    /** What a dump sends that no file holds: accepted by append, not written. */
-    private static boolean notInFile(BinlogEvent event, EventType type) {
-        return type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2 || event.hasFlag(EventFlags.ARTIFICIAL);
-    }
-
-    /** The body of append for an event a file holds: checks it, writes it, commits at a boundary. */
-    private EventRole appendChecked(BinlogEvent event, EventType type) throws IOException, EventRejectedException {
         if (state != WriterState.WRITING) {
             throw new IllegalStateException("cannot append " + type + ": " + describeState());
         }
@@ -406,7 +358,6 @@ public final class ArchiveWriter {
             // cannot be: the tracker saw the start, and verifying ends only at a transaction's end
             throw new IllegalStateException("the end of a transaction whose start was not appended, at " + at());
         }
-        lastVerified = verifying;
         if (!verifying) {
             write(event);
             unreported += size;
@@ -429,30 +380,33 @@ public final class ArchiveWriter {
         }
         end = eventEnd;
         if (!role.isBoundaryAfter()) {
-            return role;
+            return new Appended(file, end, role, !verifying, null);
         }
         if (role == EventRole.END || role == EventRole.COMPLETE) {
             lastTxnStart = boundary; // where this transaction began
             lastTxnFile = file;
         }
         boundary = end;
-        lastShared = false;
+        CompletableFuture<BinlogPosition> durable;
+        String endFile = file;
         if (verifying) {
             leaveVerifyingIfDone();
-            lastDurable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
+            durable = CompletableFuture.completedFuture(new BinlogPosition(file, end));
         } else if (holding) {
             // one write and one commit for the whole hold, not one per transaction: see holdCommits, defer
-            lastDurable = commits.defer(channel, file, end, pending, rotateTo);
+            durable = commits.defer(channel, file, end, pending, rotateTo);
             pending.clear();
-            lastShared = rotateTo == null;
+            if (rotateTo == null) {
+                return new Appended(endFile, eventEnd, role, true, durable, true);
+            }
         } else {
             flush();
-            lastDurable = submit(takePending(), rotateTo);
+            durable = submit(takePending(), rotateTo);
         }
         if (rotateTo != null) {
             closeAfterRotate(rotateTo);
         }
-        return role;
+        return new Appended(endFile, eventEnd, role, !verifying, durable);
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.binlogproxy.upstream;
 
-import dev.binlogproxy.archive.AppendedEvents;
+import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.UpstreamIdentity;
@@ -10,7 +10,6 @@ import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.client.MasterInfo;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 
 /** The archive as the upstream session's sink. */
@@ -60,8 +59,8 @@ final class ArchiveMirrorSink implements MirrorSink {
     }
 
     @Override
-    public AppendedEvents append(List<BinlogEvent> events) throws IOException, ArchiveException {
-        return archive.writer().append(events);
+    public Appended append(BinlogEvent event) throws IOException, ArchiveException {
+        return archive.writer().append(event);
     }
 
     @Override

@@ -4,7 +4,7 @@ import dev.binlogproxy.client.MasterInfo;
 import dev.binlogproxy.client.ReplicaHandshake;
 import dev.binlogproxy.client.ServerConnection;
 import dev.binlogproxy.client.PacketHandler;
-import dev.binlogproxy.archive.AppendedEvents;
+import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.archive.EventRejectedException;
 import dev.binlogproxy.archive.UpstreamMismatchException;
@@ -14,7 +14,6 @@ import dev.binlogproxy.binlog.ChecksumAlgorithm;
 import dev.binlogproxy.binlog.EventFlags;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.event.Rotate;
-import dev.binlogproxy.binlog.txn.EventRole;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
@@ -33,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -88,10 +86,6 @@ final class DumpSession {
         try {
             dump(group, stop);
         } finally {
-            Streamer s = streamer;
-            if (s != null) {
-                s.discardReadLater(); // the connection is closed: a read it ended in the middle of is dropped
-            }
             // the connection is closed, so the event loop is done with the archive: write and start whatever it
             // held (the reconnect's discardPartialTransaction would, too; a stop would leave it to close)
             try {
@@ -248,43 +242,6 @@ final class DumpSession {
     }
 
     /**
-     * The events of one read from the master, gathered to be appended as one list: each event's packet is retained
-     * (the event is a view of it) until the list is appended or dropped. Arrays reused from read to read, so a
-     * gathered event costs no object of its own.
-     */
-    private static final class ReadEvents {
-        final List<BinlogEvent> events = new ArrayList<>();
-        private Packet[] packets = new Packet[256];
-        boolean[] ackRequested = new boolean[256];
-        long[] received = new long[256];
-
-        boolean isEmpty() {
-            return events.isEmpty();
-        }
-
-        void add(Packet packet, BinlogEvent event, boolean ackRequested, long received) {
-            int i = events.size();
-            if (i == packets.length) {
-                packets = Arrays.copyOf(packets, i * 2);
-                this.ackRequested = Arrays.copyOf(this.ackRequested, i * 2);
-                this.received = Arrays.copyOf(this.received, i * 2);
-            }
-            packets[i] = packet.retain();
-            this.ackRequested[i] = ackRequested;
-            this.received[i] = received;
-            events.add(event);
-        }
-
-        void release() {
-            for (int i = 0; i < events.size(); i++) {
-                packets[i].release();
-                packets[i] = null;
-            }
-            events.clear();
-        }
-    }
-
-    /**
      * The dump, one packet at a time on the connection's event loop thread: archive the event; for a flagged one
      * remember its ack; at the end of each socket read make the archive durable once (one fdatasync covers every
      * transaction of that read, in fsync mode) and write the acks. No other thread is on an ack's path.
@@ -293,8 +250,6 @@ final class DumpSession {
         private final ServerConnection conn;
         private final MasterInfo master;
         private final List<PendingAck> pendingAcks = new ArrayList<>();
-        /** The events of the current read not appended yet (see {@link #appendRead}). */
-        private final ReadEvents read = new ReadEvents();
         /** Chained semi-sync: durable, not yet acknowledged upstream, oldest first. Only on the event loop. */
         private final ArrayDeque<ChainedAck> chained = new ArrayDeque<>();
         /** The last position acknowledged to the master (for the chain switching back on). */
@@ -371,9 +326,6 @@ final class DumpSession {
             }
             try {
                 receive(packet, received);
-            } catch (Throwable t) {
-                discardRead(); // the session ends: what was not appended is fetched again by the next one
-                throw t;
             } finally {
                 processing = false;
                 lastActive = System.nanoTime();
@@ -400,8 +352,8 @@ final class DumpSession {
             if (first == EofPacket.HEADER && payload.readableBytes() < 9) {
                 throw new IOException("the master ended the dump (EOF)");
             }
-            // A view of the packet, not a copy: an event of the file keeps its packet (retained) until the read's
-            // events are appended (appendRead). The few events whose decoded form outlives that are copied (handle).
+            // A view of the packet, not a copy: the archive checks and writes it before this returns, and the packet
+            // is released only then. The few events whose decoded form outlives the call are copied (handle).
             EventPacket ep;
             try {
                 ep = EventPacket.decode(payload, master.semiSync());
@@ -409,13 +361,17 @@ final class DumpSession {
                 throw new IOException("unexpected packet in the dump: " + e.getMessage(), e);
             }
             BinlogEvent event = BinlogEvent.wrap(ep.event());
-            boolean heartbeat = handle(packet, event, master.checksum(), ep.ackRequired(), received);
+            boolean ackRequested = ep.ackRequired();
+            boolean heartbeat;
+            try {
+                heartbeat = handle(event, master.checksum(), ackRequested, received);
+            } catch (EventRejectedException e) {
+                if (e.historyDiffers()) {
+                    throw ResumeChecks.differs(settings.address(), e.at(), e.getMessage());
+                }
+                throw e;
+            }
             recheckProgress(received);
-            progressed(heartbeat);
-        }
-
-        /** After events were appended or a heartbeat came: caught up yet? And the progress line, once a second. */
-        private void progressed(boolean heartbeat) {
             // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
             // when we connected; from then on the dump is live
             caughtUp = caughtUp || heartbeat || reached(currentFile, currentPosition);
@@ -426,25 +382,10 @@ final class DumpSession {
             }
         }
 
-        /**
-         * Returns true for a heartbeat: the master had nothing newer. An event of the master's file joins the read's
-         * list, appended at the read's end ({@link #appendRead}); anything else is handled at once, after the events
-         * before it were appended.
-         */
-        private boolean handle(Packet packet, BinlogEvent event, ChecksumAlgorithm checksum, boolean ackRequested,
-                               long received) throws IOException, ArchiveException, UpstreamException {
+        /** Returns true for a heartbeat: the master had nothing newer. */
+        private boolean handle(BinlogEvent event, ChecksumAlgorithm checksum, boolean ackRequested, long received)
+                throws IOException, ArchiveException {
             EventType type = event.type();
-            if (type != EventType.HEARTBEAT && type != EventType.HEARTBEAT_V2 && type != EventType.FORMAT_DESCRIPTION
-                    && !event.hasFlag(EventFlags.ARTIFICIAL) && event.logPos() != 0) {
-                read.add(packet, event, ackRequested, received);
-                if (recheckUntil != null) {
-                    // re-sent for the identity check: appended (compared) one by one, so the check ends, and its
-                    // ack goes out, at exactly the archive's end, before any new transaction's
-                    appendRead();
-                }
-                return false;
-            }
-            appendRead();
             if (type == EventType.HEARTBEAT || type == EventType.HEARTBEAT_V2) {
                 metrics.caughtUp();
                 return true;
@@ -462,78 +403,37 @@ final class DumpSession {
                 sink.formatDescription(BinlogEvent.wrap(event.toByteArray())); // rare; the writer may keep it
                 return false;
             }
-            // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
+            if (event.hasFlag(EventFlags.ARTIFICIAL) || event.logPos() == 0) {
+                // e.g. MariaDB's artificial GTID_LIST when a dump starts mid-file: generated, not in the file
+                return false;
+            }
+            Appended appended;
+            try {
+                appended = sink.append(event);
+            } catch (EventRejectedException e) {
+                metrics.refused(); // the session ends; the next one refetches from the last whole transaction
+                throw e;
+            }
+            metrics.event(event.eventSize());
+            currentPosition = event.logPos();
+            if (appended.completesTransaction()) {
+                metrics.transaction(event.timestamp());
+            }
+            if (ackRequested || ackOwed) {
+                if (appended.durable() == null) {
+                    // Never acknowledge a partial transaction: the ack waits for the transaction's end.
+                    ackOwed = true;
+                } else {
+                    ackOwed = false;
+                    metrics.ackStage(MirrorMetrics.AckStage.APPEND, System.nanoTime() - received);
+                    pendingAcks.add(new PendingAck(currentFile, event.logPos(), received));
+                }
+            }
             return false;
         }
 
-        /**
-         * Appends the events gathered since the last call as one list (one lock and no object per event in the
-         * archive: a fifth of small-event appends went to those), then does for each what the session did per
-         * event: metrics, position, and the acks the master asked for, never inside a transaction.
-         */
-        private void appendRead() throws IOException, ArchiveException, UpstreamException {
-            if (read.isEmpty()) {
-                return;
-            }
-            try {
-                AppendedEvents appended;
-                try {
-                    appended = sink.append(read.events);
-                } catch (EventRejectedException e) {
-                    metrics.refused(); // the session ends; the next one refetches from the last whole transaction
-                    if (e.historyDiffers()) {
-                        throw ResumeChecks.differs(settings.address(), e.at(), e.getMessage());
-                    }
-                    throw e;
-                }
-                for (int i = 0; i < appended.count(); i++) {
-                    BinlogEvent event = read.events.get(i);
-                    EventRole role = appended.role(i);
-                    metrics.event(event.eventSize());
-                    currentPosition = event.logPos();
-                    if (role == EventRole.END || role == EventRole.COMPLETE) {
-                        metrics.transaction(event.timestamp());
-                    }
-                    if (read.ackRequested[i] || ackOwed) {
-                        if (!role.isBoundaryAfter()) {
-                            // Never acknowledge a partial transaction: the ack waits for the transaction's end.
-                            ackOwed = true;
-                        } else {
-                            ackOwed = false;
-                            long received = read.received[i];
-                            metrics.ackStage(MirrorMetrics.AckStage.APPEND, System.nanoTime() - received);
-                            pendingAcks.add(new PendingAck(currentFile, event.logPos(), received));
-                        }
-                    }
-                }
-            } finally {
-                read.release();
-            }
-            progressed(false);
-        }
-
-        /** The session failed with events gathered and not appended: only their packets are released. */
-        private void discardRead() {
-            read.release();
-        }
-
-        /**
-         * When the session ends, from its thread, after the connection closed: it may have ended between packets and
-         * the read's end (then no readComplete came), so the gathered packets are released, on the event loop, which
-         * alone touches them and delivers nothing more of this stream. Not before the close: after a stop the loop
-         * may still be delivering the read, whose events must not go missing between appended ones.
-         */
-        void discardReadLater() {
-            try {
-                conn.eventLoop().execute(this::discardRead);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // the loop is shutting down: nothing runs on it any more, its buffers go with it
-            }
-        }
-
         @Override
-        public void readComplete() throws IOException, ArchiveException, UpstreamException {
-            appendRead();
+        public void readComplete() throws IOException, ArchiveException {
             if (!pendingAcks.isEmpty() && chain != null && chain.on()) {
                 readCompleteChained();
                 return;

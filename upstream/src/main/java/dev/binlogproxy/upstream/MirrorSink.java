@@ -1,13 +1,12 @@
 package dev.binlogproxy.upstream;
 
-import dev.binlogproxy.archive.AppendedEvents;
+import dev.binlogproxy.archive.Appended;
 import dev.binlogproxy.archive.ArchiveException;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.client.MasterInfo;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 
 /** Where the dump goes: the archive, seen from the upstream session. */
@@ -41,11 +40,8 @@ interface MirrorSink {
 
     void formatDescription(BinlogEvent fde) throws IOException, ArchiveException;
 
-    /**
-     * Validates and appends events in order (the whole events of one read from the master); a corrupt one is
-     * refused with nothing of it written, the ones before it appended, the ones after it not.
-     */
-    AppendedEvents append(List<BinlogEvent> events) throws IOException, ArchiveException;
+    /** Validates and appends one event; a corrupt one is refused with nothing written. */
+    Appended append(BinlogEvent event) throws IOException, ArchiveException;
 
     /**
      * Makes every complete transaction appended so far durable as the archive's mode says, on the calling thread;
