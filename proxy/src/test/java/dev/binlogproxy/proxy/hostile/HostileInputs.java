@@ -4,10 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,6 +102,8 @@ final class HostileInputs {
     private final Kind[] table;
     /** kind -> outcome -> count, printed at the end so the error codes each input class gets are on record. */
     private final Map<Kind, Map<String, LongAdder>> outcomes = new ConcurrentHashMap<>();
+    /** Server ids of the dumps sent on sessions still open, over all workers (see {@link #dumpServerId(Random, Set)}). */
+    private final Set<Long> dumpIdsInUse = ConcurrentHashMap.newKeySet();
 
     HostileInputs(long seed, Target target) {
         this.seed = seed;
@@ -124,6 +128,8 @@ final class HostileInputs {
     /** One worker's connection state: the logged-in session post-auth inputs share. */
     final class Worker implements AutoCloseable {
         private RawSession session;
+        /** The dump server ids this worker's open session has sent ({@link #dumpIdsInUse}). */
+        private final Set<Long> heldDumpIds = new HashSet<>();
         /** Post-auth inputs the current session has seen, for the failure message. */
         private final List<Long> history = new ArrayList<>();
 
@@ -158,6 +164,8 @@ final class HostileInputs {
                 session = null;
                 history.clear();
             }
+            dumpIdsInUse.removeAll(heldDumpIds);
+            heldDumpIds.clear();
         }
 
         @Override
@@ -313,21 +321,21 @@ final class HostileInputs {
                 case EMPTY_PACKET -> s.writePacket(0, sent = new byte[0]);
                 case TRUNCATED_COMMAND -> {
                     byte[] full = switch (r.nextInt(3)) {
-                        case 0 -> binlogDump(r, "mysql-bin.000001");
-                        case 1 -> binlogDumpGtid(r, true);
+                        case 0 -> binlogDump(r, heldDumpIds, "mysql-bin.000001");
+                        case 1 -> binlogDumpGtid(r, heldDumpIds, true);
                         default -> registerSlave(r, true);
                     };
                     s.writePacket(0, sent = slice(full, 1 + r.nextInt(full.length - 1)));
                 }
-                case BAD_BINLOG_DUMP -> s.writePacket(0, sent = binlogDump(r, r.nextInt(4) == 0
+                case BAD_BINLOG_DUMP -> s.writePacket(0, sent = binlogDump(r, heldDumpIds, r.nextInt(4) == 0
                         ? randomString(r, r.nextInt(300)) : "no-such-binlog." + String.format("%06d", r.nextInt(999999))));
-                case BAD_BINLOG_DUMP_GTID -> s.writePacket(0, sent = binlogDumpGtid(r, false));
+                case BAD_BINLOG_DUMP_GTID -> s.writePacket(0, sent = binlogDumpGtid(r, heldDumpIds, false));
                 case BAD_REGISTER_SLAVE -> s.writePacket(0, sent = registerSlave(r, false));
                 case WRONG_SEQUENCE_COMMAND -> s.writePacket(1 + r.nextInt(255), sent = new byte[] {Commands.COM_PING});
                 case OVERSIZED_FRAME -> s.writeRaw(sent = oversizedFrame(r, 0));
-                case TRUNCATED_FRAME -> s.writeRaw(sent = truncatedFrame(r, 0, binlogDump(r, "mysql-bin.000001")));
+                case TRUNCATED_FRAME -> s.writeRaw(sent = truncatedFrame(r, 0, binlogDump(r, heldDumpIds, "mysql-bin.000001")));
                 case CLOSE_MID_COMMAND -> {
-                    byte[] dump = binlogDump(r, "mysql-bin.000001");
+                    byte[] dump = binlogDump(r, heldDumpIds, "mysql-bin.000001");
                     s.writeRaw(sent = slice(frame(0, dump), r.nextInt(dump.length + 4)));
                 }
                 default -> throw new IllegalStateException(kind.toString());
@@ -521,7 +529,23 @@ final class HostileInputs {
         return id;
     }
 
-    private byte[] binlogDump(Random r, String file) {
+    /**
+     * A dump server id no other worker's open session has dumped with: the server (as a real master) ends the
+     * older of two dumps with one id, without an ERR, which is right and not what these inputs test; two workers
+     * drawing the same id at once made a refused dump look closed without its ERR (seed 15608986787536, #43979).
+     */
+    private long dumpServerId(Random r, Set<Long> held) {
+        long id;
+        do {
+            id = dumpServerId(r);
+        } while (id != 0 && !dumpIdsInUse.add(id));
+        if (id != 0) {
+            held.add(id);
+        }
+        return id;
+    }
+
+    private byte[] binlogDump(Random r, Set<Long> held, String file) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.write(Commands.COM_BINLOG_DUMP);
         long pos = switch (r.nextInt(3)) {
@@ -532,18 +556,18 @@ final class HostileInputs {
         byte[] b = new byte[10];
         putInt(b, 0, (int) pos);
         b[4] = (byte) r.nextInt(4);
-        putInt(b, 6, (int) dumpServerId(r));
+        putInt(b, 6, (int) dumpServerId(r, held));
         o.writeBytes(b);
         o.writeBytes(file.getBytes(StandardCharsets.UTF_8));
         return o.toByteArray();
     }
 
-    private byte[] binlogDumpGtid(Random r, boolean wellFormed) {
+    private byte[] binlogDumpGtid(Random r, Set<Long> held, boolean wellFormed) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.write(Commands.COM_BINLOG_DUMP_GTID);
         byte[] head = new byte[6];
         head[0] = (byte) r.nextInt(8);
-        putInt(head, 2, (int) dumpServerId(r));
+        putInt(head, 2, (int) dumpServerId(r, held));
         o.writeBytes(head);
         byte[] name = ("no-such." + r.nextInt(1000)).getBytes(StandardCharsets.UTF_8);
         byte[] len = new byte[4];
