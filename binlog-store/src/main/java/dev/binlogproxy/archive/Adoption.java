@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -219,8 +218,7 @@ final class Adoption {
      * back from its end), else from the files, newest first.
      */
     private Optional<String> lastGtid(String file, long end) throws IOException {
-        // the commit round publishes before it indexes: wait out that append, or read the files
-        if (index.available() && index.awaitIndexed(file, end, TimeUnit.SECONDS.toNanos(5))) {
+        if (index.available()) {
             try {
                 return index.lastTransactionStart(file, end).flatMap(Adoption::gtidOf);
             } catch (Exception e) { // Chronicle may throw checked exceptions undeclared

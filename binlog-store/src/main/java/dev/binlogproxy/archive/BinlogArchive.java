@@ -52,8 +52,6 @@ public final class BinlogArchive implements AutoCloseable {
     private final FileLayer layer;
     private final FileChannel lockChannel;
     private final Inventory inventory;
-    /** How long a lookup waits for the index to reach what readers see before it reads the files instead. */
-    private static final long INDEX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private final IndexJournal index;
     private final GroupCommit commit;
     private final ArchiveWriter writer;
@@ -400,7 +398,7 @@ public final class BinlogArchive implements AutoCloseable {
         if (inFetched.isPresent()) {
             return inFetched;
         }
-        if (!files.isEmpty() && indexReaches(files.get(files.size() - 1))) {
+        if (index.available()) {
             try {
                 return index.find(files, mayHold, match).map(e -> new BinlogPosition(e.file(), e.offset()));
             } catch (Exception | InternalError e) { // Chronicle may throw checked exceptions undeclared
@@ -408,14 +406,6 @@ public final class BinlogArchive implements AutoCloseable {
             }
         }
         return scan(files, match);
-    }
-
-    /**
-     * Whether the index journal holds every transaction readers can see in {@code newest} (the newest file of
-     * the caller's view): the commit round publishes before it indexes, so this waits out that one append.
-     */
-    private boolean indexReaches(Inventory.FileView newest) {
-        return index.available() && index.awaitIndexed(newest.name(), newest.visibleEnd(), INDEX_WAIT_NANOS);
     }
 
     private Optional<BinlogPosition> scan(List<Inventory.FileView> files, Predicate<IndexEntry> match)

@@ -88,10 +88,16 @@ final class IndexJournal implements AutoCloseable {
     /**
      * Where the entries in the journal reach: the end of the last commit appended (at open, the files' ends the
      * journal was brought up to), or null before anything. The commit round publishes a transaction to readers
-     * before it appends its entry (a reader tailing the archive never waits for the index), so a lookup first
-     * waits until the journal reaches what it may see ({@link #awaitIndexed}).
+     * before it appends its entry (a reader tailing the archive never waits for the index), so the lookups
+     * ({@link #find}, {@link #lastTransactionStart}) first wait until the journal reaches what their caller may see
+     * ({@link #requireIndexed}).
      */
     private volatile IndexedThrough indexedThrough;
+    /**
+     * How long a lookup waits for the journal to reach what its caller can see: one append's wait, microseconds;
+     * this only guards against a stuck round, after which the lookup fails and the caller reads the files.
+     */
+    private static final long LOOKUP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Lookups waiting in {@link #awaitIndexed}; the commit round notifies only when there are any. */
     private final AtomicInteger awaiting = new AtomicInteger();
     private final Object indexedMonitor = new Object();
@@ -270,8 +276,6 @@ final class IndexJournal implements AutoCloseable {
                     }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        LOG.warn("index journal still short of {}:{} after {} ms (at {}); reading the files instead",
-                                file, end, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), t);
                         return false;
                     }
                     indexedMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
@@ -283,6 +287,18 @@ final class IndexJournal implements AutoCloseable {
             return false;
         } finally {
             awaiting.decrementAndGet();
+        }
+    }
+
+    /**
+     * Before a lookup answers for {@code file}:{@code end}: waits for the journal to reach it, else fails, so that
+     * the caller's fallback (reading the files) answers instead of a journal that has not seen it yet.
+     */
+    private void requireIndexed(String file, long end) {
+        if (!awaitIndexed(file, end, LOOKUP_WAIT_NANOS)) {
+            throw new IllegalStateException("index journal short of " + file + ":" + end + " after "
+                    + TimeUnit.NANOSECONDS.toMillis(LOOKUP_WAIT_NANOS) + " ms (at " + indexedThrough + ")"
+                    + (available() ? "" : ", switched off: " + failure));
         }
     }
 
@@ -615,6 +631,7 @@ final class IndexJournal implements AutoCloseable {
      * (past only the few entries after the last transaction start: control events, a cut-away tail).
      */
     Optional<IndexEntry> lastTransactionStart(String file, long end) {
+        requireIndexed(file, end);
         return Optional.ofNullable(lastMatching(e -> {
             int byFile = Inventory.FILE_ORDER.compare(e.file(), file);
             return e.startsTransaction() && (byFile < 0 || byFile == 0 && e.end() <= end);
@@ -657,6 +674,10 @@ final class IndexJournal implements AutoCloseable {
      */
     Optional<IndexEntry> find(List<Inventory.FileView> files, Predicate<IndexCatalog.FileStats> mayHold,
                               Predicate<IndexEntry> match) {
+        if (!files.isEmpty()) {
+            Inventory.FileView newest = files.get(files.size() - 1);
+            requireIndexed(newest.name(), newest.visibleEnd());
+        }
         IndexCatalog c = catalog();
         try (ExcerptTailer t = queue.createTailer()) {
             for (Inventory.FileView f : files) {

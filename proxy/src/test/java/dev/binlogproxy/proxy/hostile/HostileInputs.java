@@ -102,7 +102,7 @@ final class HostileInputs {
     private final Kind[] table;
     /** kind -> outcome -> count, printed at the end so the error codes each input class gets are on record. */
     private final Map<Kind, Map<String, LongAdder>> outcomes = new ConcurrentHashMap<>();
-    /** Server ids of the dumps sent on sessions still open, over all workers (see {@link #dumpServerId(Random, Set)}). */
+    /** Server ids of the dumps sent on sessions still open, all workers' ({@link #dumpServerId(Random, Set)}). */
     private final Set<Long> dumpIdsInUse = ConcurrentHashMap.newKeySet();
 
     HostileInputs(long seed, Target target) {
@@ -333,7 +333,8 @@ final class HostileInputs {
                 case BAD_REGISTER_SLAVE -> s.writePacket(0, sent = registerSlave(r, false));
                 case WRONG_SEQUENCE_COMMAND -> s.writePacket(1 + r.nextInt(255), sent = new byte[] {Commands.COM_PING});
                 case OVERSIZED_FRAME -> s.writeRaw(sent = oversizedFrame(r, 0));
-                case TRUNCATED_FRAME -> s.writeRaw(sent = truncatedFrame(r, 0, binlogDump(r, heldDumpIds, "mysql-bin.000001")));
+                case TRUNCATED_FRAME -> s.writeRaw(sent = truncatedFrame(r, 0,
+                        binlogDump(r, heldDumpIds, "mysql-bin.000001")));
                 case CLOSE_MID_COMMAND -> {
                     byte[] dump = binlogDump(r, heldDumpIds, "mysql-bin.000001");
                     s.writeRaw(sent = slice(frame(0, dump), r.nextInt(dump.length + 4)));
