@@ -28,7 +28,7 @@ import io.netty.util.concurrent.ThreadPerTaskExecutor;
  * goes to the other loops, the one with the fewest sessions first: a fan-out to a thousand replicas never sits in
  * front of an ack. A session that ends frees its place.
  *
- * <p>Thread-safe: {@link #placed} runs on the acceptor's thread, {@link #closed} on the session's loop.
+ * <p>Thread-safe: the placing runs on the acceptor's thread, {@link #closed} on the session's loop.
  */
 public final class SessionLoops implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group;
@@ -77,7 +77,7 @@ public final class SessionLoops implements AutoCloseable {
         return group;
     }
 
-    /** Open sessions on each loop, the upstream's first (for status and tests). */
+    /** Open sessions on each loop, the upstream's first (for tests and diagnostics). */
     public int[] sessionCounts() {
         int[] out = new int[sessions.length()];
         for (int i = 0; i < out.length; i++) {
@@ -107,7 +107,11 @@ public final class SessionLoops implements AutoCloseable {
         return loops[best];
     }
 
-    /** Frees the place of a session placed on {@code loop} (call once, when its channel closes). */
+    /**
+     * Frees the place of a session placed on {@code loop} (call once, when its channel closes). A channel whose
+     * registration failed is never closed through here and keeps its place: a count too high by one, on a path
+     * Netty takes only when a loop is shutting down.
+     */
     void closed(EventLoop loop) {
         for (int i = 0; i < loops.length; i++) {
             if (loops[i] == loop) {
