@@ -210,6 +210,11 @@ final class PacketChannel implements AutoCloseable {
         return channel.isActive();
     }
 
+    /** Starts closing without waiting for it ({@link #close} still cleans up afterwards). */
+    void closeAsync() {
+        channel.close();
+    }
+
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(5000);

@@ -292,6 +292,18 @@ public final class ServerConnection implements AutoCloseable {
         return channel.isOpen();
     }
 
+    /**
+     * Drops the connection from any thread without waiting for it to close: for a caller that holds a lock which
+     * code on the connection's event loop may want (the loop is shared with other sessions). The owner's
+     * {@link #close} still runs afterwards.
+     */
+    public void abort() {
+        if (channel.isOpen() && !streaming) {
+            channel.sendAsync(0, new byte[] {(byte) Commands.COM_QUIT}); // as close() says goodbye
+        }
+        channel.closeAsync();
+    }
+
     @Override
     public void close() {
         if (channel.isOpen() && !streaming) {

@@ -73,7 +73,9 @@ public final class DownstreamServer implements AutoCloseable {
     private final DownstreamMetrics metrics;
     private final SslContext sslContext;
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup workers;
+    /** Where the sessions go when the application shares its loops with the upstream; null: {@link #workers}. */
+    private final SessionLoops sessionLoops;
     /** Where dumps decide their start (it may wait up to StartResolver.CATCH_UP_NANOS); idle threads go away. */
     private final ExecutorService dumpStarts = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "dump-start");
@@ -95,7 +97,9 @@ public final class DownstreamServer implements AutoCloseable {
     private String hostname;
 
     private DownstreamServer(ServerSettings settings, ArchiveState archiveState, UpstreamStatus upstream,
-                             MeterRegistry meters) throws SSLException {
+                             MeterRegistry meters, SessionLoops loops) throws SSLException {
+        this.sessionLoops = loops;
+        this.workers = loops != null ? loops.sessions() : new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.settings = settings;
         this.archiveState = archiveState;
         this.upstream = upstream;
@@ -115,8 +119,18 @@ public final class DownstreamServer implements AutoCloseable {
     public static DownstreamServer start(ServerSettings settings, BinlogArchive archive,
                                          Supplier<Map<String, String>> upstreamVariables, UpstreamStatus upstream,
                                          MeterRegistry meters) throws IOException {
+        return start(settings, archive, upstreamVariables, upstream, meters, null);
+    }
+
+    /**
+     * As {@link #start(ServerSettings, BinlogArchive, Supplier, UpstreamStatus, MeterRegistry)}, with the sessions
+     * on {@code loops} (which the caller owns and closes after {@link #close}); null for loops of its own.
+     */
+    public static DownstreamServer start(ServerSettings settings, BinlogArchive archive,
+                                         Supplier<Map<String, String>> upstreamVariables, UpstreamStatus upstream,
+                                         MeterRegistry meters, SessionLoops loops) throws IOException {
         DownstreamServer s = new DownstreamServer(settings, new ArchiveState(archive, upstreamVariables), upstream,
-                meters);
+                meters, loops);
         s.bind();
         return s;
     }
@@ -136,6 +150,9 @@ public final class DownstreamServer implements AutoCloseable {
                         Session session = new Session(DownstreamServer.this, id);
                         sessions.put(id, session);
                         metrics.sessionOpened();
+                        if (sessionLoops != null) {
+                            ch.closeFuture().addListener(f -> sessionLoops.closed(ch.eventLoop()));
+                        }
                         // Consolidates the replies to one read's commands into one write; a dump's writes, which come
                         // from its steps outside any read, are 64 KiB batches already and go out at once.
                         ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, false));
@@ -257,6 +274,11 @@ public final class DownstreamServer implements AutoCloseable {
                     s.connectionId(), older.connectionId());
             older.kill();
         }
+    }
+
+    /** Where work that may block runs (answers that check other servers or delete files), off the event loops. */
+    Executor blockingWork() {
+        return dumpStarts;
     }
 
     Executor dumpStarts() {
@@ -399,7 +421,9 @@ public final class DownstreamServer implements AutoCloseable {
         }
         dumpStarts.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
+        if (sessionLoops == null) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3000);
+        }
         idleDumps.close();
     }
 }

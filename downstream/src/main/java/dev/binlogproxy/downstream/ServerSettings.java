@@ -18,10 +18,16 @@ import dev.binlogproxy.downstream.login.UserAccount;
  * @param fullAuthOnFirstLogin caching_sha2_password as MySQL runs it: a user's first login after start takes the
  *                  full path (the password over TLS, or RSA-encrypted with the server's key), later ones the fast
  *                  path. Off: always the fast path, which the stored SHA256(SHA256(pw)) verifies by itself.
+ * @param upstreamLoopSessions how many sessions share the event loop of the master's connection, when the
+ *                  application gives the server {@link SessionLoops}: they get each commit without a hand-over
+ *                  between threads; the others go to the other loops (see {@link SessionLoops})
  */
 public record ServerSettings(String host, int port, String version, Long serverId, boolean semiSync,
                              List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,
-                             boolean fullAuthOnFirstLogin) {
+                             boolean fullAuthOnFirstLogin, int upstreamLoopSessions) {
+
+    /** Sessions on the upstream's loop unless configured: an intermediate master's handful of replicas. */
+    public static final int DEFAULT_UPSTREAM_LOOP_SESSIONS = 4;
 
     public ServerSettings {
         Objects.requireNonNull(host, "host");
@@ -32,6 +38,17 @@ public record ServerSettings(String host, int port, String version, Long serverI
         if (tlsRequired && tlsCert == null) {
             throw new IllegalArgumentException("tlsRequired without a certificate");
         }
+        if (upstreamLoopSessions < 0) {
+            throw new IllegalArgumentException("upstreamLoopSessions must be >= 0, not " + upstreamLoopSessions);
+        }
+    }
+
+    /** With {@link #DEFAULT_UPSTREAM_LOOP_SESSIONS}. */
+    public ServerSettings(String host, int port, String version, Long serverId, boolean semiSync,
+                          List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,
+                          boolean fullAuthOnFirstLogin) {
+        this(host, port, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired, fullAuthOnFirstLogin,
+                DEFAULT_UPSTREAM_LOOP_SESSIONS);
     }
 
     public boolean tlsEnabled() {

@@ -2,7 +2,9 @@ package dev.binlogproxy.downstream;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,8 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     /** ER_SERVER_SHUTDOWN: "Server shutdown in progress". */
     private static final int ER_SERVER_SHUTDOWN = 1053;
 
-    private enum Phase { LOGIN, COMMAND, DUMP, CLOSED }
+    /** WAITING: a command's answer is being worked out off the loop ({@link Reply.Later}); later ones queue. */
+    private enum Phase { LOGIN, COMMAND, WAITING, DUMP, CLOSED }
 
     private final DownstreamServer server;
     private final long connectionId;
@@ -72,6 +75,8 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     private UserAccount account;
     private String clientHost = "";
     private DumpRun dump;
+    /** Packets that came while WAITING (retained), handled in order once the answer is sent. */
+    private final ArrayDeque<Packet> waiting = new ArrayDeque<>();
 
     Session(DownstreamServer server, long connectionId) {
         this.server = server;
@@ -192,10 +197,19 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
             ReferenceCountUtil.release(msg);
             return;
         }
+        handle(packet);
+    }
+
+    private void handle(Packet packet) {
         try {
             switch (phase) {
                 case LOGIN -> apply(login.handle(packet));
                 case COMMAND -> command(packet);
+                case WAITING -> {
+                    waiting.add(packet.retain());
+                    // a client that does not wait for its answers is not read any further until it comes
+                    ctx.channel().config().setAutoRead(false);
+                }
                 case DUMP -> duringDump(packet);
                 default -> { }
             }
@@ -237,6 +251,10 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSED;
+        Packet p;
+        while ((p = waiting.poll()) != null) {
+            p.release();
+        }
         DumpRun d = dump;
         if (d != null) {
             d.stop();
@@ -285,10 +303,57 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     }
 
     private void reply(Reply r) {
+        if (r instanceof Reply.Later later) {
+            answerLater(later);
+            return;
+        }
         for (ByteBuf payload : r.encode(ctx.alloc(), login.clientCapabilities())) {
             write(payload);
         }
         ctx.flush();
+    }
+
+    /** Runs the answer's work off the loop; back on the loop, sends it and goes on with what came meanwhile. */
+    private void answerLater(Reply.Later later) {
+        phase = Phase.WAITING;
+        Runnable work = () -> {
+            Reply r;
+            try {
+                r = later.work().run();
+            } catch (Exception e) {
+                log.warn("session {} ({}): a statement failed: {}", connectionId, clientHost, e.toString());
+                r = new Reply.Error(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy: " + e.getMessage());
+            } catch (Error e) {
+                log.warn("session {} ({}): a statement failed", connectionId, clientHost, e);
+                r = new Reply.Error(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy internal error: " + e);
+            }
+            Reply answer = r;
+            try {
+                ctx.executor().execute(() -> answered(answer));
+            } catch (RejectedExecutionException closing) {
+                // the server is closing: its loops end every session
+            }
+        };
+        try {
+            server.blockingWork().execute(work);
+        } catch (RejectedExecutionException closing) {
+            fail(new ErrPacket(ER_SERVER_SHUTDOWN, ErrorCodes.SQLSTATE_COMMUNICATION, "Server shutdown in progress"));
+        }
+    }
+
+    private void answered(Reply r) {
+        if (phase != Phase.WAITING) {
+            return; // closed meanwhile
+        }
+        phase = Phase.COMMAND;
+        reply(r);
+        Packet next;
+        while (phase == Phase.COMMAND && (next = waiting.poll()) != null) {
+            handle(next); // releases it
+        }
+        if (phase != Phase.WAITING && phase != Phase.CLOSED) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     // ------------------------------------------------------------------ login

@@ -3,6 +3,7 @@ package dev.binlogproxy.proxy;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
+import dev.binlogproxy.downstream.SessionLoops;
 import dev.binlogproxy.failover.Failover;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.proxy.metrics.ArchiveMetrics;
@@ -42,6 +43,12 @@ public final class BinlogProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BinlogProxy.class);
     /** How often the master's global variables are read again for the server's answers. */
     private static final long VARIABLES_REFRESH_SECONDS = 30;
+
+    /**
+     * Event loops for the sessions beyond those on the upstream's loop: two, as many as the machines it is measured
+     * on have cores (each loop is one thread; the fan-out to a thousand replicas is split between them).
+     */
+    private static final int SESSION_LOOPS = 2;
 
     private final BinlogArchive archive;
     private final MirrorService mirror;
@@ -104,7 +111,11 @@ public final class BinlogProxy implements AutoCloseable {
             // a failover a killed proxy left unfinished is finished or rolled back before anything streams; the
             // mirror follows the master the newest committed failover moved to
             UpstreamSettings upstream = Failover.prepare(cfg.failover(), archive, cfg.upstream());
-            MirrorService mirror = MirrorService.start(upstream, archive, metrics, chain);
+            // The master's connection and the replicas' sessions share event loops: the first few sessions get each
+            // commit on the thread that read it (see SessionLoops). Closed after the mirror and the server.
+            SessionLoops io = SessionLoops.create(SESSION_LOOPS, cfg.server().upstreamLoopSessions());
+            closers.push(io);
+            MirrorService mirror = MirrorService.start(upstream, archive, metrics, chain, io.upstreamLoop());
             closers.push(mirror);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "housekeeping");
@@ -125,7 +136,7 @@ public final class BinlogProxy implements AutoCloseable {
             }, 0, VARIABLES_REFRESH_SECONDS, TimeUnit.SECONDS);
             DownstreamServer server = DownstreamServer.start(cfg.server(), archive, masterVariables::get,
                     new MirrorUpstreamStatus(mirror, metrics::secondsBehindMaster,
-                            Math.max(1, cfg.upstream().reconnectMaxDelay().toSeconds())), registry);
+                            Math.max(1, cfg.upstream().reconnectMaxDelay().toSeconds())), registry, io);
             closers.push(server);
             Failover failover = Failover.start(cfg.failover(), archive, mirror, advertisedHost(cfg.server().host()),
                     server.port(), masterVariables::get, registry);

@@ -171,7 +171,9 @@ final class DumpSession {
         aborted = true;
         ServerConnection c = connection;
         if (c != null) {
-            c.close();
+            // without waiting: the caller holds the mirror's lock, and a session beside the upstream on its loop
+            // may be waiting for that lock (a status query); the session's own thread closes it fully
+            c.abort();
         }
     }
 

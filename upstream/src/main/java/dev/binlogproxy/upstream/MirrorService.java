@@ -67,7 +67,9 @@ public final class MirrorService implements AutoCloseable {
     private final MirrorSink sink;
     private final MirrorMetrics metrics;
     private final SemiSyncChain chain;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group;
+    /** Whether {@link #group} is this service's own (shut down on close) or lent by the application. */
+    private final boolean ownsGroup;
     private final AtomicReference<DumpSession.Progress> progress = new AtomicReference<>();
     private final CatchUpRate catchUpRate = new CatchUpRate();
     private final Thread thread;
@@ -90,7 +92,10 @@ public final class MirrorService implements AutoCloseable {
     private AtomicBoolean sessionStop;
     private DumpSession session;
 
-    private MirrorService(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics, SemiSyncChain chain) {
+    private MirrorService(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics, SemiSyncChain chain,
+                          EventLoopGroup loop) {
+        this.ownsGroup = loop == null;
+        this.group = loop != null ? loop : new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sink = sink;
         this.metrics = metrics;
@@ -112,9 +117,23 @@ public final class MirrorService implements AutoCloseable {
         return start(settings, new ArchiveMirrorSink(archive), metrics, chain);
     }
 
+    /**
+     * As {@link #start(UpstreamSettings, BinlogArchive, MirrorMetrics, SemiSyncChain)}, with the master's connection
+     * on {@code loop} (which the caller owns and shuts down after {@link #close}); null for a loop of its own.
+     */
+    public static MirrorService start(UpstreamSettings settings, BinlogArchive archive, MirrorMetrics metrics,
+                                      SemiSyncChain chain, EventLoopGroup loop) {
+        return start(settings, new ArchiveMirrorSink(archive), metrics, chain, loop);
+    }
+
     static MirrorService start(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics,
                                SemiSyncChain chain) {
-        MirrorService m = new MirrorService(settings, sink, metrics, chain);
+        return start(settings, sink, metrics, chain, null);
+    }
+
+    static MirrorService start(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics,
+                               SemiSyncChain chain, EventLoopGroup loop) {
+        MirrorService m = new MirrorService(settings, sink, metrics, chain, loop);
         m.thread.start();
         return m;
     }
@@ -577,7 +596,9 @@ public final class MirrorService implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5000);
+        }
         try {
             thread.join(15_000);
         } catch (InterruptedException e) {

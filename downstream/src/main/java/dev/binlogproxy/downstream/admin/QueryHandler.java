@@ -109,7 +109,8 @@ public final class QueryHandler {
         } else if (st instanceof Statement.Show s) {
             return shows.show(s.what(), sql);
         } else if (st instanceof Statement.Purge p) {
-            return admin.purge(p);
+            // deletes files (and with tiering may wait for their verified copies): off the event loop
+            return new Reply.Later(() -> admin.purge(p));
         } else if (st instanceof Statement.Kill k) {
             return admin.kill(k);
         } else if (st instanceof Statement.NoOp) {

@@ -70,6 +70,24 @@ public sealed interface Reply {
         }
     }
 
+    /**
+     * An answer that may block (a statement that checks other servers or deletes files): the session runs
+     * {@code work} off its event loop and sends what it returns, reading nothing else of the client meanwhile. An
+     * event loop must never block: it may be the loop of the master's connection too, whose acks would wait.
+     */
+    record Later(Work work) implements Reply {
+        @Override
+        public List<ByteBuf> encode(ByteBufAllocator alloc, long clientCapabilities) {
+            throw new IllegalStateException("a later reply is run, then its result encoded");
+        }
+    }
+
+    /** What a {@link Later} reply runs; its exceptions become the ERR a failed statement gets. */
+    @FunctionalInterface
+    interface Work {
+        Reply run() throws Exception;
+    }
+
     private static List<ByteBuf> one(ByteBufAllocator alloc, WireMessage m) {
         return List.of(m.encode(alloc));
     }

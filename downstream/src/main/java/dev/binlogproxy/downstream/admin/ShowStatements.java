@@ -111,8 +111,11 @@ final class ShowStatements {
                 if (st == null) {
                     return Replies.rows(List.of("Role"), List.of());
                 }
-                ProxyStatus.Table t = st.now();
-                return Replies.rows(t.columns(), t.rows());
+                // checks the failover candidates now: connections that may take seconds, so off the event loop
+                return new Reply.Later(() -> {
+                    ProxyStatus.Table t = st.now();
+                    return Replies.rows(t.columns(), t.rows());
+                });
             }
             default:
                 throw new IllegalStateException("show " + what);

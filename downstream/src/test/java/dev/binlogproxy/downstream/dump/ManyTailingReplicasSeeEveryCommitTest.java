@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import dev.binlogproxy.binlog.EventChecksum;
 import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.downstream.DownstreamServer;
 import dev.binlogproxy.downstream.ServerSettings;
+import dev.binlogproxy.downstream.SessionLoops;
 import dev.binlogproxy.downstream.login.Permission;
 import dev.binlogproxy.downstream.login.UserAccount;
 import dev.binlogproxy.protocol.auth.PasswordHash;
@@ -43,6 +45,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * Every replica (mysql-binlog-connector-java) must get every commit, in order, with nothing lost to a wake-up that
  * went to the wrong generation: a dump that missed one would stall, and the test would time out on it. Once
  * the commits stop, every replica still gets its heartbeats.
+ *
+ * <p>Twice: with the server's own loops and the commits published by the archive's threads, and as the proxy runs
+ * it, on {@link SessionLoops} with the commits appended and published on the upstream's loop, which a third of the
+ * replicas share (their wake-up is a task that loop queues for itself, after the publishing read).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ManyTailingReplicasSeeEveryCommitTest {
@@ -53,8 +59,9 @@ class ManyTailingReplicasSeeEveryCommitTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyReplicaGetsEveryCommitInOrder() throws Exception {
+    @ParameterizedTest(name = "published on the upstream's loop: {0}")
+    @ValueSource(booleans = {false, true})
+    void everyReplicaGetsEveryCommitInOrder(boolean onUpstreamLoop) throws Exception {
         String scenario = Archives.MYSQL_GTID;
         byte[] f1 = Archives.bytes(scenario, Archives.FILE1);
         List<Archives.Positioned> events = Archives.events(f1);
@@ -74,10 +81,26 @@ class ManyTailingReplicasSeeEveryCommitTest {
             // the file is listed (and logins taken) with its first transaction
             Appended lastAppended = appendTransaction(a, txn, end, xidEnds);
             lastAppended.durable().get();
-            try (DownstreamServer server = DownstreamServer.start(new ServerSettings("127.0.0.1", 0, null, null,
+            SessionLoops loops = onUpstreamLoop ? SessionLoops.create(2, REPLICAS / 3) : null;
+            // as the upstream's session appends: held for a read, released (the round runs) on its own thread
+            Appender appender = !onUpstreamLoop ? () -> appendTransaction(a, txn, end, xidEnds)
+                    : () -> loops.upstreamLoop().submit(() -> {
+                        a.writer().holdCommits();
+                        try {
+                            return appendTransaction(a, txn, end, xidEnds);
+                        } finally {
+                            a.writer().releaseCommits();
+                        }
+                    }).get();
+            try (AutoCloseable closeLoops = () -> {
+                     if (loops != null) {
+                         loops.close();
+                     }
+                 };
+                 DownstreamServer server = DownstreamServer.start(new ServerSettings("127.0.0.1", 0, null, null,
                     false, List.of(new UserAccount("repl", PasswordHash.of("repl-pw-1"),
                     EnumSet.of(Permission.REPLICATION))), null, null, false, false), a, Map::of, null,
-                    new SimpleMeterRegistry())) {
+                    new SimpleMeterRegistry(), loops)) {
                 AtomicLongArray seen = new AtomicLongArray(REPLICAS);
                 int[] skipped = new int[REPLICAS];
                 AtomicLongArray heartbeats = new AtomicLongArray(REPLICAS);
@@ -118,14 +141,14 @@ class ManyTailingReplicasSeeEveryCommitTest {
                     clients.add(c);
                     // commits while replicas are still arriving, so that dumps start at many generations
                     if (r % 4 == 0 && commitsDone < TRANSACTIONS) {
-                        appendTransaction(a, txn, end, xidEnds).durable().get();
+                        appender.append().durable().get();
                         commitsDone++;
                     }
                 }
                 while (commitsDone < TRANSACTIONS) {
                     int burst = 1 + random.nextInt(5);
                     for (int i = 0; i < burst && commitsDone < TRANSACTIONS; i++, commitsDone++) {
-                        lastAppended = appendTransaction(a, txn, end, xidEnds);
+                        lastAppended = appender.append();
                     }
                     lastAppended.durable().get();
                     LockSupport.parkNanos(random.nextInt(3) * 1_000_000L);
@@ -136,6 +159,11 @@ class ManyTailingReplicasSeeEveryCommitTest {
                     Thread.sleep(20);
                 }
                 assertEquals(List.of(), failures);
+                if (loops != null) {
+                    int[] counts = loops.sessionCounts();
+                    assertEquals(REPLICAS / 3, counts[0], "sessions on the upstream's loop");
+                    assertEquals(REPLICAS, counts[0] + counts[1] + counts[2], java.util.Arrays.toString(counts));
+                }
                 assertTrue(allCaughtUp(seen, skipped, total), () -> {
                     StringBuilder sb = new StringBuilder("replicas short of the last of " + total + " commits:");
                     for (int r = 0; r < REPLICAS; r++) {
@@ -164,6 +192,10 @@ class ManyTailingReplicasSeeEveryCommitTest {
                 }
             }
         }
+    }
+
+    private interface Appender {
+        Appended append() throws Exception;
     }
 
     private static boolean allCaughtUp(AtomicLongArray seen, int[] skipped, int total) {

@@ -120,6 +120,8 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
             semiSync = s.bool("semiSync", true);
         }
         boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
+        int upstreamLoopSessions = (int) s.integer("upstreamLoopSessions",
+                ServerSettings.DEFAULT_UPSTREAM_LOOP_SESSIONS, 0, 100_000);
         Node u = s.child("users", false);
         List<UserAccount> users = new ArrayList<>();
         for (String name : u.keys()) {
@@ -148,7 +150,7 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         s.rejectUnknown();
         chainOut[0] = chain;
         return new ServerSettings(host, port, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired,
-                fullAuth);
+                fullAuth, upstreamLoopSessions);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {

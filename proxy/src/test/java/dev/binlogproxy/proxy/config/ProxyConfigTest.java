@@ -163,6 +163,7 @@ class ProxyConfigTest {
         assertTrue(repl.password().supportsNative());
         assertFalse(repl.password().supportsSha2());
         assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.login.Permission.ADMIN));
+        assertEquals(4, c.server().upstreamLoopSessions(), "sessions beside the upstream, by default");
         assertNull(c.server().tlsCert());
     }
 
@@ -208,6 +209,11 @@ class ProxyConfigTest {
 
         assertEquals("server.semiSync.waitForReplicas", error(MINIMAL
                 + "server:\n  semiSync: {waitForReplicas: -1}\n").key());
+        assertEquals(0, ProxyConfig.parse(MINIMAL + "server:\n  upstreamLoopSessions: 0\n", null).server()
+                .upstreamLoopSessions());
+        ConfigException loops = error(MINIMAL + "server:\n  upstreamLoopSessions: -1\n");
+        assertEquals("server.upstreamLoopSessions", loops.key());
+        assertTrue(loops.getMessage().contains("-1"), loops.getMessage());
         assertEquals("server.semiSync.timeout", error(MINIMAL
                 + "server:\n  semiSync: {waitForReplicas: 1, timeout: 0ms}\n").key());
         assertEquals("server.semiSync.timeout", error(MINIMAL
