@@ -298,18 +298,20 @@ public final class ServerConnection implements AutoCloseable {
      * {@link #close} still runs afterwards.
      */
     public void abort() {
-        if (channel.isOpen() && !streaming) {
-            channel.sendAsync(0, new byte[] {(byte) Commands.COM_QUIT}); // as close() says goodbye
-        }
+        sayGoodbye();
         channel.closeAsync();
     }
 
     @Override
     public void close() {
+        sayGoodbye();
+        channel.close();
+    }
+
+    /** A connection that just drops is logged by the server as "Aborted connection": quit first, unless dumping. */
+    private void sayGoodbye() {
         if (channel.isOpen() && !streaming) {
-            // say goodbye: a connection that just drops is logged by the server as "Aborted connection"
             channel.sendAsync(0, new byte[] {(byte) Commands.COM_QUIT});
         }
-        channel.close();
     }
 }

@@ -76,7 +76,11 @@ public final class DownstreamServer implements AutoCloseable {
     private final EventLoopGroup workers;
     /** Where the sessions go when the application shares its loops with the upstream; null: {@link #workers}. */
     private final SessionLoops sessionLoops;
-    /** Where dumps decide their start (it may wait up to StartResolver.CATCH_UP_NANOS); idle threads go away. */
+    /**
+     * Work that may block, off the event loops: where dumps decide their start (it may wait up to
+     * StartResolver.CATCH_UP_NANOS) and answers that check other servers or delete files ({@code Reply.Later});
+     * idle threads go away.
+     */
     private final ExecutorService dumpStarts = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "dump-start");
         t.setDaemon(true);
@@ -276,11 +280,7 @@ public final class DownstreamServer implements AutoCloseable {
         }
     }
 
-    /** Where work that may block runs (answers that check other servers or delete files), off the event loops. */
-    Executor blockingWork() {
-        return dumpStarts;
-    }
-
+    /** Where work that may block runs, off the event loops (see the field). */
     Executor dumpStarts() {
         return dumpStarts;
     }

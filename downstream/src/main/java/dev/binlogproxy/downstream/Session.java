@@ -335,7 +335,7 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
             }
         };
         try {
-            server.blockingWork().execute(work);
+            server.dumpStarts().execute(work);
         } catch (RejectedExecutionException closing) {
             fail(new ErrPacket(ER_SERVER_SHUTDOWN, ErrorCodes.SQLSTATE_COMMUNICATION, "Server shutdown in progress"));
         }
