@@ -72,7 +72,9 @@ public final class Procs {
 
     /**
      * CPU ticks (1/100 s, user + system) of each of a process's threads, by thread kind: the name in
-     * /proc/PID/task/TID/comm without its digits, so the threads of one pool add up. Empty if the process is gone.
+     * /proc/PID/task/TID/comm with each number not after a letter as #, so the threads of one pool add up
+     * ({@code binlog-io-1-2} is {@code binlog-io-#-#}) while HotSpot's two compilers stay apart ({@code C1
+     * CompilerThre}, {@code C2 CompilerThre}, the kernel's 15 characters). Empty if the process is gone.
      */
     public static java.util.Map<String, Long> threadTicks(long pid) {
         java.util.Map<String, Long> m = new java.util.TreeMap<>();
@@ -81,7 +83,7 @@ public final class Procs {
                 try {
                     String stat = Files.readString(t.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-                            .replaceAll("[0-9]+", "#");
+                            .replaceAll("(?<![A-Za-z])[0-9]+", "#");
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
                     m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
                 } catch (IOException | RuntimeException e) {
