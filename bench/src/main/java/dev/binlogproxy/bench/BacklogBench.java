@@ -216,12 +216,20 @@ public final class BacklogBench {
         try (ProxyProcess proxy = ProxyProcess.start(master, 9600, false, durability)) {
             long greeted = System.nanoTime();
             double greetedCpu = Procs.cpuSeconds(proxy.pid());
+            Map<String, Long> greetedThreads = Procs.threadTicks(proxy.pid());
             proxy.awaitMirrored(master, Duration.ofMinutes(10));
             long served = System.nanoTime();
+            StringBuilder threads = new StringBuilder();
+            Procs.threadTicks(proxy.pid()).forEach((t, ticks) -> {
+                long d = ticks - greetedThreads.getOrDefault(t, 0L);
+                if (d >= 5) {
+                    threads.append(String.format(Locale.ROOT, " %s=%.2f", t, d / 100.0));
+                }
+            });
             System.out.printf(Locale.ROOT, "proxy %s: %.2f s from launch to its port answering (%.2f CPU s), %.2f s"
-                    + " from there to the backlog served (%.2f CPU s); the master's CPU: %.2f s%n", durability,
-                    (greeted - launched) / 1e9, greetedCpu, (served - greeted) / 1e9,
-                    Procs.cpuSeconds(proxy.pid()) - greetedCpu, Procs.cpuSeconds(master.pid()) - masterCpu);
+                    + " from there to the backlog served (%.2f CPU s; threads with >= 0.05 s:%s); the master's"
+                    + " CPU: %.2f s%n", durability, (greeted - launched) / 1e9, greetedCpu, (served - greeted) / 1e9,
+                    Procs.cpuSeconds(proxy.pid()) - greetedCpu, threads, Procs.cpuSeconds(master.pid()) - masterCpu);
             Path archiveDir = proxy.archiveDir();
             compare(master, logs, archiveDir, "proxy " + durability);
             long binlog = logs.stream().mapToLong(BinaryLog::size).sum();

@@ -48,14 +48,14 @@ public final class SemiSyncAckBench {
     static final String LAUNCHED_WRITE = "proxy launched, durability write";
     static final String LAUNCHED_FSYNC = "proxy launched, durability fsync";
     /**
-     * Commits before the measurement, for each configuration alike. 1,000 leaves the JIT still compiling the proxy's
-     * path in the measured window (docs/results.md, the floor runs); 4,000 leaves much less.
+     * Commits before the measurement, for each configuration alike: 3,000, as issue 12 measures. The JIT is still
+     * compiling after it (the launched proxy's C2 thread shows in the thread CPU below), less with every thousand.
      */
-    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 1000);
+    private static final int WARM_UP = Integer.getInteger("bench.warmUpCommits", 3000);
 
     /** Totals over the measured commits of one or more rounds. */
     record Result(long waitMicros, long waits, long commitNanos, long commits, long noTx, long jvmCpuNanos,
-                  long masterCpuNanos, Map<String, Long> threadCpuNanos, Probes probes) {
+                  long masterCpuNanos, long launchedCpuNanos, Map<String, Long> threadCpuNanos, Probes probes) {
         /** CPU of this JVM (the client, and the proxy or floor acker where they run) per measured commit. */
         double jvmCpuMicros() {
             return jvmCpuNanos / 1e3 / commits;
@@ -63,6 +63,11 @@ public final class SemiSyncAckBench {
 
         double masterCpuMicros() {
             return masterCpuNanos / 1e3 / commits;
+        }
+
+        /** CPU of the launched proxy's process per measured commit (0 where there is none). */
+        double launchedCpuMicros() {
+            return launchedCpuNanos / 1e3 / commits;
         }
 
         double ackWaitMicros() {
@@ -81,13 +86,14 @@ public final class SemiSyncAckBench {
 
         Result with(Probes p) {
             return new Result(waitMicros, waits, commitNanos, commits, noTx, jvmCpuNanos, masterCpuNanos,
-                    threadCpuNanos, p);
+                    launchedCpuNanos, threadCpuNanos, p);
         }
 
         Result plus(Result o) {
             return new Result(waitMicros + o.waitMicros, waits + o.waits, commitNanos + o.commitNanos,
                     commits + o.commits, noTx + o.noTx, jvmCpuNanos + o.jvmCpuNanos,
-                    masterCpuNanos + o.masterCpuNanos, sum(threadCpuNanos, o.threadCpuNanos),
+                    masterCpuNanos + o.masterCpuNanos, launchedCpuNanos + o.launchedCpuNanos,
+                    sum(threadCpuNanos, o.threadCpuNanos),
                     probes == null ? o.probes : probes.plus(o.probes));
         }
     }
@@ -181,11 +187,11 @@ public final class SemiSyncAckBench {
 
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
 "%nSemi-sync ack wait, master-measured, %d single-row commits each in %d rounds%n%-38s %12s %10s %8s %6s"
-                + " %12s %12s%n", commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits",
-                "no_tx", "jvm cpu us", "master cpu us"));
-        results.forEach((k, r) -> out.append(String.format(Locale.ROOT, "%-38s %12.1f %10.1f %8d %6d %12.1f %12.1f%n",
-                k, r.ackWaitMicros(), r.commitMicros(), r.waits(), r.noTx(), r.jvmCpuMicros(),
-                r.masterCpuMicros())));
+                + " %12s %12s %13s%n", commits, rounds, "only semi-sync replica", "ack wait us", "commit us", "waits",
+                "no_tx", "jvm cpu us", "master cpu us", "launched cpu us"));
+        results.forEach((k, r) -> out.append(String.format(Locale.ROOT,
+                "%-38s %12.1f %10.1f %8d %6d %12.1f %12.1f %13.1f%n", k, r.ackWaitMicros(), r.commitMicros(),
+                r.waits(), r.noTx(), r.jvmCpuMicros(), r.masterCpuMicros(), r.launchedCpuMicros())));
         out.append(String.format(Locale.ROOT, "proxy probes, mean us: %-14s", "mode"));
         Probes.NAMES.forEach(n -> out.append(String.format(Locale.ROOT, " %9s", n)));
         out.append(String.format(Locale.ROOT, " %8s%n", "acks"));
@@ -291,7 +297,7 @@ public final class SemiSyncAckBench {
             master.createReplicationUser(USER, PASSWORD);
             try (SemiSyncFloorAcker acker = start.open("127.0.0.1", master.port(), USER, PASSWORD, 9600)) {
                 awaitClient(master);
-                Result r = measure(master, commits, () -> { });
+                Result r = measure(master, commits, () -> { }, -1);
                 acker.check();
                 if (acker.acks() < commits) {
                     throw new IllegalStateException("the floor acker sent " + acker.acks() + " acks for " + commits
@@ -317,7 +323,7 @@ public final class SemiSyncAckBench {
             try (DbServer r = DbServer.start(replica.build())) {
                 r.replicateFrom(master, USER, PASSWORD, false);
                 awaitClient(master);
-                return measure(master, commits, () -> { });
+                return measure(master, commits, () -> { }, -1);
             }
         }
     }
@@ -333,7 +339,7 @@ public final class SemiSyncAckBench {
             try (MirrorService mirror = MirrorService.start(s, archive, new MirrorMetrics(registry))) {
                 awaitClient(master);
                 Probes[] before = new Probes[1];
-                Result r = measure(master, commits, () -> before[0] = Probes.of(registry));
+                Result r = measure(master, commits, () -> before[0] = Probes.of(registry), -1);
                 return r.with(Probes.of(registry).minus(before[0]));
             }
         } finally {
@@ -352,7 +358,7 @@ public final class SemiSyncAckBench {
             master.createReplicationUser(USER, PASSWORD);
             try (ProxyProcess proxy = ProxyProcess.start(master, 9500, true, durability)) {
                 awaitClient(master);
-                return measure(master, commits, () -> { });
+                return measure(master, commits, () -> { }, proxy.pid());
             }
         }
     }
@@ -367,7 +373,9 @@ public final class SemiSyncAckBench {
         throw new IllegalStateException("no semi-sync replica registered within 30 s");
     }
 
-    private static Result measure(DbServer master, int commits, Runnable atStart) throws Exception {
+    /** {@code launchedPid}: the launched proxy's process, whose CPU is measured too; -1 for none. */
+    private static Result measure(DbServer master, int commits, Runnable atStart, long launchedPid)
+            throws Exception {
         master.execute("CREATE DATABASE IF NOT EXISTS b", "CREATE TABLE IF NOT EXISTS b.t (id INT PRIMARY KEY, v INT)");
         // warm-up outside the measurement
         try (Connection c = master.connect();
@@ -384,6 +392,9 @@ public final class SemiSyncAckBench {
             long jvmCpu0 = jvmCpuNanos();
             Map<Long, Long> threads0 = threadCpu();
             long masterCpu0 = cpuNanos(master);
+            long launchedCpu0 = cpuNanos(launchedPid);
+            Map<String, Long> launchedThreads0 = launchedPid < 0 ? Map.of()
+                    : dev.binlogproxy.bench.serve.Procs.threadTicks(launchedPid);
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);
@@ -396,8 +407,14 @@ public final class SemiSyncAckBench {
             long jvmCpu = jvmCpuNanos() - jvmCpu0;
             Map<String, Long> byThread = threadCpuSince(threads0);
             long masterCpu = cpuNanos(master) - masterCpu0;
+            long launchedCpu = cpuNanos(launchedPid) - launchedCpu0;
+            if (launchedPid >= 0) {
+                // the launched proxy's threads, as this JVM's are below: 1 tick = 10 ms
+                dev.binlogproxy.bench.serve.Procs.threadTicks(launchedPid).forEach((t, ticks) -> byThread.merge(
+                        "launched:" + t, (ticks - launchedThreads0.getOrDefault(t, 0L)) * 10_000_000L, Long::sum));
+            }
             return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
-                    jvmCpu, masterCpu, byThread, null);
+                    jvmCpu, masterCpu, launchedCpu, byThread, null);
         }
     }
 
@@ -434,7 +451,11 @@ public final class SemiSyncAckBench {
     }
 
     private static long cpuNanos(DbServer server) {
-        return ProcessHandle.of(server.pid()).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
+        return cpuNanos(server.pid());
+    }
+
+    private static long cpuNanos(long pid) {
+        return pid < 0 ? 0 : ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
                 .orElse(0L);
     }
 

@@ -70,6 +70,32 @@ public final class Procs {
         }
     }
 
+    /**
+     * CPU ticks (1/100 s, user + system) of each of a process's threads, by thread kind: the name in
+     * /proc/PID/task/TID/comm with each number not after a letter as #, so the threads of one pool add up
+     * ({@code binlog-io-1-2} is {@code binlog-io-#-#}) while HotSpot's two compilers stay apart ({@code C1
+     * CompilerThre}, {@code C2 CompilerThre}, the kernel's 15 characters). Empty if the process is gone.
+     */
+    public static java.util.Map<String, Long> threadTicks(long pid) {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                            .replaceAll("(?<![A-Za-z])[0-9]+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException e) {
+            return m;
+        }
+        return m;
+    }
+
     static long threads(long pid) {
         return statusKb(pid, "Threads");
     }
