@@ -32,7 +32,7 @@ import dev.binlogproxy.binlog.position.MySqlGtidSet;
  * events it decodes. Thread-safe.
  *
  * <p>It runs on a session's event loop (a login asks for the master's version), which may be the upstream's: a
- * scan that read every event archived since the last login, as it did, held that loop for ~0.2 s per GB after a
+ * scan that read every event archived since the last login, as it did, held that loop for 0.4-0.5 s per GB after a
  * catch-up nobody connected during (docs/results.md, session 14).
  */
 public final class ArchiveState {
