@@ -141,6 +141,28 @@ class MariaDbServerQueriesTest {
         }
     }
 
+    /**
+     * The state is scanned from where the last question left it, in the newest file only: a domain written in a file
+     * that was neither the scanned one nor the newest must still be in the answer, through the newest file's
+     * GTID_LIST.
+     */
+    @Test
+    void gtidPositionFollowsFilesWrittenBetweenTwoQuestions() throws Exception {
+        proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));
+        try (Connection c = proxy.connect(ServeHarness.REPL, ServeHarness.REPL_PW); Statement st = c.createStatement()) {
+            assertEquals(master.queryValue("SELECT @@gtid_binlog_pos"), row(st, "SELECT @@global.gtid_binlog_pos").get(0));
+        }
+        master.execute("FLUSH BINARY LOGS", "SET SESSION gtid_domain_id = 7", "INSERT INTO q.t VALUES (10001, 'd7')",
+                "SET SESSION gtid_domain_id = 0", "FLUSH BINARY LOGS", "INSERT INTO q.t VALUES (10002, 'd0')",
+                "FLUSH BINARY LOGS", "INSERT INTO q.t VALUES (10003, 'd0')");
+        proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));
+        String expected = master.queryValue("SELECT @@gtid_binlog_pos");
+        assertTrue(expected.contains("7-"), expected);
+        try (Connection c = proxy.connect(ServeHarness.REPL, ServeHarness.REPL_PW); Statement st = c.createStatement()) {
+            assertEquals(expected, row(st, "SELECT @@global.gtid_binlog_pos").get(0));
+        }
+    }
+
     @Test
     void purgeNeedsAdminAndRemovesOnlyOldFiles() throws Exception {
         List<BinaryLog> logs = master.showBinaryLogs();

@@ -143,6 +143,25 @@ class MySqlServerLoginTest {
         }
     }
 
+    /** The state is scanned from where the last question left it, in the newest file only (its PREVIOUS_GTIDS). */
+    @Test
+    void gtidExecutedFollowsFilesWrittenBetweenTwoQuestions() throws Exception {
+        proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));
+        try (Connection c = connect(ServeHarness.REPL, ServeHarness.REPL_PW, "PREFERRED");
+             Statement st = c.createStatement()) {
+            assertEquals(master.queryValue("SELECT @@GLOBAL.gtid_executed").replace("\n", ""),
+                    row(st, "SELECT @@global.gtid_executed").get(0));
+        }
+        master.execute("FLUSH BINARY LOGS", "INSERT INTO q.t VALUES (10001)", "FLUSH BINARY LOGS",
+                "INSERT INTO q.t VALUES (10002)", "FLUSH BINARY LOGS", "INSERT INTO q.t VALUES (10003)");
+        proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));
+        try (Connection c = connect(ServeHarness.REPL, ServeHarness.REPL_PW, "PREFERRED");
+             Statement st = c.createStatement()) {
+            assertEquals(master.queryValue("SELECT @@GLOBAL.gtid_executed").replace("\n", ""),
+                    row(st, "SELECT @@global.gtid_executed").get(0));
+        }
+    }
+
     @Test
     void mysqlVariablesAreTheMasters() throws Exception {
         proxy.awaitCaughtUp(java.time.Duration.ofSeconds(30));
