@@ -220,10 +220,9 @@ public final class BacklogBench {
             proxy.awaitMirrored(master, Duration.ofMinutes(10));
             long served = System.nanoTime();
             StringBuilder threads = new StringBuilder();
-            Procs.threadTicks(proxy.pid()).forEach((t, ticks) -> {
-                long d = ticks - greetedThreads.getOrDefault(t, 0L);
-                if (d >= 5) {
-                    threads.append(String.format(Locale.ROOT, " %s=%.2f", t, d / 100.0));
+            Procs.threadTicksSince(proxy.pid(), greetedThreads).forEach((t, ticks) -> {
+                if (ticks >= 5) {
+                    threads.append(String.format(Locale.ROOT, " %s=%.2f", t, ticks / 100.0));
                 }
             });
             System.out.printf(Locale.ROOT, "proxy %s: %.2f s from launch to its port answering (%.2f CPU s), %.2f s"

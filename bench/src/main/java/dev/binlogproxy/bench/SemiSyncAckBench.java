@@ -2,6 +2,7 @@ package dev.binlogproxy.bench;
 
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.Durability;
+import dev.binlogproxy.bench.serve.Procs;
 import dev.binlogproxy.bench.serve.ProxyProcess;
 import dev.binlogproxy.client.ConnectionSettings;
 import dev.binlogproxy.upstream.MirrorMetrics;
@@ -393,8 +394,7 @@ public final class SemiSyncAckBench {
             Map<Long, Long> threads0 = threadCpu();
             long masterCpu0 = cpuNanos(master);
             long launchedCpu0 = cpuNanos(launchedPid);
-            Map<String, Long> launchedThreads0 = launchedPid < 0 ? Map.of()
-                    : dev.binlogproxy.bench.serve.Procs.threadTicks(launchedPid);
+            Map<String, Long> launchedThreads0 = launchedPid < 0 ? Map.of() : Procs.threadTicks(launchedPid);
             long start = System.nanoTime();
             for (int i = 0; i < commits; i++) {
                 ps.setInt(1, i);
@@ -410,8 +410,8 @@ public final class SemiSyncAckBench {
             long launchedCpu = cpuNanos(launchedPid) - launchedCpu0;
             if (launchedPid >= 0) {
                 // the launched proxy's threads, as this JVM's are below: 1 tick = 10 ms
-                dev.binlogproxy.bench.serve.Procs.threadTicks(launchedPid).forEach((t, ticks) -> byThread.merge(
-                        "launched:" + t, (ticks - launchedThreads0.getOrDefault(t, 0L)) * 10_000_000L, Long::sum));
+                Procs.threadTicksSince(launchedPid, launchedThreads0).forEach((t, ticks) -> byThread.merge(
+                        "launched:" + t, ticks * 10_000_000L, Long::sum));
             }
             return new Result(dWait, dWaits, elapsed, commits, status(master, "Rpl_semi_sync_master_no_tx") - noTx,
                     jvmCpu, masterCpu, launchedCpu, byThread, null);

@@ -96,6 +96,13 @@ public final class Procs {
         return m;
     }
 
+    /** {@link #threadTicks} now, less {@code before} (an earlier reading of the same process), by thread kind. */
+    public static java.util.Map<String, Long> threadTicksSince(long pid, java.util.Map<String, Long> before) {
+        java.util.Map<String, Long> m = threadTicks(pid);
+        m.replaceAll((t, ticks) -> ticks - before.getOrDefault(t, 0L));
+        return m;
+    }
+
     static long threads(long pid) {
         return statusKb(pid, "Threads");
     }

@@ -32,6 +32,8 @@ public final class ProxyProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final Path log;
+    /** See {@link #firstServedCheckNanos()}. */
+    private long firstServedCheckNanos = -1;
 
     private ProxyProcess(Process process, Path dir, int port, Path log) {
         this.process = process;
@@ -148,8 +150,6 @@ public final class ProxyProcess implements AutoCloseable {
      * How long the first login and SHOW MASTER STATUS took once every file was on disk (-1 before): a login
      * reads the archive's GTID state, so this is what the first client after a catch-up waits for.
      */
-    private long firstServedCheckNanos = -1;
-
     public long firstServedCheckNanos() {
         return firstServedCheckNanos;
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 import dev.binlogproxy.archive.ArchiveException;
@@ -31,13 +32,13 @@ import dev.binlogproxy.binlog.position.MySqlGtidSet;
  * each call reads only what was archived since the last one, and only in the newest file, and copies only the
  * events it decodes. Thread-safe.
  *
- * <p>It runs on a session's event loop (a login asks for the master's version), which may be the upstream's: a
- * scan that read every event archived since the last login, as it did, held that loop for 0.4-0.5 s per GB after a
- * catch-up nobody connected during (docs/results.md, session 14).
+ * <p>It runs on a session's event loop (a login asks for the master's version), which may be the upstream's. A
+ * scan through every event archived since the previous login held that loop for 0.4-0.5 s per GB when the login
+ * came after a catch-up (docs/results.md, session 14); hence the newest file only, and no copies.
  */
 public final class ArchiveState {
     /** The events the state is made of; every other event is stepped over by its header. */
-    private static final java.util.function.IntPredicate DECODED = type -> type == EventType.FORMAT_DESCRIPTION.code()
+    private static final IntPredicate DECODED = type -> type == EventType.FORMAT_DESCRIPTION.code()
             || type == EventType.PREVIOUS_GTIDS.code() || type == EventType.GTID.code()
             || type == EventType.MARIA_GTID_LIST.code() || type == EventType.MARIA_GTID.code();
 
