@@ -377,10 +377,11 @@ final class IndexJournal implements AutoCloseable {
     }
 
     /**
-     * Reads the newest cycle file forward: every entry must decode and the read must reach the entry the backward
-     * read found last. The queue's pages are written back by the kernel in any order and never synced, so after a
-     * power loss an earlier page can be lost (zeros) while a later one is there: the last entry then checks out,
-     * but a forward read (verify, the catalog of lookups) stops at the hole or fails to decode (crash images).
+     * Reads the newest cycle file forward: every document must decode and pass its checksum, and the read must
+     * reach the entry the backward read found last. The queue's pages are written back by the kernel in any order
+     * and never synced, so after a power loss an earlier page can be lost (zeros) while a later one is there: the
+     * last entry then checks out, but a forward read (verify, the catalog of lookups) stops at the hole, or meets a
+     * document with zeros inside (crash images).
      * Only the newest cycle: pages older than the kernel's write-back delay (30 s by default) reached the disk, and
      * reading the whole journal would make every open as slow as a rebuild.
      *
@@ -406,7 +407,13 @@ final class IndexJournal implements AutoCloseable {
                     if (!dc.isPresent()) {
                         break;
                     }
-                    IndexBatch.read(dc.wire().bytes());
+                    try {
+                        IndexBatch.read(dc.wire().bytes());
+                    } catch (IllegalStateException bad) {
+                        // a lost page inside a document: its checksum fails (zeros decode, see IndexBatch)
+                        return Optional.of("read forward fails at index " + Long.toHexString(dc.index()) + ": "
+                                + bad.getMessage());
+                    }
                     reached = dc.index();
                 }
             }

@@ -72,8 +72,10 @@ class CrashImageRegressionTest {
      * The index journal as a power loss leaves it (pages never synced, written back in any order): a lost header
      * page made Chronicle throw an AssertionError that the open took for a JVM without the flags Chronicle needs
      * (the archive refused to open); a page lost before the last entry left a journal whose last entry checked out
-     * but which no forward read got through (verify and lookups failed after the open); a cycle file without a
-     * header made the read-only verify wait 10 s. Each is now rebuilt at open, or reported by verify at once.
+     * but which no forward read got through (verify and lookups failed after the open), or, lost inside the last
+     * document, a last entry that decoded from the zeros and still checked out against its file; a cycle file
+     * without a header made the read-only verify wait 10 s. Each is now rebuilt at open, or reported by verify at
+     * once.
      */
     @Test
     void aJournalGarbledByAPowerLossIsRebuilt() throws Exception {
@@ -95,7 +97,8 @@ class CrashImageRegressionTest {
         manyCuts.add(many.ops().size());
         CrashImageCheck.Tally pages = check(many, Durability.FSYNC, manyCuts, 100, CrashImages.Model.POWER_LOSS,
                 CrashImages.IndexFate.GARBLED);
-        assertTrue(count(pages.indexReasons, "journal read forward stops") > 0, pages::toString);
+        // the hole stops the forward read, or falls inside a document, whose checksum then fails
+        assertTrue(count(pages.indexReasons, "journal read forward") > 0, pages::toString);
     }
 
     private static List<Integer> cutsBefore(CrashLog log, Predicate<CrashLog.Op> at) {
