@@ -67,11 +67,13 @@ class VerifyArchiveIndexTest {
                     torn);
             Files.write(newest, intact);
 
-            // change one entry's timestamp (the first file's first entry, its FDE) in Chronicle's own file
+            // change one entry's timestamp (the first file's first entry, its FDE) in Chronicle's own file: the
+            // document's checksum no longer matches
             String first = master.showBinaryLogs().get(0).name();
             damageFirstEntryOf(archiveDir.resolve("index"), first);
             String damaged = verify(archiveDir, 1);
-            assertTrue(damaged.contains("index: DAMAGED after 0 agreeing entries: index journal entry 1 is"), damaged);
+            assertTrue(damaged.contains("index: DAMAGED after 0 agreeing entries: index journal unreadable"), damaged);
+            assertTrue(damaged.contains("index document fails its checksum"), damaged);
             assertTrue(damaged.contains("all valid"), damaged); // the files themselves are fine
 
             // the remedy the report names: delete the index, the next open rebuilds it from the files
@@ -101,7 +103,7 @@ class VerifyArchiveIndexTest {
     }
 
     /**
-     * Finds the first document of {@code file} as the journal writes it (IndexBatch: version 2, the file name as
+     * Finds the first document of {@code file} as the journal writes it (IndexBatch: version 3, the file name as
      * length-prefixed UTF-8, the entry count and first offset as stop-bit numbers, then the first timestamp) and
      * changes the timestamp's low byte.
      */
@@ -133,7 +135,7 @@ class VerifyArchiveIndexTest {
     private static byte[] documentStart(String file) {
         byte[] name = file.getBytes(StandardCharsets.UTF_8);
         byte[] pattern = new byte[name.length + 2];
-        pattern[0] = 2;
+        pattern[0] = 3;
         pattern[1] = (byte) name.length;
         System.arraycopy(name, 0, pattern, 2, name.length);
         return pattern;
