@@ -148,10 +148,14 @@ public final class ArchiveState {
             }
             ArchiveReader.Entry entry;
             while ((entry = r.nextEntry(BinlogEvent.HEADER_LENGTH, DECODED)) != null) {
-                // null for an event stepped over (not read, not copied); a ROTATE is always read
                 BinlogEvent e = entry.event();
+                if (e == null) {
+                    // stepped over (not read, not copied); it changes nothing, so where the scan stopped is still
+                    // the last event it decoded, or the reader's position after the loop
+                    continue;
+                }
                 ChecksumAlgorithm c = r.formatDescription().checksumAlgorithm();
-                int type = e == null ? -1 : e.typeCode();
+                int type = e.typeCode(); // a ROTATE is always read, and changes nothing either
                 if (type == EventType.FORMAT_DESCRIPTION.code()) {
                     newestFde = FormatDescription.decode(e);
                 } else if (type == EventType.PREVIOUS_GTIDS.code()) {
