@@ -4,6 +4,7 @@ import dev.binlogproxy.binlog.position.MariaGtid;
 import dev.binlogproxy.binlog.position.MySqlGtid;
 import net.openhft.chronicle.bytes.Bytes;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -63,7 +64,7 @@ final class IndexBatch {
         long timestamp = first.timestamp();
         Object previousGtid = null;
         Scratch s = SCRATCH.get();
-        s.reset(); // a document that failed half-way left its bytes
+        s.begin(start); // a document that failed half-way left its bytes
         for (int i = from; i < to; i++) {
             IndexEntry e = entries.get(i);
             if (!e.file().equals(first.file()) || e.offset() < spanEnd || e.spanEnd() < e.end()) {
@@ -109,8 +110,7 @@ final class IndexBatch {
                 s.drainTo(out);
             }
         }
-        s.drainTo(out);
-        out.writeInt(s.crc(out, start, out.writePosition()));
+        out.writeInt(s.finish(out));
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -120,19 +120,52 @@ final class IndexBatch {
      * stop bit into the memory-mapped document checked bounds and pages every time, a seventh of what small-event
      * appends spent. The encoding is Chronicle's stop bit for non-negative values (seven bits a
      * byte, lowest first, the high bit set on every byte but the last), read back by {@code readStopBit}.
+     *
+     * <p>Writing, the document's CRC is taken as its bytes go out: the gathered ones from here, the few written to
+     * the document directly (its head, a MySQL source UUID) read back from it ({@link #catchUp}). Reading the whole
+     * document back, and copying heap bytes into the mapping, went through Chronicle's copy loop of a long at a
+     * time (a twentieth of small-event appends); a direct buffer's bytes go in with one memory copy.
      */
     static final class Scratch {
         /** Room for an entry's worst case (2 + 9 x 8 bytes) past {@link #full()}'s mark. */
         private final byte[] buf = new byte[4096];
+        private final ByteBuffer direct = ByteBuffer.allocateDirect(buf.length);
         private int n;
         private final CRC32 crc = new CRC32();
+        private final byte[] back = new byte[256];
+        /** Writing: the document's bytes before this offset are in {@link #crc}. */
+        private long crcTo;
+
+        /** Starts a document at {@code start} of its output. */
+        void begin(long start) {
+            n = 0;
+            crc.reset();
+            crcTo = start;
+        }
+
+        /** Drains what is gathered and returns the CRC-32 of the document so far (from {@link #begin}). */
+        int finish(Bytes<?> out) {
+            drainTo(out);
+            return (int) crc.getValue();
+        }
+
+        /** Adds the bytes written to {@code out} directly since the CRC last caught up: a few, read back. */
+        private void catchUp(Bytes<?> out) {
+            long to = out.writePosition();
+            for (long at = crcTo; at < to; ) {
+                int len = (int) Math.min(back.length, to - at);
+                if (out.read(at, back, 0, len) != len) {
+                    throw new IllegalStateException("index document bytes [" + at + ", " + (at + len)
+                            + ") not readable");
+                }
+                crc.update(back, 0, len);
+                at += len;
+            }
+            crcTo = to;
+        }
 
         void u8(int v) {
             buf[n++] = (byte) v;
-        }
-
-        void reset() {
-            n = 0;
         }
 
         /** @param out where a negative value (a MariaDB seq_no above 2^63) goes, in Chronicle's own form */
@@ -154,8 +187,20 @@ final class IndexBatch {
         }
 
         void drainTo(Bytes<?> out) {
-            out.write(buf, 0, n);
+            catchUp(out);
+            if (n == 0) {
+                return;
+            }
+            crc.update(buf, 0, n);
+            direct.clear();
+            direct.put(buf, 0, n);
+            direct.flip();
+            out.writeSome(direct);
+            if (direct.hasRemaining()) {
+                throw new IllegalStateException("index document: " + direct.remaining() + " bytes did not fit");
+            }
             n = 0;
+            crcTo = out.writePosition();
         }
 
         /** CRC-32 of {@code b}'s bytes at [from, to) (absolute offsets), through this buffer (drained first). */
