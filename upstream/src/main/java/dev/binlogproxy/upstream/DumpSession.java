@@ -272,6 +272,13 @@ final class DumpSession {
         private boolean resumeAckOwed;
         volatile long lastActive = System.nanoTime();
         volatile boolean processing;
+        /**
+         * When the current socket read's first packet came (System.nanoTime()), valid while {@link #inRead}: every
+         * packet of a read arrived at once, and one clock read per read, not three per packet, is what their
+         * times need (the clock was a sixth of a small-transaction catch-up's event loop).
+         */
+        private long readStart;
+        private boolean inRead;
 
         /** Where the master's binlog ended when the dump connected: reaching it is being caught up. */
         private final BinlogPosition masterEnd;
@@ -319,18 +326,30 @@ final class DumpSession {
 
         @Override
         public void packet(Packet packet) throws Exception {
-            long received = System.nanoTime();
-            processing = true;
-            lastActive = received;
+            if (!inRead) {
+                inRead = true;
+                readStart = System.nanoTime();
+                processing = true; // until the read's acks are out (readComplete): the master is not silent
+                lastActive = readStart;
+            }
             if (!holding) {
                 sink.holdCommits();
                 holding = true;
             }
             try {
-                receive(packet, received);
-            } finally {
-                processing = false;
+                receive(packet, readStart);
+            } catch (Exception | Error e) {
+                endRead();
+                throw e;
+            }
+        }
+
+        /** The read's packets are handled and acknowledged: the master's silence counts from here. */
+        private void endRead() {
+            if (inRead) {
+                inRead = false;
                 lastActive = System.nanoTime();
+                processing = false;
             }
         }
 
@@ -377,9 +396,8 @@ final class DumpSession {
             // caught up: the master had nothing newer (heartbeat), or the dump reached where its binlog ended
             // when we connected; from then on the dump is live
             caughtUp = caughtUp || heartbeat || reached(currentFile, currentPosition);
-            long now = System.nanoTime();
-            if (now - lastProgress > 1_000_000_000L) {
-                lastProgress = now;
+            if (received - lastProgress > 1_000_000_000L) {
+                lastProgress = received;
                 progress.accept(new Progress(master, currentFile, currentPosition, caughtUp));
             }
         }
@@ -436,6 +454,14 @@ final class DumpSession {
 
         @Override
         public void readComplete() throws IOException, ArchiveException {
+            try {
+                acknowledgeRead();
+            } finally {
+                endRead();
+            }
+        }
+
+        private void acknowledgeRead() throws IOException, ArchiveException {
             if (!pendingAcks.isEmpty() && chain != null && chain.on()) {
                 readCompleteChained();
                 return;
