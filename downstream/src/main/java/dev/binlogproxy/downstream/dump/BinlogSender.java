@@ -109,6 +109,14 @@ public final class BinlogSender {
     private volatile String currentFile;
     private volatile long currentPos;
     private long lastSentNanos;
+    /**
+     * Events sent since {@link #lastSentNanos} and the counters were last brought up to date ({@link #report()}):
+     * once per step, not per event. A clock read and two shared counters per event were each dump's cost for
+     * what a heartbeat due in seconds and a rate need.
+     */
+    private boolean sentUnreported;
+    private long unreportedEvents;
+    private long unreportedBytes;
     private final TransactionTracker tracker = new TransactionTracker();
     private StartResolver.Start start;
     /** What a GTID dump still leaves out; null when nothing (any more). */
@@ -244,9 +252,11 @@ public final class BinlogSender {
         try {
             p = advance();
         } catch (IOException | RuntimeException | Error e) {
+            report();
             finish();
             throw e;
         }
+        report();
         if (p == Progress.DONE) {
             finish();
         }
@@ -432,6 +442,7 @@ public final class BinlogSender {
         idleNanos = Long.MAX_VALUE;
         long period = request.heartbeatPeriodNanos();
         if (period > 0) {
+            report();
             long due = lastSentNanos + period - System.nanoTime();
             if (due <= 0) {
                 // nothing sent for a period: a heartbeat says where the replica stands
@@ -499,10 +510,8 @@ public final class BinlogSender {
         out.replay(run.framed());
         currentPos = run.end();
         if (run.events() > 0) {
-            metrics.eventsSent.increment(run.events());
-            metrics.bytesSent.increment(run.eventBytes());
+            sent(run.events(), run.eventBytes());
             metrics.sharedEvents.increment(run.events());
-            lastSentNanos = System.nanoTime();
         }
     }
 
@@ -552,11 +561,9 @@ public final class BinlogSender {
         byte[] replaced = flavor.standIn(e, type, request, fde.checksumAlgorithm());
         if (replaced != null) {
             out.event(Unpooled.wrappedBuffer(replaced), request.semiSync(), false);
-            metrics.eventsSent.increment();
-            metrics.bytesSent.increment(replaced.length);
+            sent(1, replaced.length);
             captureEvents++;
             captureBytes += replaced.length;
-            lastSentNanos = System.nanoTime();
             return;
         }
         boolean ack = request.semiSync() && (role == EventRole.END || role == EventRole.COMPLETE)
@@ -580,11 +587,9 @@ public final class BinlogSender {
             // the reader's copy is the only one: a read-only view of it goes to the channel
             out.event(Unpooled.wrappedBuffer(e.event().bytes()), request.semiSync(), ack);
         }
-        metrics.eventsSent.increment();
-        metrics.bytesSent.increment(e.size());
+        sent(1, e.size());
         captureEvents++;
         captureBytes += e.size();
-        lastSentNanos = System.nanoTime();
         if (type == EventType.ROTATE.code()) {
             captureSpoiled = true;
             // The replica now stands at the start of the next file; a heartbeat naming the old one would be
@@ -623,6 +628,25 @@ public final class BinlogSender {
                 : FakeEvents.heartbeat(serverIdOf(currentFile), currentFile, currentPos, fakeChecksum);
         send(hb);
         metrics.heartbeats.increment();
+    }
+
+    private void sent(long events, long bytes) {
+        unreportedEvents += events;
+        unreportedBytes += bytes;
+        sentUnreported = true;
+    }
+
+    /** Counts what was sent since the last call, and takes its time as the last send's (see sentUnreported). */
+    private void report() {
+        if (!sentUnreported) {
+            return;
+        }
+        sentUnreported = false;
+        lastSentNanos = System.nanoTime();
+        metrics.eventsSent.increment(unreportedEvents);
+        metrics.bytesSent.increment(unreportedBytes);
+        unreportedEvents = 0;
+        unreportedBytes = 0;
     }
 
     private void send(byte[] event) throws IOException {
