@@ -16,6 +16,8 @@ import java.util.function.LongSupplier;
  * endpoint ({@link MetricsServer}) exposes them. One instance per proxy.
  */
 public final class MirrorMetrics {
+    /** At least every this many transactions of one second, {@link #transaction} reads the clock anyway. */
+    private static final int BEHIND_EVERY = 1024;
     private final MeterRegistry registry;
     private final Counter events;
     private final Counter bytes;
@@ -27,7 +29,6 @@ public final class MirrorMetrics {
     private final Timer[] stages = new Timer[AckStage.values().length];
     private final AtomicLong secondsBehind = new AtomicLong(-1);
     /** See {@link #transaction}: the upstream session's thread only (one session at a time). */
-    private static final int BEHIND_EVERY = 1024;
     private long behindTimestamp;
     private int sameTimestamp;
     private final AtomicLong connected = new AtomicLong();
@@ -93,8 +94,8 @@ public final class MirrorMetrics {
 
     /**
      * Counts a transaction and, when its timestamp (seconds) moved on or every {@link #BEHIND_EVERY} transactions,
-     * sets how far behind the mirror is. A clock read per transaction was a few percent of a catch-up's event loop;
-     * a backlog's transactions mostly share their second.
+     * sets how far behind the mirror is: a backlog's transactions mostly share their second, and a wall-clock read
+     * per transaction was part of what the clock cost a catch-up's event loop (docs/results.md, session 15).
      */
     public void transaction(long eventTimestampSeconds) {
         transactions.increment();
