@@ -325,8 +325,11 @@ final class IndexJournal implements AutoCloseable {
         try {
             last = readLast(epochs);
             broken = newestCycleBroken();
-        } catch (Exception e) {
-            // Chronicle also throws checked exceptions undeclared (StreamCorruptedException for a bad header).
+        } catch (Exception | AssertionError | InternalError e) {
+            // Chronicle also throws checked exceptions undeclared (StreamCorruptedException for a bad header), fails
+            // its own assertions where run with them (tests: the mirrored master's crash images, a page lost near
+            // the journal's end, failed one in the backward tailer's toEnd) and may fault on a mapping
+            // (InternalError). The journal is never the authority: whatever it is, it is rebuilt.
             rebuild(files, "journal unreadable: " + e);
             return;
         }
