@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,6 +53,24 @@ public final class CrashImageRun {
             pool.shutdownNow();
         }
         return tally;
+    }
+
+    /**
+     * {@code count} images cut at {@code cuts} (in turn), numbered from {@code firstNumber}, into {@code tally}: for a
+     * stretch of the log a random sample reaches too rarely to count on (an adopt is a few ops of a thousand).
+     */
+    public static void runAt(CrashLog log, Durability durability, long seed, List<Integer> cuts, int count,
+                             int firstNumber, double processKillShare, Path scratch, CrashImageCheck.Tally tally)
+            throws Exception {
+        Random r = new Random(seed);
+        List<CrashImages.Spec> specs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            CrashImages.Model model = r.nextDouble() < processKillShare ? CrashImages.Model.PROCESS_KILL
+                    : CrashImages.Model.POWER_LOSS;
+            specs.add(new CrashImages.Spec(firstNumber + i, cuts.get(i % cuts.size()), model, r.nextLong(), null));
+        }
+        specs.sort(Comparator.comparingInt(CrashImages.Spec::cut));
+        CrashImages.sweep(log, specs, image -> checkOne(image, durability, scratch, tally));
     }
 
     /** Image {@code number} of the sample {@code seed}, alone: to replay a failure. */
