@@ -149,19 +149,27 @@ final class IndexBatch {
             return (int) crc.getValue();
         }
 
-        /** Adds the bytes written to {@code out} directly since the CRC last caught up: a few, read back. */
+        /**
+         * Adds the bytes written to {@code out} directly since the CRC last caught up: a few, read back through
+         * {@code back} ({@code buf} may hold gathered bytes not drained yet).
+         */
         private void catchUp(Bytes<?> out) {
             long to = out.writePosition();
-            for (long at = crcTo; at < to; ) {
-                int len = (int) Math.min(back.length, to - at);
-                if (out.read(at, back, 0, len) != len) {
+            addRead(out, crcTo, to, back);
+            crcTo = to;
+        }
+
+        /** Adds {@code b}'s bytes at [from, to) (absolute offsets) to {@link #crc}, read through {@code via}. */
+        private void addRead(Bytes<?> b, long from, long to, byte[] via) {
+            for (long at = from; at < to; ) {
+                int len = (int) Math.min(via.length, to - at);
+                if (b.read(at, via, 0, len) != len) {
                     throw new IllegalStateException("index document bytes [" + at + ", " + (at + len)
                             + ") not readable");
                 }
-                crc.update(back, 0, len);
+                crc.update(via, 0, len);
                 at += len;
             }
-            crcTo = to;
         }
 
         void u8(int v) {
@@ -206,14 +214,7 @@ final class IndexBatch {
         /** CRC-32 of {@code b}'s bytes at [from, to) (absolute offsets), through this buffer (drained first). */
         int crc(Bytes<?> b, long from, long to) {
             crc.reset();
-            for (long at = from; at < to; ) {
-                int len = (int) Math.min(buf.length, to - at);
-                if (b.read(at, buf, 0, len) != len) {
-                    throw new IllegalStateException("index document bytes [" + at + ", " + (at + len) + ") not readable");
-                }
-                crc.update(buf, 0, len);
-                at += len;
-            }
+            addRead(b, from, to, buf);
             return (int) crc.getValue();
         }
     }

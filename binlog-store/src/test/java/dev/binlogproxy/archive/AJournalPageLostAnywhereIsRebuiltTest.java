@@ -87,7 +87,7 @@ class AJournalPageLostAnywhereIsRebuiltTest {
                 } catch (Throwable t) {
                     throw new AssertionError(what + ": the archive does not open", t);
                 }
-                deleteTree(copy);
+                CrashImageRun.delete(copy);
             }
         }
         // the tears reached the journal's data: most of them leave a journal that must be rebuilt
@@ -140,14 +140,6 @@ class AJournalPageLostAnywhereIsRebuiltTest {
                 } else if (!p.getFileName().toString().equals("archive.lock")) {
                     Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted((x, y) -> y.compareTo(x)).toList()) {
-                Files.delete(p);
             }
         }
     }

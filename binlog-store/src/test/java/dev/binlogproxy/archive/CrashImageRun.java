@@ -65,11 +65,8 @@ public final class CrashImageRun {
         Random r = new Random(seed);
         List<CrashImages.Spec> specs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            CrashImages.Model model = r.nextDouble() < processKillShare ? CrashImages.Model.PROCESS_KILL
-                    : CrashImages.Model.POWER_LOSS;
-            specs.add(new CrashImages.Spec(firstNumber + i, cuts.get(i % cuts.size()), model, r.nextLong(), null));
+            specs.add(CrashImages.at(r, firstNumber + i, cuts.get(i % cuts.size()), processKillShare, null));
         }
-        specs.sort(Comparator.comparingInt(CrashImages.Spec::cut));
         CrashImages.sweep(log, specs, image -> checkOne(image, durability, scratch, tally));
     }
 

@@ -86,8 +86,13 @@ public final class CrashImages {
             List<Integer> interesting = interestingCuts(ops);
             cut = interesting.get(r.nextInt(interesting.size()));
         }
+        return at(r, number, cut, processKillShare, null);
+    }
+
+    /** Image {@code number} at {@code cut}: its model (a process kill at {@code processKillShare}) and seed from r. */
+    static Spec at(Random r, int number, int cut, double processKillShare, IndexFate index) {
         Model model = r.nextDouble() < processKillShare ? Model.PROCESS_KILL : Model.POWER_LOSS;
-        return new Spec(number, cut, model, r.nextLong());
+        return new Spec(number, cut, model, r.nextLong(), index);
     }
 
     /** Images 0 .. count-1 of the sample {@code seed}, ordered by cut. */
