@@ -3,6 +3,8 @@
 #
 #   bench/run-archive.sh groupcommit        # tx/s, ack latency, transactions per fdatasync; 1-32 committers
 #   bench/run-archive.sh reopen [MB]        # open time on a large newest file: clean, torn tail, no index
+#   bench/run-archive.sh append [rounds]    # ArchiveAppendBenchmark's held appends against a raw FileChannel write,
+#                                           # alternating in one JVM, median ratio (-Dbench.mix, -Dbench.durability)
 #   BENCH_OPTS=-Dbench.seconds=10 bench/run-archive.sh groupcommit
 #
 # Summaries: bench/target/group-commit-summary.txt, bench/target/reopen-summary.txt.
@@ -13,7 +15,9 @@ shift || true
 case "$what" in
     groupcommit) main=dev.binlogproxy.bench.GroupCommitBench ;;
     reopen) main=dev.binlogproxy.bench.ReopenBench ;;
-    *) echo "usage: $0 groupcommit | reopen [MB]" >&2; exit 2 ;;
+    # with the collector bin/binlog-proxy runs (the anchor's speed depends on it: docs/results.md, session 16)
+    append) main=dev.binlogproxy.bench.ArchiveAppendBenchmark; BENCH_OPTS="-XX:+UseSerialGC ${BENCH_OPTS:-}" ;;
+    *) echo "usage: $0 groupcommit | reopen [MB] | append [rounds [warm-up rounds]]" >&2; exit 2 ;;
 esac
 mvn -B -q -pl bench -am package -DskipTests
 flags=$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' pom.xml | head -1)
