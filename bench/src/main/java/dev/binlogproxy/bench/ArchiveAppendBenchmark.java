@@ -145,6 +145,10 @@ public class ArchiveAppendBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        if (rounds < 1 || warmUp < 0) {
+            throw new IllegalArgumentException("rounds must be at least 1 and warm-up rounds at least 0, got "
+                    + rounds + " and " + warmUp);
+        }
         ArchiveAppendBenchmark b = new ArchiveAppendBenchmark();
         b.scenario = "mariadb-10.11-crc32";
         b.mix = System.getProperty("bench.mix", "SMALL");
