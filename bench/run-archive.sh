@@ -15,8 +15,14 @@ shift || true
 case "$what" in
     groupcommit) main=dev.binlogproxy.bench.GroupCommitBench ;;
     reopen) main=dev.binlogproxy.bench.ReopenBench ;;
-    # with the collector bin/binlog-proxy runs (the anchor's speed depends on it: docs/results.md, session 16)
-    append) main=dev.binlogproxy.bench.ArchiveAppendBenchmark; BENCH_OPTS="-XX:+UseSerialGC ${BENCH_OPTS:-}" ;;
+    # with the collector bin/binlog-proxy runs (the anchor's speed depends on it: docs/results.md, session 16),
+    # unless BENCH_OPTS names one (the JVM refuses two), as the launcher does with BINLOG_PROXY_JAVA_OPTS
+    append)
+        main=dev.binlogproxy.bench.ArchiveAppendBenchmark
+        case " ${BENCH_OPTS:-} " in
+            *"-XX:+Use"*"GC"*) ;;
+            *) BENCH_OPTS="-XX:+UseSerialGC ${BENCH_OPTS:-}" ;;
+        esac ;;
     *) echo "usage: $0 groupcommit | reopen [MB] | append [rounds [warm-up rounds]]" >&2; exit 2 ;;
 esac
 mvn -B -q -pl bench -am package -DskipTests
