@@ -3,8 +3,9 @@
 #
 #   bench/run-archive.sh groupcommit        # tx/s, ack latency, transactions per fdatasync; 1-32 committers
 #   bench/run-archive.sh reopen [MB]        # open time on a large newest file: clean, torn tail, no index
-#   bench/run-archive.sh append [rounds]    # ArchiveAppendBenchmark's held appends against a raw FileChannel write,
-#                                           # alternating in one JVM, median ratio (-Dbench.mix, -Dbench.durability)
+#   bench/run-archive.sh append [rounds]    # ArchiveAppendBenchmark's held appends, its checks-only floor and a raw
+#                                           # FileChannel write, alternating in one JVM, median ratios
+#                                           # (-Dbench.mix, -Dbench.durability, -Dbench.readKiB)
 #   BENCH_OPTS=-Dbench.seconds=10 bench/run-archive.sh groupcommit
 #
 # Summaries: bench/target/group-commit-summary.txt, bench/target/reopen-summary.txt.

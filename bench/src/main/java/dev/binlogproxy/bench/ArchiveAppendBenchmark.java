@@ -7,10 +7,13 @@ import dev.binlogproxy.archive.Durability;
 import dev.binlogproxy.archive.UpstreamIdentity;
 import dev.binlogproxy.binlog.BinlogEvent;
 import dev.binlogproxy.binlog.BinlogFlavor;
+import dev.binlogproxy.binlog.EventChecksum;
+import dev.binlogproxy.binlog.EventType;
 import dev.binlogproxy.binlog.event.FormatDescription;
 import dev.binlogproxy.binlog.file.BinlogFileReader;
 import dev.binlogproxy.binlog.file.FileEvent;
 import dev.binlogproxy.binlog.position.BinlogPosition;
+import dev.binlogproxy.binlog.txn.TransactionTracker;
 
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -44,7 +47,11 @@ import java.util.concurrent.TimeUnit;
  * a fresh archive to the file's closing ROTATE, which waits for the last commit.
  *
  * <p>{@link #archiveAppendHeld} does the same as the upstream session does it, holding commits across each 64 KiB
- * (one write and one commit round per "read" instead of per transaction).
+ * (one write and one commit round per "read" instead of per transaction; {@code -Dbench.readKiB=N} changes the
+ * read: a launched catch-up holds across up to 16 socket reads, and its writes average ~254 KB).
+ *
+ * <p>{@link #checkedWrite} is the floor under it: only the checks every event needs (log_pos chain, CRC,
+ * transaction tracker) and the same writes per read, no index, commit rounds or durability.
  *
  * <p>{@link #rawFileChannelWrite} is the anchor: the same event bytes copied into a 256 KiB direct buffer and
  * written with a FileChannel when it fills, and nothing else; with {@code durability=FSYNC} it ends with one
@@ -68,7 +75,12 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ArchiveAppendBenchmark {
     private static final int WRITE_BUFFER = 256 * 1024;
-    private static final int READ_BYTES = 64 * 1024;
+    private static final int READ_BYTES = Integer.getInteger("bench.readKiB", 64) * 1024;
+    /** How many methods {@link #main} alternates: {@link #archiveAppendHeld}, {@link #checkedWrite}, the raw write. */
+    private static final int METHODS = 3;
+    private static final int HELD = 0;
+    private static final int CHECKED = 1;
+    private static final int RAW = 2;
 
     @Param({"mariadb-10.11-crc32"})
     public String scenario;
@@ -137,10 +149,11 @@ public class ArchiveAppendBenchmark {
     }
 
     /**
-     * {@code [rounds [warm-up rounds]]} (default 20 and 10) of about half a second of each method, the order swapped
-     * every round; {@code -Dbench.mix} and {@code -Dbench.durability} as the JMH parameters (default SMALL, WRITE).
-     * A round's rate counts only the time inside the method, as JMH's does (a fresh archive per call is set up
-     * and removed outside it).
+     * {@code [rounds [warm-up rounds]]} (default 20 and 10) of about half a second of each of
+     * {@link #archiveAppendHeld}, {@link #checkedWrite} and {@link #rawFileChannelWrite}, each method taking each
+     * place in the order in turn; {@code -Dbench.mix} and {@code -Dbench.durability} as the JMH parameters (default
+     * SMALL, WRITE). A round's rate counts only the time inside the method, as JMH's does (a fresh archive per call
+     * is set up and removed outside it).
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -155,36 +168,54 @@ public class ArchiveAppendBenchmark {
         b.durability = System.getProperty("bench.durability", "WRITE");
         b.build();
         try {
-            double[] ratios = new double[rounds];
-            double[] held = new double[rounds];
-            double[] raw = new double[rounds];
+            double[][] rate = new double[METHODS][rounds];
+            double[][] ratio = new double[METHODS][rounds]; // held/raw, checked/raw, held/checked
             System.out.printf("mix %s, durability %s, %d MiB file, %d warm-up rounds%n", b.mix, b.durability,
                     (b.fileBytes + BinlogFileReader.MAGIC.length) >> 20, warmUp);
-            System.out.printf("%-6s %12s %12s %8s%n", "round", "held MB/s", "raw MB/s", "ratio");
+            System.out.printf("%-6s %12s %12s %12s %8s %8s%n", "round", "held MB/s", "checked MB/s", "raw MB/s",
+                    "held/raw", "chk/raw");
             for (int r = -warmUp; r < rounds; r++) {
-                boolean heldFirst = (r & 1) == 0;
-                double first = b.rate(heldFirst);
-                double second = b.rate(!heldFirst);
+                double[] mbs = new double[METHODS];
+                for (int k = 0; k < METHODS; k++) {
+                    // each method in each place of the order in turn: a round's drift falls on all of them
+                    int m = Math.floorMod(k + r, METHODS);
+                    mbs[m] = b.rate(m);
+                }
                 if (r >= 0) {
-                    held[r] = heldFirst ? first : second;
-                    raw[r] = heldFirst ? second : first;
-                    ratios[r] = held[r] / raw[r];
-                    System.out.printf("%-6d %12.0f %12.0f %8.3f%n", r + 1, held[r] / 1e6, raw[r] / 1e6, ratios[r]);
+                    for (int m = 0; m < METHODS; m++) {
+                        rate[m][r] = mbs[m];
+                    }
+                    ratio[0][r] = mbs[HELD] / mbs[RAW];
+                    ratio[1][r] = mbs[CHECKED] / mbs[RAW];
+                    ratio[2][r] = mbs[HELD] / mbs[CHECKED];
+                    System.out.printf("%-6d %12.0f %12.0f %12.0f %8.3f %8.3f%n", r + 1, mbs[HELD] / 1e6,
+                            mbs[CHECKED] / 1e6, mbs[RAW] / 1e6, ratio[0][r], ratio[1][r]);
                 }
             }
-            Arrays.sort(ratios);
-            Arrays.sort(held);
-            Arrays.sort(raw);
-            System.out.printf("median: held %.0f MB/s, raw %.0f MB/s; ratio %.3f (quartiles %.3f..%.3f, %d rounds)%n",
-                    held[rounds / 2] / 1e6, raw[rounds / 2] / 1e6, ratios[rounds / 2], ratios[rounds / 4],
-                    ratios[rounds * 3 / 4], rounds);
+            for (double[] a : rate) {
+                Arrays.sort(a);
+            }
+            for (double[] a : ratio) {
+                Arrays.sort(a);
+            }
+            int q1 = rounds / 4;
+            int mid = rounds / 2;
+            int q3 = rounds * 3 / 4;
+            System.out.printf("median: held %.0f MB/s, checked %.0f MB/s, raw %.0f MB/s (%d rounds)%n",
+                    rate[HELD][mid] / 1e6, rate[CHECKED][mid] / 1e6, rate[RAW][mid] / 1e6, rounds);
+            System.out.printf("median: checked/raw %.3f (quartiles %.3f..%.3f)%n", ratio[1][mid], ratio[1][q1],
+                    ratio[1][q3]);
+            System.out.printf("median: held/checked %.3f (quartiles %.3f..%.3f; 1 = the archive adds nothing)%n",
+                    ratio[2][mid], ratio[2][q1], ratio[2][q3]);
+            System.out.printf("median: held/raw %.3f (quartiles %.3f..%.3f)%n", ratio[0][mid], ratio[0][q1],
+                    ratio[0][q3]);
         } finally {
             b.deleteDir();
         }
     }
 
     /** Bytes per second inside one method, over calls for about half a second (each on a fresh archive). */
-    private double rate(boolean held) throws IOException, ArchiveException {
+    private double rate(int method) throws IOException, ArchiveException {
         Counters c = new Counters();
         long inside = 0;
         long end = System.nanoTime() + 500_000_000L;
@@ -192,10 +223,10 @@ public class ArchiveAppendBenchmark {
             fresh();
             try {
                 long t0 = System.nanoTime();
-                if (held) {
-                    archiveAppendHeld(c);
-                } else {
-                    rawFileChannelWrite(c);
+                switch (method) {
+                    case HELD -> archiveAppendHeld(c);
+                    case CHECKED -> checkedWrite(c);
+                    default -> rawFileChannelWrite(c);
                 }
                 inside += System.nanoTime() - t0;
             } finally {
@@ -239,6 +270,62 @@ public class ArchiveAppendBenchmark {
         }
         w.releaseCommits();
         return rotatedAndCounted(counters);
+    }
+
+    /**
+     * The floor under {@link #archiveAppendHeld}: what every event needs whatever the archive's design, and nothing
+     * else. Its log_pos must chain, its CRC must match and the transaction tracker must place it (the checks that keep
+     * a corrupt or misplaced event out of the file); then it is copied into a 256 KiB direct buffer, which is written
+     * when it fills and at the end of every 64 KiB "read", where the held appends write at their release. No index,
+     * no commit round, no durability, no lock, no disk guard, no per-event result. The archive's own cost is the gap
+     * between this and the held appends; the gap between this and the raw write is what the checks and the per-read
+     * writes cost (docs/results.md, issue 12, session 17).
+     */
+    @Benchmark
+    public long checkedWrite(Counters counters) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER);
+        TransactionTracker tracker = new TransactionTracker();
+        long at = 0;
+        long end = BinlogFileReader.MAGIC.length;
+        long read = 0;
+        try (FileChannel ch = FileChannel.open(target.resolve("checked-mysql-bin.000001"),
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (BinlogEvent e : events) {
+                EventType type = e.type();
+                tracker.accept(e, type); // an FDE sets the checksum algorithm checked below
+                int size = e.eventSize();
+                end += size;
+                if (e.logPos() != end || !EventChecksum.matches(e, tracker.checksum())) {
+                    throw new IllegalStateException(type + " ending at " + end + " does not chain or its CRC differs");
+                }
+                if (size > buffer.remaining()) {
+                    at += drain(ch, buffer, at);
+                }
+                if (size > buffer.capacity()) {
+                    ByteBuffer src = e.bytes();
+                    while (src.hasRemaining()) {
+                        at += ch.write(src, at);
+                    }
+                } else {
+                    e.copyTo(buffer);
+                }
+                read += size;
+                if (read >= READ_BYTES) {
+                    at += drain(ch, buffer, at);
+                    read = 0;
+                }
+            }
+            at += drain(ch, buffer, at);
+            if (Durability.valueOf(durability) == Durability.FSYNC) {
+                ch.force(false);
+            }
+        }
+        if (at != fileBytes) {
+            throw new IllegalStateException("wrote " + at + " of " + fileBytes + " bytes");
+        }
+        counters.bytes += at;
+        counters.events += events.size();
+        return at;
     }
 
     /** The last event is the file's ROTATE, which closes it after its last group commit: check it did, count. */

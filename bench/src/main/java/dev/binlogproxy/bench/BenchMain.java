@@ -123,9 +123,9 @@ public final class BenchMain {
         }
         if (!append.isEmpty()) {
             out.append("\nArchiveAppendBenchmark: MB/s (10^6 bytes) writing the synthetic file, fresh file each time\n");
-            out.append(String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %10s %10s%n", "scenario",
-                    "mix", "mode", "rawFileChannelWrite", "archiveAppend", "archiveAppendHeld", "append/raw",
-                    "held/raw"));
+            out.append(String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %18s %10s %10s %10s%n",
+                    "scenario", "mix", "mode", "rawFileChannelWrite", "checkedWrite", "archiveAppend",
+                    "archiveAppendHeld", "chk/raw", "append/raw", "held/raw"));
             append.forEach(out::append);
         }
         return out.toString();
@@ -142,9 +142,11 @@ public final class BenchMain {
         Result<?> raw = g.secondary("rawFileChannelWrite", "bytes");
         Result<?> append = g.secondary("archiveAppend", "bytes");
         Result<?> held = g.secondary("archiveAppendHeld", "bytes");
-        return String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %10s %10s%n", g.params().get("scenario"),
-                g.params().get("mix"), g.params().get("durability"), withError(raw, 1e-6, ""),
-                withError(append, 1e-6, ""), withError(held, 1e-6, ""), ratio(append, raw), ratio(held, raw));
+        Result<?> checked = g.secondary("checkedWrite", "bytes");
+        return String.format(Locale.ROOT, "  %-26s %-11s %-6s %18s %18s %18s %18s %10s %10s %10s%n",
+                g.params().get("scenario"), g.params().get("mix"), g.params().get("durability"),
+                withError(raw, 1e-6, ""), withError(checked, 1e-6, ""), withError(append, 1e-6, ""),
+                withError(held, 1e-6, ""), ratio(checked, raw), ratio(append, raw), ratio(held, raw));
     }
 
     private static String decodeRow(Group g) {
