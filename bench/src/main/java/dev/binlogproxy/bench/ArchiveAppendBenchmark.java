@@ -315,17 +315,9 @@ public class ArchiveAppendBenchmark {
                     read = 0;
                 }
             }
-            at += drain(ch, buffer, at);
-            if (Durability.valueOf(durability) == Durability.FSYNC) {
-                ch.force(false);
-            }
+            at = finishWrite(ch, buffer, at);
         }
-        if (at != fileBytes) {
-            throw new IllegalStateException("wrote " + at + " of " + fileBytes + " bytes");
-        }
-        counters.bytes += at;
-        counters.events += events.size();
-        return at;
+        return counted(at, counters);
     }
 
     /** The last event is the file's ROTATE, which closes it after its last group commit: check it did, count. */
@@ -357,11 +349,22 @@ public class ArchiveAppendBenchmark {
                     buffer.put(src);
                 }
             }
-            at += drain(ch, buffer, at);
-            if (Durability.valueOf(durability) == Durability.FSYNC) {
-                ch.force(false);
-            }
+            at = finishWrite(ch, buffer, at);
         }
+        return counted(at, counters);
+    }
+
+    /** The end of both plain writers: what is left in the buffer written and, in FSYNC mode, one fdatasync. */
+    private long finishWrite(FileChannel ch, ByteBuffer buffer, long at) throws IOException {
+        long written = at + drain(ch, buffer, at);
+        if (Durability.valueOf(durability) == Durability.FSYNC) {
+            ch.force(false);
+        }
+        return written;
+    }
+
+    /** Checks that a plain writer wrote the whole file, and counts it. */
+    private long counted(long at, Counters counters) {
         if (at != fileBytes) {
             throw new IllegalStateException("wrote " + at + " of " + fileBytes + " bytes");
         }
