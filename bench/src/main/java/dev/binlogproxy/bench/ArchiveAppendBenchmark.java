@@ -276,10 +276,10 @@ public class ArchiveAppendBenchmark {
      * The floor under {@link #archiveAppendHeld}: what every event needs whatever the archive's design, and nothing
      * else. Its log_pos must chain, its CRC must match and the transaction tracker must place it (the checks that keep
      * a corrupt or misplaced event out of the file); then it is copied into a 256 KiB direct buffer, which is written
-     * when it fills and at the end of every 64 KiB "read", where the held appends write at their release. No index,
-     * no commit round, no durability, no lock, no disk guard, no per-event result. The archive's own cost is the gap
-     * between this and the held appends; the gap between this and the raw write is what the checks and the per-read
-     * writes cost (docs/results.md, issue 12, session 17).
+     * when it fills and at the end of every "read" (64 KiB unless {@code -Dbench.readKiB}), where the held appends
+     * write at their release. No index, no commit round, no durability, no lock, no disk guard, no per-event result.
+     * The archive's own cost is the gap between this and the held appends; the gap between this and the raw write is
+     * what the checks and the per-read writes cost (docs/results.md, issue 12, session 17).
      */
     @Benchmark
     public long checkedWrite(Counters counters) throws IOException {
