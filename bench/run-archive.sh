@@ -8,7 +8,8 @@
 #                                           # (-Dbench.mix, -Dbench.durability, -Dbench.readKiB)
 #   BENCH_OPTS=-Dbench.seconds=10 bench/run-archive.sh groupcommit
 #
-# Summaries: bench/target/group-commit-summary.txt, bench/target/reopen-summary.txt.
+# Summaries: bench/target/group-commit-summary.txt, bench/target/reopen-summary.txt,
+# bench/target/append-summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-}"

@@ -37,6 +37,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -170,9 +171,10 @@ public class ArchiveAppendBenchmark {
         try {
             double[][] rate = new double[METHODS][rounds];
             double[][] ratio = new double[METHODS][rounds]; // held/raw, checked/raw, held/checked
-            System.out.printf("mix %s, durability %s, %d MiB file, %d warm-up rounds%n", b.mix, b.durability,
-                    (b.fileBytes + BinlogFileReader.MAGIC.length) >> 20, warmUp);
-            System.out.printf("%-6s %12s %12s %12s %8s %8s%n", "round", "held MB/s", "checked MB/s", "raw MB/s",
+            StringBuilder out = new StringBuilder(); // every round's numbers, for the summary file too
+            print(out, "mix %s, durability %s, %d MiB file, reads of %d KiB, %d warm-up rounds%n", b.mix,
+                    b.durability, (b.fileBytes + BinlogFileReader.MAGIC.length) >> 20, READ_BYTES >> 10, warmUp);
+            print(out, "%-6s %12s %12s %12s %8s %8s%n", "round", "held MB/s", "checked MB/s", "raw MB/s",
                     "held/raw", "chk/raw");
             for (int r = -warmUp; r < rounds; r++) {
                 double[] mbs = new double[METHODS];
@@ -188,7 +190,7 @@ public class ArchiveAppendBenchmark {
                     ratio[0][r] = mbs[HELD] / mbs[RAW];
                     ratio[1][r] = mbs[CHECKED] / mbs[RAW];
                     ratio[2][r] = mbs[HELD] / mbs[CHECKED];
-                    System.out.printf("%-6d %12.0f %12.0f %12.0f %8.3f %8.3f%n", r + 1, mbs[HELD] / 1e6,
+                    print(out, "%-6d %12.0f %12.0f %12.0f %8.3f %8.3f%n", r + 1, mbs[HELD] / 1e6,
                             mbs[CHECKED] / 1e6, mbs[RAW] / 1e6, ratio[0][r], ratio[1][r]);
                 }
             }
@@ -201,17 +203,31 @@ public class ArchiveAppendBenchmark {
             int q1 = rounds / 4;
             int mid = rounds / 2;
             int q3 = rounds * 3 / 4;
-            System.out.printf("median: held %.0f MB/s, checked %.0f MB/s, raw %.0f MB/s (%d rounds)%n",
+            print(out, "median: held %.0f MB/s, checked %.0f MB/s, raw %.0f MB/s (%d rounds)%n",
                     rate[HELD][mid] / 1e6, rate[CHECKED][mid] / 1e6, rate[RAW][mid] / 1e6, rounds);
-            System.out.printf("median: checked/raw %.3f (quartiles %.3f..%.3f)%n", ratio[1][mid], ratio[1][q1],
+            print(out, "median: checked/raw %.3f (quartiles %.3f..%.3f)%n", ratio[1][mid], ratio[1][q1],
                     ratio[1][q3]);
-            System.out.printf("median: held/checked %.3f (quartiles %.3f..%.3f; 1 = the archive adds nothing)%n",
+            print(out, "median: held/checked %.3f (quartiles %.3f..%.3f; 1 = the archive adds nothing)%n",
                     ratio[2][mid], ratio[2][q1], ratio[2][q3]);
-            System.out.printf("median: held/raw %.3f (quartiles %.3f..%.3f)%n", ratio[0][mid], ratio[0][q1],
+            print(out, "median: held/raw %.3f (quartiles %.3f..%.3f)%n", ratio[0][mid], ratio[0][q1],
                     ratio[0][q3]);
+            BenchFiles.writeSummary("bench/target/append-summary.txt", out.toString());
+            String[] names = {"held", "checked", "raw"};
+            for (int m = 0; m < METHODS; m++) {
+                BenchResults.put("append", names[m] + "_mb_s", rate[m][mid] / 1e6);
+            }
+            BenchResults.put("append", "held_raw", ratio[0][mid]);
+            BenchResults.put("append", "checked_raw", ratio[1][mid]);
+            BenchResults.put("append", "held_checked", ratio[2][mid]);
         } finally {
             b.deleteDir();
         }
+    }
+
+    private static void print(StringBuilder out, String format, Object... args) {
+        String line = String.format(Locale.ROOT, format, args);
+        System.out.print(line);
+        out.append(line);
     }
 
     /** Bytes per second inside one method, over calls for about half a second (each on a fresh archive). */
