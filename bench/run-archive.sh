@@ -3,7 +3,8 @@
 #
 #   bench/run-archive.sh groupcommit        # tx/s, ack latency, transactions per fdatasync; 1-32 committers
 #   bench/run-archive.sh reopen [MB]        # open time on a large newest file: clean, torn tail, no index
-#   bench/run-archive.sh append [rounds]    # ArchiveAppendBenchmark's held appends, its checks-only floor and a raw
+#   bench/run-archive.sh append [rounds [warm-up rounds]]
+#                                           # ArchiveAppendBenchmark's held appends, its checks-only floor and a raw
 #                                           # FileChannel write, alternating in one JVM, median ratios
 #                                           # (-Dbench.mix, -Dbench.durability, -Dbench.readKiB)
 #   BENCH_OPTS=-Dbench.seconds=10 bench/run-archive.sh groupcommit

@@ -66,9 +66,10 @@ import java.util.concurrent.TimeUnit;
  * through the run, so the ratio looked better than what the launched proxy gets (docs/results.md, issue 12,
  * session 16).
  *
- * <p>Its {@link #main} runs {@link #archiveAppendHeld} and {@link #rawFileChannelWrite} in alternating rounds in one
- * JVM and prints the median of the per-round ratios: on a machine whose speed drifts by a fifth between JMH
- * invocations (this one), a ratio of neighbouring rounds is steadier than a ratio of two invocations' averages.
+ * <p>Its {@link #main} runs {@link #archiveAppendHeld}, {@link #checkedWrite} and {@link #rawFileChannelWrite} in
+ * alternating rounds in one JVM and prints the medians of the per-round ratios: on a machine whose speed drifts by a
+ * fifth between JMH invocations (this one), a ratio of neighbouring rounds is steadier than a ratio of two
+ * invocations' averages.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -82,6 +83,10 @@ public class ArchiveAppendBenchmark {
     private static final int HELD = 0;
     private static final int CHECKED = 1;
     private static final int RAW = 2;
+    /** {@link #main}'s per-round ratios, by index. */
+    private static final int HELD_RAW = 0;
+    private static final int CHECKED_RAW = 1;
+    private static final int HELD_CHECKED = 2;
 
     @Param({"mariadb-10.11-crc32"})
     public String scenario;
@@ -170,7 +175,7 @@ public class ArchiveAppendBenchmark {
         b.build();
         try {
             double[][] rate = new double[METHODS][rounds];
-            double[][] ratio = new double[METHODS][rounds]; // held/raw, checked/raw, held/checked
+            double[][] ratio = new double[3][rounds]; // HELD_RAW, CHECKED_RAW, HELD_CHECKED
             StringBuilder out = new StringBuilder(); // every round's numbers, for the summary file too
             print(out, "mix %s, durability %s, %d MiB file, reads of %d KiB, %d warm-up rounds%n", b.mix,
                     b.durability, (b.fileBytes + BinlogFileReader.MAGIC.length) >> 20, READ_BYTES >> 10, warmUp);
@@ -187,11 +192,11 @@ public class ArchiveAppendBenchmark {
                     for (int m = 0; m < METHODS; m++) {
                         rate[m][r] = mbs[m];
                     }
-                    ratio[0][r] = mbs[HELD] / mbs[RAW];
-                    ratio[1][r] = mbs[CHECKED] / mbs[RAW];
-                    ratio[2][r] = mbs[HELD] / mbs[CHECKED];
+                    ratio[HELD_RAW][r] = mbs[HELD] / mbs[RAW];
+                    ratio[CHECKED_RAW][r] = mbs[CHECKED] / mbs[RAW];
+                    ratio[HELD_CHECKED][r] = mbs[HELD] / mbs[CHECKED];
                     print(out, "%-6d %12.0f %12.0f %12.0f %8.3f %8.3f%n", r + 1, mbs[HELD] / 1e6,
-                            mbs[CHECKED] / 1e6, mbs[RAW] / 1e6, ratio[0][r], ratio[1][r]);
+                            mbs[CHECKED] / 1e6, mbs[RAW] / 1e6, ratio[HELD_RAW][r], ratio[CHECKED_RAW][r]);
                 }
             }
             for (double[] a : rate) {
@@ -205,20 +210,20 @@ public class ArchiveAppendBenchmark {
             int q3 = rounds * 3 / 4;
             print(out, "median: held %.0f MB/s, checked %.0f MB/s, raw %.0f MB/s (%d rounds)%n",
                     rate[HELD][mid] / 1e6, rate[CHECKED][mid] / 1e6, rate[RAW][mid] / 1e6, rounds);
-            print(out, "median: checked/raw %.3f (quartiles %.3f..%.3f)%n", ratio[1][mid], ratio[1][q1],
-                    ratio[1][q3]);
+            print(out, "median: checked/raw %.3f (quartiles %.3f..%.3f)%n", ratio[CHECKED_RAW][mid],
+                    ratio[CHECKED_RAW][q1], ratio[CHECKED_RAW][q3]);
             print(out, "median: held/checked %.3f (quartiles %.3f..%.3f; 1 = the archive adds nothing)%n",
-                    ratio[2][mid], ratio[2][q1], ratio[2][q3]);
-            print(out, "median: held/raw %.3f (quartiles %.3f..%.3f)%n", ratio[0][mid], ratio[0][q1],
-                    ratio[0][q3]);
+                    ratio[HELD_CHECKED][mid], ratio[HELD_CHECKED][q1], ratio[HELD_CHECKED][q3]);
+            print(out, "median: held/raw %.3f (quartiles %.3f..%.3f)%n", ratio[HELD_RAW][mid], ratio[HELD_RAW][q1],
+                    ratio[HELD_RAW][q3]);
             BenchFiles.writeSummary("bench/target/append-summary.txt", out.toString());
             String[] names = {"held", "checked", "raw"};
             for (int m = 0; m < METHODS; m++) {
                 BenchResults.put("append", names[m] + "_mb_s", rate[m][mid] / 1e6);
             }
-            BenchResults.put("append", "held_raw", ratio[0][mid]);
-            BenchResults.put("append", "checked_raw", ratio[1][mid]);
-            BenchResults.put("append", "held_checked", ratio[2][mid]);
+            BenchResults.put("append", "held_raw", ratio[HELD_RAW][mid]);
+            BenchResults.put("append", "checked_raw", ratio[CHECKED_RAW][mid]);
+            BenchResults.put("append", "held_checked", ratio[HELD_CHECKED][mid]);
         } finally {
             b.deleteDir();
         }
