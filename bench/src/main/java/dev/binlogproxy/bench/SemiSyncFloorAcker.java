@@ -8,6 +8,7 @@ import dev.binlogproxy.client.ConnectionSettings;
 import dev.binlogproxy.client.PacketHandler;
 import dev.binlogproxy.client.ServerConnection;
 import dev.binlogproxy.protocol.Packet;
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.protocol.packet.ComBinlogDump;
 import dev.binlogproxy.protocol.packet.ComRegisterSlave;
 import dev.binlogproxy.protocol.packet.ErrPacket;
@@ -17,8 +18,6 @@ import dev.binlogproxy.protocol.packet.TextResultSet;
 import dev.binlogproxy.protocol.packet.WireMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 
 import java.io.IOException;
 import java.util.List;
@@ -64,10 +63,13 @@ public final class SemiSyncFloorAcker implements AutoCloseable {
         resources.close();
     }
 
-    /** The floor over the proxy's own Netty connection code. */
+    /**
+     * The floor over the proxy's own Netty connection code, on the transport the proxy's loops use
+     * ({@link Transports}: epoll on Linux), so the floor is not slower than the proxy's own I/O could be.
+     */
     public static SemiSyncFloorAcker netty(String host, int port, String user, String password, long serverId)
             throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = Transports.newGroup(1);
         ServerConnection conn = null;
         try {
             conn = ServerConnection.open(group, ConnectionSettings.plain(host, port, user, password));

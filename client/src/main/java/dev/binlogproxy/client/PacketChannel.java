@@ -1,5 +1,6 @@
 package dev.binlogproxy.client;
 
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.PacketDecoder;
 import dev.binlogproxy.protocol.PacketEncoder;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -56,7 +56,7 @@ final class PacketChannel implements AutoCloseable {
     static PacketChannel connect(EventLoopGroup group, String host, int port, Duration timeout, int maxPacket)
             throws IOException {
         LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap().group(group).channel(Transports.socketChannel(group))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)

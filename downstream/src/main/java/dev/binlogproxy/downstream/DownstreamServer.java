@@ -1,5 +1,6 @@
 package dev.binlogproxy.downstream;
 
+import dev.binlogproxy.protocol.net.Transports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,11 +46,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -72,7 +70,7 @@ public final class DownstreamServer implements AutoCloseable {
     private final UpstreamStatus upstream;
     private final DownstreamMetrics metrics;
     private final SslContext sslContext;
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup boss = Transports.newGroup(1);
     private final EventLoopGroup workers;
     /** Where the sessions go when the application shares its loops with the upstream; null: {@link #workers}. */
     private final SessionLoops sessionLoops;
@@ -103,7 +101,7 @@ public final class DownstreamServer implements AutoCloseable {
     private DownstreamServer(ServerSettings settings, ArchiveState archiveState, UpstreamStatus upstream,
                              MeterRegistry meters, SessionLoops loops) throws SSLException {
         this.sessionLoops = loops;
-        this.workers = loops != null ? loops.sessions() : new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        this.workers = loops != null ? loops.sessions() : Transports.newGroup(2);
         this.settings = settings;
         this.archiveState = archiveState;
         this.upstream = upstream;
@@ -142,7 +140,7 @@ public final class DownstreamServer implements AutoCloseable {
     private void bind() throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transports.serverChannel(workers))
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -180,8 +178,8 @@ public final class DownstreamServer implements AutoCloseable {
         if (settings.users().isEmpty()) {
             log.warn("server.users is empty: every login to the proxy's server will be refused");
         }
-        log.info("serving replicas on {}:{}{}", settings.host(), port(), sslContext != null ? " (TLS offered"
-                + (settings.tlsRequired() ? ", required)" : ")") : "");
+        log.info("serving replicas on {}:{}{} ({} transport)", settings.host(), port(), sslContext != null
+                ? " (TLS offered" + (settings.tlsRequired() ? ", required)" : ")") : "", Transports.name());
     }
 
     /** The port listened on. */

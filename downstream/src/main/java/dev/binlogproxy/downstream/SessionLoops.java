@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
+import dev.binlogproxy.protocol.net.Transports;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorChooserFactory;
@@ -54,7 +54,7 @@ public final class SessionLoops implements AutoCloseable {
         };
         this.group = new MultiThreadIoEventLoopGroup(otherLoops + 1,
                 new ThreadPerTaskExecutor(new DefaultThreadFactory("binlog-io", true)), chooser,
-                NioIoHandler.newFactory());
+                Transports.ioHandlerFactory());
         this.loops = seen[0];
         this.upstreamLoop = (EventLoop) loops[0];
     }

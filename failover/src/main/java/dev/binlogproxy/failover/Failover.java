@@ -1,5 +1,6 @@
 package dev.binlogproxy.failover;
 
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.client.ConnectionSettings;
@@ -9,8 +10,6 @@ import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +90,7 @@ public final class Failover implements AutoCloseable {
         UndoJournal journal = new UndoJournal(archive.directory());
         Optional<Entry> open = journal.unfinished();
         if (open.isPresent()) {
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            EventLoopGroup group = Transports.newGroup(1);
             try {
                 FailoverContext ctx = new FailoverContext(archive, null, settings, journal, group, null, 0, Map::of,
                         configured.connection());
@@ -162,7 +161,7 @@ public final class Failover implements AutoCloseable {
     public static Failover start(FailoverSettings settings, BinlogArchive archive, MirrorService mirror,
                                  String proxyHost, int proxyPort, Supplier<Map<String, String>> masterVariables,
                                  MeterRegistry registry) {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = Transports.newGroup(1);
         FailoverContext ctx = new FailoverContext(archive, mirror, settings, new UndoJournal(archive.directory()),
                 group, proxyHost, proxyPort, masterVariables, mirror.settings().connection());
         Failover f = new Failover(settings, ctx, group, new FailoverMetrics(registry));

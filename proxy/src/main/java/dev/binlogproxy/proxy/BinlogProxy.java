@@ -1,5 +1,6 @@
 package dev.binlogproxy.proxy;
 
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
@@ -19,8 +20,6 @@ import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,7 +123,7 @@ public final class BinlogProxy implements AutoCloseable {
             });
             closers.push(housekeeping::shutdownNow);
             AtomicReference<Map<String, String>> masterVariables = new AtomicReference<>(Map.of());
-            EventLoopGroup variablesGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            EventLoopGroup variablesGroup = Transports.newGroup(1);
             closers.push(() -> variablesGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS));
             housekeeping.scheduleWithFixedDelay(() -> {
                 try {

@@ -1,12 +1,11 @@
 package dev.binlogproxy.upstream;
 
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.DiskFullException;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +94,7 @@ public final class MirrorService implements AutoCloseable {
     private MirrorService(UpstreamSettings settings, MirrorSink sink, MirrorMetrics metrics, SemiSyncChain chain,
                           EventLoopGroup loop) {
         this.ownsGroup = loop == null;
-        this.group = loop != null ? loop : new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.group = loop != null ? loop : Transports.newGroup(1);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sink = sink;
         this.metrics = metrics;
