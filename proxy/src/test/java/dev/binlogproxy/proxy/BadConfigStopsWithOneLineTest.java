@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code binlog-proxy run} on each bad configuration a DBA met (issue 13), as a child process: exit 2, one line
  * naming the key, and the password written in the file appears nowhere in the output. The last case is a password
- * the master refuses: it is tried {@code upstream.maxLoginFailures} times, then the same one line.
+ * the master refuses: it is tried {@code upstream.maxLoginFailures} times, then the same one line. An unknown
+ * {@code -Dbinlogproxy.transport} stops the start the same way, naming the property.
  */
 class BadConfigStopsWithOneLineTest {
     @TempDir
@@ -62,6 +63,14 @@ class BadConfigStopsWithOneLineTest {
             assertNoSecret(c, out);
         }
 
+        // a transport that does not exist (a JVM property, not the file): one line naming the property
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, "upstream: {host: 127.0.0.1, user: repl, serverId: 9, password: 'Good-Secret-6'}\n"
+                + GOOD_REST);
+        List<String> transport = run(good, "transport", "binlogproxy.transport=uring");
+        assertEquals(List.of("binlog-proxy: cannot start: -Dbinlogproxy.transport=uring: expected auto, epoll or nio"),
+                transport);
+
         // a password the master refuses: retried maxLoginFailures times, then stopped
         try (DbServer master = DbServer.start(ServerOptions.mariadb().build())) {
             master.createReplicationUser(ServeHarness.REPL, ServeHarness.REPL_PW);
@@ -79,9 +88,9 @@ class BadConfigStopsWithOneLineTest {
         }
     }
 
-    private List<String> run(Path config, String name) throws Exception {
+    private List<String> run(Path config, String name, String... properties) throws Exception {
         Path log = dir.resolve(config.getFileName() + ".log");
-        Process p = ChildProxy.start(config, log);
+        Process p = ChildProxy.start(config, log, properties);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), name + ": still running\n" + ChildProxy.logTail(log, 20));
         assertEquals(2, p.exitValue(), name + ":\n" + ChildProxy.logTail(log, 20));
         return Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();

@@ -1,7 +1,7 @@
 package dev.binlogproxy.protocol.net;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -13,9 +13,11 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -90,7 +92,16 @@ public final class Transports {
         return isEpoll(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
+    /**
+     * Looks at the group's first loop through its iterator: {@code IoEventLoopGroup.isIoType} would ask the group's
+     * chooser for {@code next()}, and a chooser that places sessions (downstream.SessionLoops) would count a session
+     * that never comes. Every loop of a group has the same I/O handler.
+     */
     private static boolean isEpoll(EventLoopGroup group) {
-        return group instanceof IoEventLoopGroup g && g.isIoType(EpollIoHandler.class);
+        if (group instanceof IoEventLoop loop) {
+            return loop.isIoType(EpollIoHandler.class);
+        }
+        Iterator<EventExecutor> loops = group.iterator();
+        return loops.hasNext() && loops.next() instanceof IoEventLoop first && first.isIoType(EpollIoHandler.class);
     }
 }

@@ -17,6 +17,9 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorChooserFactory;
+import io.netty.util.concurrent.ThreadPerTaskExecutor;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -24,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,6 +85,28 @@ class TransportsTest {
             } finally {
                 epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
+        }
+    }
+
+    @Test
+    void choosingTheClassesNeverAsksTheGroupForALoop() throws Exception {
+        // downstream.SessionLoops counts a session at each next(): asking the group for its type must not
+        AtomicInteger asked = new AtomicInteger();
+        EventExecutorChooserFactory counting = executors -> () -> {
+            asked.incrementAndGet();
+            return executors[0];
+        };
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, new ThreadPerTaskExecutor(
+                new DefaultThreadFactory("transports-test", true)), counting, Transports.ioHandlerFactory());
+        try {
+            Transports.serverChannel(group);
+            Transports.socketChannel(group);
+            Transports.socketChannel(group.next());
+            assertEquals(1, asked.get(), "only the test's own next()");
+            assertEquals(Transports.name().equals("epoll") ? EpollSocketChannel.class : NioSocketChannel.class,
+                    Transports.socketChannel(group));
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.binlogproxy.proxy.cli;
 
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.proxy.BinlogProxy;
 import dev.binlogproxy.proxy.config.ConfigException;
 import dev.binlogproxy.proxy.config.ProxyConfig;
@@ -42,6 +43,13 @@ public final class RunCommand implements Callable<Integer> {
             cfg = ProxyConfig.load(config);
         } catch (ConfigException e) {
             System.err.println("binlog-proxy: configuration " + config + ": " + e.getMessage());
+            return 2;
+        }
+        try {
+            log.debug("network transport: {}", Transports.name()); // chosen once per process, here first
+        } catch (ExceptionInInitializerError e) {
+            // -Dbinlogproxy.transport with an unknown value, or epoll required where it cannot load
+            System.err.println("binlog-proxy: cannot start: " + oneLine(e.getCause()));
             return 2;
         }
         CountDownLatch stop = new CountDownLatch(1);
