@@ -28,9 +28,9 @@ import java.util.Locale;
  * overhead of the transport is paid once per replica and commit. The JDK channel takes a lock and goes through
  * its own buffer bookkeeping per write, and waking another event loop goes through the selector's interrupt lock
  * (the woken loop first waits on it until the waker's system call returns); Netty's native transport writes and
- * wakes with neither. With 1,000 tailing replicas on the 2-core machine measured this took the proxy's CPU per
- * commit from 8.1-10.6 ms to 7.0-8.3 ms (docs/results.md, session 18); the single-replica paths (ack, relay,
- * fan-out of a backlog) did not move beyond their spread.
+ * wakes with neither. With 1,000 tailing replicas on the 2-core machine measured this took ~12% off the proxy's
+ * CPU per commit (medians of 10 alternating runs, 9.8 against 8.6 ms; docs/results.md, session 18); the tail
+ * latency and the single-replica paths (ack, relay, fan-out of a backlog) did not move beyond their spread.
  *
  * <p>{@code -Dbinlogproxy.transport=nio} forces NIO (to compare, or where the native library misbehaves);
  * {@code epoll} requires it and fails at the first event loop if it cannot load. Every group and channel of the
