@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code binlog-proxy run} on each bad configuration a DBA met (issue 13), as a child process: exit 2, one line
  * naming the key, and the password written in the file appears nowhere in the output. The last case is a password
  * the master refuses: it is tried {@code upstream.maxLoginFailures} times, then the same one line. An unknown
- * {@code -Dbinlogproxy.transport} stops the start the same way, naming the property.
+ * {@code -Dbinlogproxy.transport} stops the start the same way, naming the property, and so does epoll required
+ * where its native library may not load.
  */
 class BadConfigStopsWithOneLineTest {
     @TempDir
@@ -70,6 +71,12 @@ class BadConfigStopsWithOneLineTest {
         List<String> transport = run(good, "transport", "binlogproxy.transport=uring");
         assertEquals(List.of("binlog-proxy: cannot start: -Dbinlogproxy.transport=uring: expected auto, epoll or nio"),
                 transport);
+        // epoll required where its native library is not allowed to load: the loader's reason, one line
+        List<String> noEpoll = run(good, "epoll unavailable", "binlogproxy.transport=epoll",
+                "io.netty.transport.noNative=true");
+        assertEquals(1, noEpoll.size(), String.join("\n", noEpoll));
+        assertTrue(noEpoll.get(0).startsWith("binlog-proxy: cannot start: ") && noEpoll.get(0).contains("native"),
+                noEpoll.get(0));
 
         // a password the master refuses: retried maxLoginFailures times, then stopped
         try (DbServer master = DbServer.start(ServerOptions.mariadb().build())) {
@@ -90,6 +97,7 @@ class BadConfigStopsWithOneLineTest {
 
     private List<String> run(Path config, String name, String... properties) throws Exception {
         Path log = dir.resolve(config.getFileName() + ".log");
+        Files.deleteIfExists(log); // ChildProxy appends: a config run twice would read its first run's lines
         Process p = ChildProxy.start(config, log, properties);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), name + ": still running\n" + ChildProxy.logTail(log, 20));
         assertEquals(2, p.exitValue(), name + ":\n" + ChildProxy.logTail(log, 20));

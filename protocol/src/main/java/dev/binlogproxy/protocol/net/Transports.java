@@ -33,7 +33,8 @@ import java.util.Locale;
  * latency and the single-replica paths (ack, relay, fan-out of a backlog) did not move beyond their spread.
  *
  * <p>{@code -Dbinlogproxy.transport=nio} forces NIO (to compare, or where the native library misbehaves);
- * {@code epoll} requires it and fails at the first event loop if it cannot load. Every group and channel of the
+ * {@code epoll} requires it: if it cannot load, the first use of this class throws the loader's
+ * {@code UnsatisfiedLinkError} ({@code binlog-proxy run} stops with it as one line). Every group and channel of the
  * process comes from here, so the two never mix: a channel class must match its event loop's I/O handler.
  */
 public final class Transports {

@@ -47,9 +47,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         try {
             log.debug("network transport: {}", Transports.name()); // chosen once per process, here first
-        } catch (ExceptionInInitializerError e) {
-            // -Dbinlogproxy.transport with an unknown value, or epoll required where it cannot load
-            System.err.println("binlog-proxy: cannot start: " + oneLine(e.getCause()));
+        } catch (LinkageError e) {
+            // an unknown -Dbinlogproxy.transport (the class's initializer threw), or epoll required where its
+            // native library cannot load (UnsatisfiedLinkError, with the loader's reason as its cause)
+            Throwable why = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            System.err.println("binlog-proxy: cannot start: " + oneLine(why));
             return 2;
         }
         CountDownLatch stop = new CountDownLatch(1);
