@@ -43,11 +43,6 @@ public final class BinlogProxy implements AutoCloseable {
     /** How often the master's global variables are read again for the server's answers. */
     private static final long VARIABLES_REFRESH_SECONDS = 30;
 
-    /**
-     * Event loops for the sessions beyond those on the upstream's loop: two, as many as the machines it is measured
-     * on have cores (each loop is one thread; the fan-out to a thousand replicas is split between them).
-     */
-    private static final int SESSION_LOOPS = 2;
 
     private final BinlogArchive archive;
     private final MirrorService mirror;
@@ -112,7 +107,7 @@ public final class BinlogProxy implements AutoCloseable {
             UpstreamSettings upstream = Failover.prepare(cfg.failover(), archive, cfg.upstream());
             // The master's connection and the replicas' sessions share event loops: the first few sessions get each
             // commit on the thread that read it (see SessionLoops). Closed after the mirror and the server.
-            SessionLoops io = SessionLoops.create(SESSION_LOOPS, cfg.server().upstreamLoopSessions());
+            SessionLoops io = SessionLoops.create(cfg.server().sessionLoops(), cfg.server().upstreamLoopSessions());
             closers.push(io);
             MirrorService mirror = MirrorService.start(upstream, archive, metrics, chain, io.upstreamLoop());
             closers.push(mirror);

@@ -122,6 +122,7 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         boolean fullAuth = s.bool("fullAuthOnFirstLogin", false);
         int upstreamLoopSessions = (int) s.integer("upstreamLoopSessions",
                 ServerSettings.DEFAULT_UPSTREAM_LOOP_SESSIONS, 0, 100_000);
+        int sessionLoops = (int) s.integer("sessionLoops", ServerSettings.defaultSessionLoops(), 1, 256);
         Node u = s.child("users", false);
         List<UserAccount> users = new ArrayList<>();
         for (String name : u.keys()) {
@@ -150,7 +151,7 @@ public record ProxyConfig(UpstreamSettings upstream, ArchiveSettings archive, Se
         s.rejectUnknown();
         chainOut[0] = chain;
         return new ServerSettings(host, port, version, serverId, semiSync, users, tlsCert, tlsKey, tlsRequired,
-                fullAuth, upstreamLoopSessions);
+                fullAuth, upstreamLoopSessions, sessionLoops);
     }
 
     private static UserAccount user(Node n, String name) throws ConfigException {

@@ -164,6 +164,8 @@ class ProxyConfigTest {
         assertFalse(repl.password().supportsSha2());
         assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.login.Permission.ADMIN));
         assertEquals(4, c.server().upstreamLoopSessions(), "sessions beside the upstream, by default");
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.server().sessionLoops(),
+                "a core left to the upstream's loop, by default");
         assertNull(c.server().tlsCert());
     }
 
@@ -211,6 +213,10 @@ class ProxyConfigTest {
                 + "server:\n  semiSync: {waitForReplicas: -1}\n").key());
         assertEquals(0, ProxyConfig.parse(MINIMAL + "server:\n  upstreamLoopSessions: 0\n", null).server()
                 .upstreamLoopSessions());
+        assertEquals(3, ProxyConfig.parse(MINIMAL + "server:\n  sessionLoops: 3\n", null).server().sessionLoops());
+        ConfigException noLoop = error(MINIMAL + "server:\n  sessionLoops: 0\n");
+        assertEquals("server.sessionLoops", noLoop.key());
+        assertTrue(noLoop.getMessage().contains("0"), noLoop.getMessage());
         ConfigException loops = error(MINIMAL + "server:\n  upstreamLoopSessions: -1\n");
         assertEquals("server.upstreamLoopSessions", loops.key());
         assertTrue(loops.getMessage().contains("-1"), loops.getMessage());
