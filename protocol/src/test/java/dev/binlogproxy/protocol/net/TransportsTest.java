@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -70,21 +71,21 @@ class TransportsTest {
 
     @Test
     void channelClassesFollowTheGroupTheyAreGiven() throws Exception {
-        EventLoopGroup nio = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try {
-            assertEquals(NioSocketChannel.class, Transports.socketChannel(nio));
-            assertEquals(NioServerSocketChannel.class, Transports.serverChannel(nio));
-        } finally {
-            nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        }
+        assertClassesFit(NioIoHandler.newFactory(), NioSocketChannel.class, NioServerSocketChannel.class);
         if (Epoll.isAvailable()) {
-            EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            try {
-                assertEquals(EpollSocketChannel.class, Transports.socketChannel(epoll));
-                assertEquals(EpollServerSocketChannel.class, Transports.serverChannel(epoll));
-            } finally {
-                epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            }
+            assertClassesFit(EpollIoHandler.newFactory(), EpollSocketChannel.class, EpollServerSocketChannel.class);
+        }
+    }
+
+    private static void assertClassesFit(IoHandlerFactory handlers, Class<?> socket, Class<?> server)
+            throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, handlers);
+        try {
+            assertEquals(socket, Transports.socketChannel(group));
+            assertEquals(server, Transports.serverChannel(group));
+            assertEquals(socket, Transports.socketChannel(group.next()), "a single loop as well as a group");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
