@@ -1,9 +1,9 @@
 package dev.binlogproxy.client;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.protocol.Packet;
 import dev.binlogproxy.protocol.PacketDecoder;
 import dev.binlogproxy.protocol.PacketEncoder;
+import dev.binlogproxy.protocol.net.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -1,6 +1,5 @@
 package dev.binlogproxy.downstream;
 
-import dev.binlogproxy.protocol.net.Transports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,6 +38,7 @@ import dev.binlogproxy.downstream.dump.Wakers;
 import dev.binlogproxy.downstream.login.Accounts;
 import dev.binlogproxy.protocol.PacketDecoder;
 import dev.binlogproxy.protocol.PacketEncoder;
+import dev.binlogproxy.protocol.net.Transports;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;

@@ -2,10 +2,10 @@ package dev.binlogproxy.downstream;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
+import dev.binlogproxy.protocol.net.Transports;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import dev.binlogproxy.protocol.net.Transports;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorChooserFactory;

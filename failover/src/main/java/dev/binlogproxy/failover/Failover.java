@@ -1,11 +1,11 @@
 package dev.binlogproxy.failover;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.binlog.position.BinlogPosition;
 import dev.binlogproxy.client.ConnectionSettings;
 import dev.binlogproxy.failover.UndoJournal.Entry;
 import dev.binlogproxy.failover.UndoJournal.StepUndo;
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.upstream.MirrorService;
 import dev.binlogproxy.upstream.UpstreamSettings;
 import io.micrometer.core.instrument.MeterRegistry;

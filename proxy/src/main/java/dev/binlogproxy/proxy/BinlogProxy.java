@@ -1,11 +1,11 @@
 package dev.binlogproxy.proxy;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.RetentionPolicy;
 import dev.binlogproxy.downstream.DownstreamServer;
 import dev.binlogproxy.downstream.SessionLoops;
 import dev.binlogproxy.failover.Failover;
+import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.proxy.config.ProxyConfig;
 import dev.binlogproxy.proxy.metrics.ArchiveMetrics;
 import dev.binlogproxy.proxy.metrics.MetricsServer;
@@ -42,7 +42,6 @@ public final class BinlogProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BinlogProxy.class);
     /** How often the master's global variables are read again for the server's answers. */
     private static final long VARIABLES_REFRESH_SECONDS = 30;
-
 
     private final BinlogArchive archive;
     private final MirrorService mirror;

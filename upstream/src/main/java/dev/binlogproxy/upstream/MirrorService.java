@@ -1,10 +1,10 @@
 package dev.binlogproxy.upstream;
 
-import dev.binlogproxy.protocol.net.Transports;
 import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.DiskFullException;
 import dev.binlogproxy.protocol.ErrorCodes;
 import dev.binlogproxy.protocol.MySqlProtocolException;
+import dev.binlogproxy.protocol.net.Transports;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
