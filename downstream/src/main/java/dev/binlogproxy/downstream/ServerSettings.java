@@ -21,8 +21,9 @@ import dev.binlogproxy.downstream.login.UserAccount;
  * @param upstreamLoopSessions how many sessions share the event loop of the master's connection, when the
  *                  application gives the server {@link SessionLoops}: they get each commit without a hand-over
  *                  between threads; the others go to the other loops (see {@link SessionLoops})
- * @param sessionLoops the other loops, for every session beyond those: {@link #defaultSessionLoops()} unless
- *                  configured
+ * @param sessionLoops how many other loops take every session beyond those, when the application gives the server
+ *                  {@link SessionLoops} ({@link #defaultSessionLoops()} unless configured); a server that makes
+ *                  its own loops (tests, benchmarks) keeps two
  */
 public record ServerSettings(String host, int port, String version, Long serverId, boolean semiSync,
                              List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,

@@ -94,14 +94,12 @@ public final class Transports {
     }
 
     /**
-     * Looks at the group's first loop through its iterator: {@code IoEventLoopGroup.isIoType} would ask the group's
-     * chooser for {@code next()}, and a chooser that places sessions (downstream.SessionLoops) would count a session
-     * that never comes. Every loop of a group has the same I/O handler.
+     * Looks at the group's first loop through its iterator (a single loop iterates over itself):
+     * {@code IoEventLoopGroup.isIoType} would ask the group's chooser for {@code next()}, and a chooser that places
+     * sessions (downstream.SessionLoops) would count a session that never comes. Every loop of a group has the same
+     * I/O handler.
      */
     private static boolean isEpoll(EventLoopGroup group) {
-        if (group instanceof IoEventLoop loop) {
-            return loop.isIoType(EpollIoHandler.class);
-        }
         Iterator<EventExecutor> loops = group.iterator();
         return loops.hasNext() && loops.next() instanceof IoEventLoop first && first.isIoType(EpollIoHandler.class);
     }
