@@ -40,8 +40,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The sessions are the project's own client ({@link ServerConnection}) on one Netty event loop that only reads
  * each event's type, not mysql-binlog-connector-java: 1,000 connector clients would be 1,000 threads decoding every
  * row on the same 2 cores as the servers, and the latency measured would be theirs. One writer commits one row at a
- * time, {@code bench.scalePaceMs} apart, so the k-th WRITE_ROWS event a session sees is the k-th commit: no decoding needed to know
- * which commit arrived.
+ * time, {@code bench.scalePaceMs} apart, so the k-th WRITE_ROWS event a session sees is the k-th commit: no
+ * decoding needed to know which commit arrived. The client's own CPU is printed beside the server's: at 1,000
+ * sessions, one read and one wake-up per session and commit, it is nearly the proxy's, on the same 2 cores
+ * ({@code bench.clientLoops} spreads the sessions over more loops; two changed nothing measurable,
+ * docs/results.md, issue 12, session 19).
  *
  * <pre>bench/run-scale.sh [counts, e.g. 10,100,1000] [commits]</pre>
  */
@@ -58,6 +61,8 @@ public final class ScaleBench {
      * (about 45 commits a second) is a rate both can carry at 1,000 sessions; a smaller gap shows saturation.
      */
     private static final int PACE_MS = Integer.getInteger("bench.scalePaceMs", 20);
+    /** The client's event loops (the sessions spread over them); {@code bench.clientLoops}, default 1. */
+    private static final int CLIENT_LOOPS = Integer.getInteger("bench.clientLoops", 1);
     private static final StringBuilder SUMMARY = new StringBuilder();
 
     private ScaleBench() {
@@ -72,7 +77,7 @@ public final class ScaleBench {
         out("Scale benchmark, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " cpus, load "
                 + Files.readString(Path.of("/proc/loadavg")).trim() + "; sessions " + counts + ", " + commits
                 + " measured commits after " + WARM_UP + " untimed ones, " + PACE_MS + "-" + (PACE_MS + 6)
-                + " ms apart");
+                + " ms apart, the client on " + CLIENT_LOOPS + " event loop(s)");
         int maxSessions = counts.stream().mapToInt(Integer::intValue).max().orElse(10);
         // semi-sync is on while the proxy runs (it acknowledges every commit, as in production) and off while
         // the master serves the sessions itself (nothing would acknowledge): the commit time then shows what the
@@ -116,7 +121,7 @@ public final class ScaleBench {
     }
 
     private record Result(Latencies lat, Latencies commit, long peakRssKb, long threads, double cpuSeconds,
-                          Duration connectTime) {
+                          double clientCpuSeconds, Duration connectTime) {
     }
 
     private static long status(DbServer master, String name) {
@@ -136,9 +141,11 @@ public final class ScaleBench {
 
     private static void report(String who, int n, int commits, Result r) {
         out(String.format(Locale.ROOT, "%-6s %5d sessions: %s; peak RSS %d MB, %d threads, %.2f CPU s per 1,000 "
-                        + "commits (connecting them took %d ms); commit on the master%s p50 %.0f us, p99 %.0f us",
+                        + "commits (the bench's client %.2f; connecting them took %d ms); commit on the master%s p50 "
+                        + "%.0f us, p99 %.0f us",
                 who, n, r.lat.summary(), r.peakRssKb >> 10, r.threads, r.cpuSeconds * 1000 / commits,
-                r.connectTime.toMillis(), who.equals("proxy") ? " (semi-sync, the proxy's ack)" : " (async)",
+                r.clientCpuSeconds * 1000 / commits, r.connectTime.toMillis(),
+                who.equals("proxy") ? " (semi-sync, the proxy's ack)" : " (async)",
                 r.commit.micros(0.5), r.commit.micros(0.99)));
         String k = who + "_" + n + "_";
         BenchResults.put("scale", k + "p50_us", r.lat.micros(0.5));
@@ -146,6 +153,7 @@ public final class ScaleBench {
         BenchResults.put("scale", k + "rss_mb", r.peakRssKb >> 10);
         BenchResults.put("scale", k + "threads", r.threads);
         BenchResults.put("scale", k + "cpu_s_per_1000_commits", r.cpuSeconds * 1000 / commits);
+        BenchResults.put("scale", k + "client_cpu_s_per_1000_commits", r.clientCpuSeconds * 1000 / commits);
         BenchResults.put("scale", k + "commit_p50_us", r.commit.micros(0.5));
         BenchResults.put("scale", k + "commit_p99_us", r.commit.micros(0.99));
     }
@@ -159,7 +167,7 @@ public final class ScaleBench {
         Latencies commitTimes = new Latencies();
         CountDownLatch allSawLast = new CountDownLatch(sessions);
         AtomicLong errors = new AtomicLong();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(CLIENT_LOOPS, NioIoHandler.newFactory());
         List<ServerConnection> conns = new ArrayList<>();
         long connectStart = System.nanoTime();
         try {
@@ -183,11 +191,14 @@ public final class ScaleBench {
             long rss = Procs.statusKb(servingPid, "VmRSS");
             long threads = Procs.threads(servingPid);
             double cpuBefore = 0;
+            double clientCpuBefore = 0;
+            long self = ProcessHandle.current().pid();
             try (Connection m = master.connect();
                  PreparedStatement ins = m.prepareStatement("INSERT INTO sc.t VALUES (?, 'scale')")) {
                 for (int i = 0; i < total; i++) {
                     if (i == WARM_UP) {
                         cpuBefore = Procs.cpuSeconds(servingPid);
+                        clientCpuBefore = Procs.cpuSeconds(self);
                     }
                     committedAt[i] = System.nanoTime();
                     ins.setLong(1, firstId + i);
@@ -206,6 +217,7 @@ public final class ScaleBench {
                 throw new IOException(allSawLast.getCount() + " of " + sessions + " sessions never got the last row");
             }
             double cpu = Procs.cpuSeconds(servingPid) - cpuBefore;
+            double clientCpu = Procs.cpuSeconds(self) - clientCpuBefore;
             rss = Math.max(rss, Procs.statusKb(servingPid, "VmRSS"));
             if (lat.size() != (long) sessions * commits) {
                 throw new IOException("got " + lat.size() + " row events, expected " + (long) sessions * commits);
@@ -213,7 +225,7 @@ public final class ScaleBench {
             if (errors.get() > 0) {
                 throw new IOException(errors.get() + " sessions ended early");
             }
-            return new Result(lat, commitTimes, rss, threads, cpu, connectTime);
+            return new Result(lat, commitTimes, rss, threads, cpu, clientCpu, connectTime);
         } finally {
             for (ServerConnection c : conns) {
                 c.close();
