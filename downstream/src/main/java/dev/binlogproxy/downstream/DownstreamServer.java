@@ -153,7 +153,7 @@ public final class DownstreamServer implements AutoCloseable {
                         sessions.put(id, session);
                         metrics.sessionOpened();
                         if (sessionLoops != null) {
-                            ch.closeFuture().addListener(f -> sessionLoops.closed(ch.eventLoop()));
+                            sessionLoops.track(ch);
                         }
                         // Consolidates the replies to one read's commands into one write; a dump's writes, which come
                         // from its steps outside any read, are 64 KiB batches already and go out at once.
@@ -281,6 +281,18 @@ public final class DownstreamServer implements AutoCloseable {
     /** Where work that may block runs, off the event loops (see the field). */
     Executor dumpStarts() {
         return dumpStarts;
+    }
+
+    /**
+     * Runs a dump's start on the loop the dump is to stream from: with {@link SessionLoops}, maybe the upstream's
+     * (see {@link SessionLoops#forDump}); else the session's own. Called on the session's loop.
+     */
+    void onDumpLoop(Channel ch, Runnable start) {
+        if (sessionLoops == null) {
+            start.run();
+        } else {
+            sessionLoops.forDump(ch, start);
+        }
     }
 
     Wakers idleDumps() {

@@ -18,9 +18,10 @@ import dev.binlogproxy.downstream.login.UserAccount;
  * @param fullAuthOnFirstLogin caching_sha2_password as MySQL runs it: a user's first login after start takes the
  *                  full path (the password over TLS, or RSA-encrypted with the server's key), later ones the fast
  *                  path. Off: always the fast path, which the stored SHA256(SHA256(pw)) verifies by itself.
- * @param upstreamLoopSessions how many sessions share the event loop of the master's connection, when the
- *                  application gives the server {@link SessionLoops}: they get each commit without a hand-over
- *                  between threads; the others go to the other loops (see {@link SessionLoops})
+ * @param upstreamLoopSessions how many dumps share the event loop of the master's connection, when the
+ *                  application gives the server {@link SessionLoops}: a session moves there when it starts a dump
+ *                  and a place is free, and gets each commit without a hand-over between threads; every other
+ *                  session stays on the other loops (see {@link SessionLoops})
  * @param sessionLoops how many other loops take every session beyond those, when the application gives the server
  *                  {@link SessionLoops} ({@link #defaultSessionLoops()} unless configured); a server that makes
  *                  its own loops (tests, benchmarks) keeps two
@@ -29,7 +30,7 @@ public record ServerSettings(String host, int port, String version, Long serverI
                              List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,
                              boolean fullAuthOnFirstLogin, int upstreamLoopSessions, int sessionLoops) {
 
-    /** Sessions on the upstream's loop unless configured: an intermediate master's handful of replicas. */
+    /** Dumps on the upstream's loop unless configured: an intermediate master's handful of replicas. */
     public static final int DEFAULT_UPSTREAM_LOOP_SESSIONS = 4;
 
     public ServerSettings {

@@ -441,7 +441,23 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
             reply(Reply.accessDenied("REPLICATION SLAVE"));
             return;
         }
-        phase = Phase.DUMP;
+        phase = Phase.DUMP; // nothing is read until the dump has begun, on whichever loop it streams from
+        server.onDumpLoop(ctx.channel(), () -> {
+            try {
+                beginDump(request);
+            } catch (RuntimeException e) {
+                // after a move this runs in a listener, where nothing above would catch it
+                log.warn("session {} ({}): starting the dump failed", connectionId, clientHost, e);
+                failDuringExchange(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL,
+                        "binlog-proxy internal error: " + e));
+            }
+        });
+    }
+
+    private void beginDump(DumpRequest request) {
+        if (phase != Phase.DUMP || !ctx.channel().isActive()) {
+            return; // ended while its dump moved (a QUIT, a violation, KILL): nothing to start
+        }
         dump = new DumpRun(server.archiveState().archive(), request, ctx.channel(), seq, master().serverId(),
                 server.metrics().dumpMeters(), server.idleDumps(), "dump-" + connectionId + "-sid" + request.serverId(), this::dumpEnded);
         server.dumpStarting(this, request.serverId());
@@ -467,14 +483,21 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
     /** While a dump streams the client only acknowledges (semi-sync) or quits; anything else ends the session. */
     private void duringDump(Packet packet) {
         int command = packet.firstByte();
+        DumpRun d = dump; // null while the dump moves to the loop it streams from: nothing of it was sent yet
         switch (command) {
             case Commands.SEMI_SYNC_ACK -> {
+                if (d == null) {
+                    throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,
+                            "A semi-sync ACK before the binlog dump sent any event");
+                }
                 SemiSyncAck ack = SemiSyncAck.decode(packet.payload());
-                server.acknowledged(dump.request().serverId(), ack.fileName(), ack.position());
+                server.acknowledged(d.request().serverId(), ack.fileName(), ack.position());
             }
             case Commands.COM_QUIT -> {
                 phase = Phase.CLOSED;
-                dump.stop();
+                if (d != null) {
+                    d.stop();
+                }
                 ctx.close();
             }
             default -> throw new MySqlProtocolException(ER_UNKNOWN_COM_ERROR, ErrorCodes.SQLSTATE_COMMUNICATION,

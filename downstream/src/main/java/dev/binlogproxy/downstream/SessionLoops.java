@@ -3,17 +3,19 @@ package dev.binlogproxy.downstream;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import dev.binlogproxy.protocol.net.Transports;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorChooserFactory;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ThreadPerTaskExecutor;
 
 /**
  * The proxy's network event loops, shared by the master's connection and the downstream sessions, and where each
- * new session goes.
+ * session runs.
  *
  * <p>Why share: a commit read from the master becomes readable on the thread that read it (the upstream's loop), and
  * a dump on another loop only hears of it through a task handed to that loop: a wake-up of a thread that, on a
@@ -22,15 +24,21 @@ import io.netty.util.concurrent.ThreadPerTaskExecutor;
  * read that published the commit, with no hand-over, and after the master's ack (the read's handler writes the ack
  * before the loop runs any task).
  *
- * <p>Why only a few: every session on the upstream's loop is work that runs before the loop reads the master's next
- * event, so before that event's ack. The upstream's loop therefore takes the first {@code upstreamLoopSessions}
- * sessions (an intermediate master's handful of replicas all get the shortest path), and every session beyond them
- * goes to the other loops, the one with the fewest sessions first: a fan-out to a thousand replicas never sits in
- * front of an ack. A session that ends frees its place.
+ * <p>Why only a few, and only dumps: every session on the upstream's loop is work that runs before the loop reads the
+ * master's next event, so before that event's ack. A new session therefore goes to the other loops, the one with the
+ * fewest sessions first, and moves to the upstream's loop only when it starts a dump and fewer than
+ * {@code upstreamLoopSessions} dumps are there ({@link #forDump}): an intermediate master's handful of replicas get
+ * the shortest path whenever they connect, and a monitoring tool's connection, which may come first and stay for
+ * days, never takes their place nor runs its queries in front of an ack. A fan-out to a thousand replicas never sits
+ * there either. A session that ends frees its place.
  *
- * <p>Thread-safe: the placing runs on the acceptor's thread, {@link #closed} on the session's loop.
+ * <p>Thread-safe: the placing runs on the acceptor's thread, {@link #forDump} on the session's loop, the freeing of a
+ * place on the loop a session ends on.
  */
 public final class SessionLoops implements AutoCloseable {
+    /** The loop whose count holds a session's place: where it was placed, or the upstream's once it moved there. */
+    private static final AttributeKey<EventLoop> PLACE = AttributeKey.valueOf("binlogproxy.sessionLoop");
+
     private final MultiThreadIoEventLoopGroup group;
     private final EventLoop upstreamLoop;
     private final EventExecutor[] loops;
@@ -60,8 +68,8 @@ public final class SessionLoops implements AutoCloseable {
     }
 
     /**
-     * {@code otherLoops} loops for the sessions beyond the first {@code upstreamLoopSessions}, which share the
-     * upstream's loop (0: none does).
+     * {@code otherLoops} loops for the sessions; up to {@code upstreamLoopSessions} of them move to the upstream's loop
+     * when they start a dump (0: none does).
      */
     public static SessionLoops create(int otherLoops, int upstreamLoopSessions) {
         return new SessionLoops(otherLoops, upstreamLoopSessions);
@@ -86,17 +94,8 @@ public final class SessionLoops implements AutoCloseable {
         return out;
     }
 
-    /** The chooser: the upstream's loop while it has room, else the least busy other loop. */
+    /** The chooser: the least busy loop other than the upstream's (which takes dumps only, see {@link #forDump}). */
     private EventExecutor place() {
-        while (true) {
-            int onUpstream = sessions.get(0);
-            if (onUpstream >= upstreamLoopSessions) {
-                break;
-            }
-            if (sessions.compareAndSet(0, onUpstream, onUpstream + 1)) {
-                return loops[0];
-            }
-        }
         int best = 1;
         for (int i = 2; i < loops.length; i++) {
             if (sessions.get(i) < sessions.get(best)) {
@@ -108,10 +107,61 @@ public final class SessionLoops implements AutoCloseable {
     }
 
     /**
-     * Frees the place of a session placed on {@code loop} (call once, when its channel closes). A channel whose
-     * registration failed is never closed through here and keeps its place: a count too high by one, on a path
-     * Netty takes only when a loop is shutting down.
+     * Counts a session on the loop it was registered with until its channel closes (call once, from the channel's
+     * initializer). A channel whose registration failed is never counted as closed and keeps its place: a count too
+     * high by one, on a path Netty takes only when a loop is shutting down.
      */
+    void track(Channel ch) {
+        ch.attr(PLACE).set(ch.eventLoop());
+        ch.closeFuture().addListener(f -> closed(ch.attr(PLACE).get()));
+    }
+
+    /**
+     * Before a session's dump starts, on its loop: moves the channel to the upstream's loop if fewer than
+     * {@code upstreamLoopSessions} dumps are there (Netty's deregister, then register with that loop: the socket's
+     * unread bytes wait in the kernel meanwhile), then runs {@code start} on the channel's loop, the upstream's or the
+     * one it stays on. A move that fails (the channel closed meanwhile, a loop shutting down) gives the place back and
+     * closes the channel; {@code start} then never runs.
+     */
+    void forDump(Channel ch, Runnable start) {
+        EventLoop from = ch.eventLoop();
+        if (from == upstreamLoop || !claimUpstreamPlace()) {
+            start.run();
+            return;
+        }
+        ch.deregister().addListener(deregistered -> {
+            if (!deregistered.isSuccess()) {
+                sessions.decrementAndGet(0);
+                ch.close();
+                return;
+            }
+            upstreamLoop.register(ch).addListener(registered -> {
+                // on the upstream's loop (the promise's), before the channel reads again
+                if (!registered.isSuccess()) {
+                    sessions.decrementAndGet(0); // closed meanwhile: its close freed the place it had on 'from'
+                    ch.close();
+                    return;
+                }
+                ch.attr(PLACE).set(upstreamLoop);
+                closed(from);
+                start.run();
+            });
+        });
+    }
+
+    private boolean claimUpstreamPlace() {
+        while (true) {
+            int onUpstream = sessions.get(0);
+            if (onUpstream >= upstreamLoopSessions) {
+                return false;
+            }
+            if (sessions.compareAndSet(0, onUpstream, onUpstream + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Frees the place a session held on {@code loop}. */
     void closed(EventLoop loop) {
         for (int i = 0; i < loops.length; i++) {
             if (loops[i] == loop) {

@@ -104,7 +104,7 @@ public final class BinlogProxy implements AutoCloseable {
             // a failover a killed proxy left unfinished is finished or rolled back before anything streams; the
             // mirror follows the master the newest committed failover moved to
             UpstreamSettings upstream = Failover.prepare(cfg.failover(), archive, cfg.upstream());
-            // The master's connection and the replicas' sessions share event loops: the first few sessions get each
+            // The master's connection and the replicas' sessions share event loops: the first few dumps get each
             // commit on the thread that read it (see SessionLoops). Closed after the mirror and the server.
             SessionLoops io = SessionLoops.create(cfg.server().sessionLoops(), cfg.server().upstreamLoopSessions());
             closers.push(io);

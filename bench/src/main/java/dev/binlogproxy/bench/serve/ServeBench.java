@@ -56,6 +56,8 @@ public final class ServeBench {
     private static final String USER = ProxyProcess.USER;
     private static final String PASSWORD = ProxyProcess.PASSWORD;
     private static final boolean WITH_PROXY = Boolean.parseBoolean(System.getProperty("bench.proxy", "true"));
+    /** Relay: SQL connections to the proxy opened before its leaf and held through the run (default 0). */
+    private static final int MONITORS = Integer.getInteger("bench.relayMonitors", 0);
     private static final StringBuilder SUMMARY = new StringBuilder();
     /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
     private static final java.util.logging.Logger CONNECTOR_LOG =
@@ -257,6 +259,16 @@ public final class ServeBench {
             if (WITH_PROXY) {
                 ProxyProcess proxy = keep(servers, ProxyProcess.start(master, 9602));
                 proxy.awaitMirrored(master, Duration.ofMinutes(1));
+                // Monitoring tools' connections that come before the leaf and stay (mysqld_exporter, an
+                // orchestrator probe): logged in, querying once, then idle for the whole run.
+                for (int i = 0; i < MONITORS; i++) {
+                    Connection c = java.sql.DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + proxy.port()
+                            + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true", USER, PASSWORD);
+                    servers.add(c);
+                    try (ResultSet rs = c.createStatement().executeQuery("SHOW MASTER STATUS")) {
+                        rs.next();
+                    }
+                }
                 DbServer leafP = keep(servers, DbServer.start(leafOptions()));
                 leafP.replicateFrom("127.0.0.1", proxy.port(), USER, PASSWORD, false);
                 paths.add(new RelayPath("proxy", leafP, List.of(leafP)));
