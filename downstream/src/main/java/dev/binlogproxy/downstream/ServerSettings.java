@@ -22,9 +22,9 @@ import dev.binlogproxy.downstream.login.UserAccount;
  *                  application gives the server {@link SessionLoops}: a session moves there when it starts a dump
  *                  and a place is free, and gets each commit without a hand-over between threads; every other
  *                  session stays on the other loops (see {@link SessionLoops})
- * @param sessionLoops how many other loops take every session beyond those, when the application gives the server
- *                  {@link SessionLoops} ({@link #defaultSessionLoops()} unless configured); a server that makes
- *                  its own loops (tests, benchmarks) keeps two
+ * @param sessionLoops how many other loops take every session as it connects (and keep it unless its dump moves),
+ *                  when the application gives the server {@link SessionLoops} ({@link #defaultSessionLoops()}
+ *                  unless configured); a server that makes its own loops (tests, benchmarks) keeps two
  */
 public record ServerSettings(String host, int port, String version, Long serverId, boolean semiSync,
                              List<UserAccount> users, Path tlsCert, Path tlsKey, boolean tlsRequired,

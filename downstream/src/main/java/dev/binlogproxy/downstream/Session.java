@@ -223,7 +223,7 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
             }
         } catch (RuntimeException e) {
             log.warn("session {} ({}): failed on {}", connectionId, clientHost, packet, e);
-            failDuringExchange(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy internal error: " + e));
+            failOnInternalError(e);
         } finally {
             packet.release();
         }
@@ -292,6 +292,11 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
         phase = Phase.CLOSED;
         ByteBuf payload = err.encode(ctx.alloc());
         ctx.writeAndFlush(new Packet(seq, payload)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** ERR 1105 and close, for a bug met at run time (the caller logged it with its stack). */
+    private void failOnInternalError(RuntimeException e) {
+        failDuringExchange(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL, "binlog-proxy internal error: " + e));
     }
 
     /** ERR and close in the middle of an exchange: during the login its sequence ids are the authenticator's. */
@@ -448,8 +453,7 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
             } catch (RuntimeException e) {
                 // after a move this runs in a listener, where nothing above would catch it
                 log.warn("session {} ({}): starting the dump failed", connectionId, clientHost, e);
-                failDuringExchange(new ErrPacket(1105, ErrorCodes.SQLSTATE_GENERAL,
-                        "binlog-proxy internal error: " + e));
+                failOnInternalError(e);
             }
         });
     }

@@ -131,15 +131,13 @@ public final class SessionLoops implements AutoCloseable {
         }
         ch.deregister().addListener(deregistered -> {
             if (!deregistered.isSuccess()) {
-                sessions.decrementAndGet(0);
-                ch.close();
+                abandonMove(ch);
                 return;
             }
             upstreamLoop.register(ch).addListener(registered -> {
                 // on the upstream's loop (the promise's), before the channel reads again
                 if (!registered.isSuccess()) {
-                    sessions.decrementAndGet(0); // closed meanwhile: its close freed the place it had on 'from'
-                    ch.close();
+                    abandonMove(ch); // closed meanwhile: its close freed the place it had on 'from'
                     return;
                 }
                 ch.attr(PLACE).set(upstreamLoop);
@@ -147,6 +145,12 @@ public final class SessionLoops implements AutoCloseable {
                 start.run();
             });
         });
+    }
+
+    /** A move that failed: the claimed place on the upstream's loop given back, the channel closed. */
+    private void abandonMove(Channel ch) {
+        sessions.decrementAndGet(0);
+        ch.close();
     }
 
     private boolean claimUpstreamPlace() {

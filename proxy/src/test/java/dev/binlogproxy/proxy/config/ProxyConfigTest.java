@@ -163,7 +163,7 @@ class ProxyConfigTest {
         assertTrue(repl.password().supportsNative());
         assertFalse(repl.password().supportsSha2());
         assertTrue(c.server().users().get(1).may(dev.binlogproxy.downstream.login.Permission.ADMIN));
-        assertEquals(4, c.server().upstreamLoopSessions(), "sessions beside the upstream, by default");
+        assertEquals(4, c.server().upstreamLoopSessions(), "dumps beside the upstream, by default");
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.server().sessionLoops(),
                 "a core left to the upstream's loop, by default");
         assertNull(c.server().tlsCert());
