@@ -511,12 +511,12 @@ final class Session extends ChannelInboundHandlerAdapter implements ClientSessio
 
     private void abortDump(ErrPacket err) {
         DumpRun d = dump;
-        phase = Phase.CLOSED;
         if (d == null) {
-            fail(err);
-        } else {
-            d.abort(err);
+            fail(err); // the dump has not begun (it is moving to its loop): the ERR goes out here; fail closes
+            return;
         }
+        phase = Phase.CLOSED;
+        d.abort(err);
     }
 
     /** The dump finished; on the event loop. A non-blocking dump that ended with EOF goes back to commands. */

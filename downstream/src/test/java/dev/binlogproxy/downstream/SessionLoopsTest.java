@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -30,7 +31,15 @@ import dev.binlogproxy.archive.BinlogArchive;
 import dev.binlogproxy.archive.testing.Dump;
 import dev.binlogproxy.downstream.login.Permission;
 import dev.binlogproxy.downstream.login.UserAccount;
+import dev.binlogproxy.protocol.BlockingClient;
+import dev.binlogproxy.protocol.auth.Authenticator;
 import dev.binlogproxy.protocol.auth.PasswordHash;
+import dev.binlogproxy.protocol.packet.ComBinlogDump;
+import dev.binlogproxy.protocol.packet.Commands;
+import dev.binlogproxy.protocol.packet.ErrPacket;
+import dev.binlogproxy.protocol.packet.SemiSyncAck;
+import dev.binlogproxy.protocol.packet.WireMessage;
+import io.netty.buffer.Unpooled;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
 
@@ -141,6 +150,44 @@ class SessionLoopsTest {
                 if (third != null) {
                     third.client.disconnect();
                 }
+            }
+        }
+    }
+
+    /**
+     * A client that sends a command right behind its dump command, in the same write: it is read while the dump
+     * moves to the upstream's loop, before any event. A QUIT ends the session; a semi-sync ACK (of nothing sent yet)
+     * gets ERR 1047 and the close. Either way the dump never begins and the place it claimed is given back: the next
+     * replica's dump still moves there.
+     */
+    @Test
+    void aSessionThatEndsWhileItsDumpMovesGivesThePlaceBack() throws Exception {
+        try (BinlogArchive archive = Dump.ofFixture(dir.resolve("archive"), Dump.MYSQL_GTID);
+             SessionLoops loops = SessionLoops.create(1, 1);
+             DownstreamServer server = start(archive, loops)) {
+            WireMessage quit = out -> out.writeByte(Commands.COM_QUIT);
+            try (BlockingClient quits = BlockingClient.connect("127.0.0.1", server.port())) {
+                quits.login(Authenticator.builder("repl", "repl-pw-1").build(), null);
+                quits.commandsAtOnce(new ComBinlogDump(4, 0, 6001, ""), quit);
+                assertTrue(quits.awaitClosed(Duration.ofSeconds(10)), "closed after its QUIT");
+                assertTrue(quits.poll(Duration.ZERO).isEmpty(), "no event and no ERR before the close");
+            }
+            awaitCounts(loops, () -> Arrays.equals(loops.sessionCounts(), new int[] {0, 0}));
+            try (BlockingClient acks = BlockingClient.connect("127.0.0.1", server.port())) {
+                acks.login(Authenticator.builder("repl", "repl-pw-1").build(), null);
+                acks.commandsAtOnce(new ComBinlogDump(4, 0, 6002, ""), new SemiSyncAck(4, "mysql-bin.000001"));
+                BlockingClient.Received first = acks.read();
+                assertEquals(0xFF, first.payload()[0] & 0xFF, "an ERR, not an event: " + first);
+                assertEquals(1047, ErrPacket.decode(Unpooled.wrappedBuffer(first.payload())).errorCode());
+                assertTrue(acks.awaitClosed(Duration.ofSeconds(10)), "closed after its ERR");
+            }
+            awaitCounts(loops, () -> Arrays.equals(loops.sessionCounts(), new int[] {0, 0}));
+            Replica next = Replica.start(server, 6003);
+            try {
+                next.awaitHeartbeats(2);
+                awaitCounts(loops, () -> Arrays.equals(loops.sessionCounts(), new int[] {1, 0}));
+            } finally {
+                next.client.disconnect();
             }
         }
     }

@@ -188,6 +188,24 @@ public final class BlockingClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Several commands, each at sequence id 0, framed into one buffer and one write: the server reads them in one go,
+     * as from a client that does not wait for an answer before its next command.
+     */
+    public void commandsAtOnce(WireMessage... messages) {
+        ByteBuf all = Unpooled.buffer();
+        for (WireMessage m : messages) {
+            byte[] payload = m.toByteArray();
+            all.writeMediumLE(payload.length).writeByte(0).writeBytes(payload);
+        }
+        try {
+            channel.writeAndFlush(all).sync(); // a ByteBuf passes the Packet encoder as it is
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts a new command exchange: sequence id 0. */
     public void command(WireMessage message) {
         write(0, message.toByteArray());
